@@ -1,0 +1,139 @@
+package reseller
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors, matched with errors.Is against the errors this package
+// returns (an [*APIError] matches the sentinels its status and body imply).
+var (
+	// ErrUnauthorized: the credentials or the token were refused (401).
+	ErrUnauthorized = errors.New("reseller: unauthorized")
+	// ErrForbidden: the account may not do this (403).
+	ErrForbidden = errors.New("reseller: forbidden")
+	// ErrNotFound: the profile, order or bundle does not exist (404).
+	ErrNotFound = errors.New("reseller: not found")
+	// ErrFeatureDisabled: a GLOBAL_ESIM query or sale while the account's
+	// show_global_esim_bundles is false (400 "Feature not supported").
+	ErrFeatureDisabled = errors.New("reseller: feature not supported")
+	// ErrInvalidRequest: the API refused the request as malformed (400, 422),
+	// or the client refused to send it (for example both iccid and order_id).
+	ErrInvalidRequest = errors.New("reseller: invalid request")
+	// ErrInsufficientBalance: the reseller wallet cannot fund the sale.
+	ErrInsufficientBalance = errors.New("reseller: insufficient wallet balance")
+	// ErrBundleUnavailable: the bundle cannot be sold (unknown, withdrawn,
+	// or not a valid top-up for the profile).
+	ErrBundleUnavailable = errors.New("reseller: bundle unavailable")
+	// ErrDuplicateReference: the order_reference was used before (409).
+	ErrDuplicateReference = errors.New("reseller: order reference already used")
+	// ErrOutcomeUnknown: a purchase was sent but its answer was lost (a
+	// timeout, a reset connection, a 5xx, an empty answer). The sale may or
+	// may not exist: reconcile with OrderByReference, never resend blindly.
+	ErrOutcomeUnknown = errors.New("reseller: purchase outcome unknown")
+	// ErrUnavailable: the API could not be reached or answered 5xx to a read.
+	ErrUnavailable = errors.New("reseller: service unavailable")
+	// ErrNoActivationData: the order has no activation data yet.
+	ErrNoActivationData = errors.New("reseller: no activation data yet")
+	// ErrBadResponse: the API answered with a body this client cannot read.
+	ErrBadResponse = errors.New("reseller: unreadable response")
+)
+
+// APIError is an error answer of the API: the HTTP status and every message
+// field the body carried.
+type APIError struct {
+	// Method and Endpoint name the call, for example POST /Bundle.
+	Method, Endpoint string
+	// Status is the HTTP status code.
+	Status int
+	// Title, Message, DeveloperMessage and Detail are the body's words.
+	Title, Message, DeveloperMessage, Detail string
+	// ResponseCode is the body's response_code, if any.
+	ResponseCode string
+
+	retryAfter time.Duration
+}
+
+// apiErrorBody is the union of the error body shapes seen on the platform.
+type apiErrorBody struct {
+	Title            string     `json:"title"`
+	Message          string     `json:"message"`
+	DeveloperMessage string     `json:"developer_message"`
+	Detail           string     `json:"detail"`
+	Error            string     `json:"error"`
+	ResponseCode     FlexString `json:"response_code"`
+}
+
+// Error summarizes the call, the status and the API's words.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "reseller: %s %s: %d %s", e.Method, e.Endpoint, e.Status, http.StatusText(e.Status))
+	if t := e.Text(); t != "" {
+		b.WriteString(": ")
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// Text joins the distinct message fields, most specific first.
+func (e *APIError) Text() string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, s := range []string{e.Detail, e.Message, e.DeveloperMessage, e.Title} {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[strings.ToLower(s)] {
+			seen[strings.ToLower(s)] = true
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Is matches the sentinel errors implied by the status and the body.
+func (e *APIError) Is(target error) bool {
+	text := strings.ToLower(e.Text())
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(text, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch target {
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrFeatureDisabled:
+		return e.Status == http.StatusBadRequest && has("feature not supported", "feature is not supported", "feature disabled")
+	case ErrInvalidRequest:
+		return e.Status == http.StatusBadRequest || e.Status == http.StatusUnprocessableEntity
+	case ErrInsufficientBalance:
+		return e.Status == http.StatusPaymentRequired || (e.Status >= 400 && e.Status < 500 && has("insufficient", "not enough balance", "low balance"))
+	case ErrBundleUnavailable:
+		return e.Status >= 400 && e.Status < 500 && has("bundle unavailable", "not available", "bundle not found", "no longer available", "out of stock")
+	case ErrDuplicateReference:
+		return e.Status == http.StatusConflict || (e.Status >= 400 && e.Status < 500 && has("already exists", "already used", "duplicate"))
+	case ErrUnavailable:
+		return e.Status >= 500 || e.Status == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// outcomeError marks a purchase whose result is unknown; it wraps the cause.
+type outcomeError struct {
+	op    string
+	cause error
+}
+
+func (e *outcomeError) Error() string {
+	return fmt.Sprintf("reseller: %s: purchase outcome unknown: %v", e.op, e.cause)
+}
+
+func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.cause} }
