@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/esimbot/esimbot/reseller/sandbox"
+)
+
+// runSandbox serves the reseller sandbox until ctx is done.
+func (m *Main) runSandbox(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("sandbox", "sandbox [-listen ADDR] [flags]")
+	listen := fs.String("listen", "127.0.0.1:9090", "`address` to serve on")
+	var sf sandbox.Flags
+	sf.Register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	opts, faults, err := sf.Options()
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	sb := sandbox.New(opts)
+	for _, f := range faults {
+		sb.Inject(f)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("sandbox: listen: %w", err)
+	}
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	user, pass := sb.Credentials()
+	base := "http://" + ln.Addr().String() + sb.Prefix()
+	fmt.Fprintf(m.Stdout, "reseller sandbox (in-memory, not real eSIMs) listening\n  base URL: %s\n  username: %s\n  password: %s\n", base, user, pass)
+	fmt.Fprintf(m.Stdout, "try:\n  curl -s -X POST %s/Agent/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pass)
+	if m.OnListen != nil {
+		m.OnListen("sandbox", ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("sandbox: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("sandbox: shut down: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package sandbox
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Flags are the sandbox's command-line settings, for a program that serves
+// the sandbox on its own or in place of the real API. Register binds them to
+// a flag.FlagSet; Options turns the parsed values into Options and Faults.
+//
+// The password is a flag because it is the sandbox's own demo credential,
+// not a secret; -password-file reads it from a file instead.
+type Flags struct {
+	Seed               int64
+	Username           string
+	Password           string
+	PasswordFile       string
+	Wallet             string
+	Currency           string
+	GlobalESIM         bool
+	ActivationDelay    time.Duration
+	AccessTTL          time.Duration
+	RefreshTTL         time.Duration
+	Prefix             string
+	ListShape          string
+	Quirks             string
+	FaultLatency       time.Duration
+	Fault5xxRate       float64
+	FaultDropRate      float64
+	Fault401Rate       float64
+	FaultCommitTimeout bool
+}
+
+// Register defines the sandbox flags on fs.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.Int64Var(&f.Seed, "seed", 1, "sandbox: seed of the catalog, IDs and ICCIDs")
+	fs.StringVar(&f.Username, "username", "demo", "sandbox: the login's username")
+	fs.StringVar(&f.Password, "password", "", `sandbox: the login's password (default "demo"); a demo credential, not a secret`)
+	fs.StringVar(&f.PasswordFile, "password-file", "", "sandbox: read the login's password from this file")
+	fs.StringVar(&f.Wallet, "wallet", "1000", "sandbox: starting wallet balance")
+	fs.StringVar(&f.Currency, "currency", "USD", "sandbox: currency of the wallet and prices")
+	fs.BoolVar(&f.GlobalESIM, "global-esim", false, "sandbox: enable Global eSIM bundles (show_global_esim_bundles)")
+	fs.DurationVar(&f.ActivationDelay, "activation-delay", 0, "sandbox: delay before an order's activation data appears")
+	fs.DurationVar(&f.AccessTTL, "access-ttl", time.Hour, "sandbox: access token lifetime")
+	fs.DurationVar(&f.RefreshTTL, "refresh-ttl", 24*time.Hour, "sandbox: refresh token lifetime")
+	fs.StringVar(&f.Prefix, "prefix", "/api/v1", "sandbox: path prefix served")
+	fs.StringVar(&f.ListShape, "list-shape", "envelope", "sandbox: list responses as an envelope object or a bare array (envelope|array)")
+	fs.StringVar(&f.Quirks, "quirks", "", "sandbox: comma-separated wire quirks: numbers-as-strings, ids-as-integers, expires-in-unix, bare-activation-code, empty-as-no-content")
+	fs.DurationVar(&f.FaultLatency, "fault-latency", 0, "sandbox: delay every request by this much")
+	fs.Float64Var(&f.Fault5xxRate, "fault-5xx-rate", 0, "sandbox: fraction of requests answered 503 (0 to 1)")
+	fs.Float64Var(&f.FaultDropRate, "fault-drop-rate", 0, "sandbox: fraction of requests whose connection is dropped (0 to 1)")
+	fs.BoolVar(&f.FaultCommitTimeout, "fault-commit-timeout", false, "sandbox: purchases commit and then never answer")
+	fs.Float64Var(&f.Fault401Rate, "fault-401-rate", 0, "sandbox: fraction of requests answered 401 (0 to 1)")
+}
+
+// Options returns the Options and the Faults to inject that the flags
+// describe, or an error naming the first invalid flag.
+func (f *Flags) Options() (Options, []Fault, error) {
+	o := Options{
+		Seed:                  f.Seed,
+		Username:              f.Username,
+		Password:              f.Password,
+		Currency:              strings.ToUpper(strings.TrimSpace(f.Currency)),
+		ShowGlobalESIMBundles: f.GlobalESIM,
+		ActivationDelay:       f.ActivationDelay,
+		AccessTTL:             f.AccessTTL,
+		RefreshTTL:            f.RefreshTTL,
+		Prefix:                f.Prefix,
+	}
+	if f.PasswordFile != "" {
+		if f.Password != "" {
+			return Options{}, nil, errors.New("sandbox: -password and -password-file are exclusive")
+		}
+		b, err := os.ReadFile(f.PasswordFile)
+		if err != nil {
+			return Options{}, nil, fmt.Errorf("sandbox: -password-file: %w", err)
+		}
+		o.Password = strings.TrimRight(string(b), "\r\n")
+		if o.Password == "" {
+			return Options{}, nil, fmt.Errorf("sandbox: -password-file %s is empty", f.PasswordFile)
+		}
+	}
+	if f.Wallet != "" {
+		w, err := decimal.NewFromString(f.Wallet)
+		if err != nil {
+			return Options{}, nil, fmt.Errorf("sandbox: -wallet %q: not a decimal amount", f.Wallet)
+		}
+		o.Wallet = w
+	}
+	if o.Currency != "" && !currency.MatchString(o.Currency) {
+		return Options{}, nil, fmt.Errorf("sandbox: -currency %q: want an ISO 4217 code", f.Currency)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"activation-delay", f.ActivationDelay}, {"access-ttl", f.AccessTTL},
+		{"refresh-ttl", f.RefreshTTL}, {"fault-latency", f.FaultLatency},
+	} {
+		if d.d < 0 {
+			return Options{}, nil, fmt.Errorf("sandbox: -%s %s: must not be negative", d.name, d.d)
+		}
+	}
+	shape, err := ParseListShape(f.ListShape)
+	if err != nil {
+		return Options{}, nil, fmt.Errorf("sandbox: -list-shape %q: want envelope or array", f.ListShape)
+	}
+	o.ListShape = shape
+	for _, q := range strings.Split(f.Quirks, ",") {
+		switch strings.TrimSpace(q) {
+		case "":
+		case "numbers-as-strings":
+			o.Quirks.NumbersAsStrings = true
+		case "ids-as-integers":
+			o.Quirks.IDsAsIntegers = true
+		case "expires-in-unix":
+			o.Quirks.ExpiresInUnix = true
+		case "bare-activation-code":
+			o.Quirks.BareActivationCode = true
+		case "empty-as-no-content":
+			o.Quirks.EmptyAsNoContent = true
+		default:
+			return Options{}, nil, fmt.Errorf("sandbox: -quirks: unknown quirk %q", strings.TrimSpace(q))
+		}
+	}
+
+	var faults []Fault
+	if f.FaultLatency > 0 {
+		faults = append(faults, Fault{Kind: FaultLatency, Latency: f.FaultLatency})
+	}
+	for _, r := range []struct {
+		name string
+		rate float64
+		f    Fault
+	}{
+		{"fault-5xx-rate", f.Fault5xxRate, Fault{Kind: FaultStatus, Status: http.StatusServiceUnavailable}},
+		{"fault-drop-rate", f.FaultDropRate, Fault{Kind: FaultDrop}},
+		{"fault-401-rate", f.Fault401Rate, Fault{Kind: FaultUnauthorized}},
+	} {
+		if r.rate < 0 || r.rate > 1 || r.rate != r.rate {
+			return Options{}, nil, fmt.Errorf("sandbox: -%s %v: want a fraction between 0 and 1", r.name, r.rate)
+		}
+		if r.rate > 0 {
+			r.f.Rate = r.rate
+			faults = append(faults, r.f)
+		}
+	}
+	if f.FaultCommitTimeout {
+		faults = append(faults, Fault{Kind: FaultCommitThenTimeout})
+	}
+	return o, faults, nil
+}
+
+// Server returns a sandbox configured by the flags, with their faults
+// injected.
+func (f *Flags) Server() (*Server, error) {
+	o, faults, err := f.Options()
+	if err != nil {
+		return nil, err
+	}
+	s := New(o)
+	for _, ft := range faults {
+		s.Inject(ft)
+	}
+	return s, nil
+}
