@@ -385,7 +385,6 @@ func loadSpec() (routers.Router, error) {
 	return specRouter, specErr
 }
 
-
 var validationOptions = &openapi3filter.Options{
 	IncludeResponseStatus: true,
 	MultiError:            true,
