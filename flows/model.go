@@ -1,0 +1,306 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// ChatID identifies a conversation (a Telegram chat, a terminal session).
+type ChatID int64
+
+// UserID identifies a person talking to the bot (a Telegram user).
+type UserID int64
+
+// Role is what a user may do.
+type Role string
+
+// The roles. A customer buys for themselves; an agent sells to walk-in
+// customers (the end user's details are theirs, not the agent's); an admin
+// is an agent who may also see every sale.
+const (
+	RoleCustomer Role = "customer"
+	RoleAgent    Role = "agent"
+	RoleAdmin    Role = "admin"
+)
+
+// User is what the bot remembers of a person.
+type User struct {
+	// ID identifies the user.
+	ID UserID `json:"id"`
+	// Lang is the chosen language (a BCP 47 tag such as "en", "fr", "ar").
+	Lang string `json:"lang,omitempty"`
+	// Role is the user's role, customer unless configured otherwise.
+	Role Role `json:"role,omitempty"`
+	// Email, Name and WhatsApp are the end-user details last used, offered
+	// as defaults next time (customers only: agents sell to others).
+	Email    string `json:"email,omitempty"`
+	Name     string `json:"name,omitempty"`
+	WhatsApp string `json:"whatsapp,omitempty"`
+	// FirstSeen and LastSeen bound the user's activity.
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// Blocked is set when the user blocked the bot (sends fail with 403).
+	Blocked bool `json:"blocked,omitempty"`
+}
+
+// SaleState is where a sale is in its life. See DESIGN.md invariant 4:
+// confirmed → (paid) → assigning → assigned → delivered, or failed.
+type SaleState string
+
+// The sale states.
+const (
+	// SaleConfirmed: the user confirmed; nothing was sent to the API yet.
+	SaleConfirmed SaleState = "confirmed"
+	// SalePaid: the user paid (payments only).
+	SalePaid SaleState = "paid"
+	// SaleAssigning: the purchase was (or is being) sent; its outcome may
+	// be unknown until reconciled.
+	SaleAssigning SaleState = "assigning"
+	// SaleAssigned: the API sold it; the user may not have it yet.
+	SaleAssigned SaleState = "assigned"
+	// SaleDelivered: the user received the eSIM (or the top-up notice).
+	SaleDelivered SaleState = "delivered"
+	// SaleFailed: the API refused it, or it was given up; FailReason says why.
+	SaleFailed SaleState = "failed"
+)
+
+// transitions lists the allowed moves between sale states.
+var transitions = map[SaleState][]SaleState{
+	SaleConfirmed: {SalePaid, SaleAssigning, SaleFailed},
+	SalePaid:      {SaleAssigning, SaleFailed},
+	SaleAssigning: {SaleAssigned, SaleFailed},
+	SaleAssigned:  {SaleDelivered},
+	SaleDelivered: {SaleDelivered}, // a resend keeps it delivered
+	SaleFailed:    {},
+}
+
+// CanMove reports whether a sale may go from one state to another.
+func CanMove(from, to SaleState) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Finished reports whether the sale needs no more work.
+func (s SaleState) Finished() bool { return s == SaleDelivered || s == SaleFailed }
+
+// SaleKind tells a new eSIM from a top-up on an existing one.
+type SaleKind string
+
+// The sale kinds.
+const (
+	KindNew   SaleKind = "new"
+	KindTopup SaleKind = "topup"
+)
+
+// Transition records when a sale entered a state.
+type Transition struct {
+	// State is the state entered.
+	State SaleState `json:"state"`
+	// At is when.
+	At time.Time `json:"at"`
+}
+
+// Sale is one sale, the ledger's record, keyed by its order reference. It
+// is written before the API is called and never deleted.
+type Sale struct {
+	// Ref is the order_reference sent to the API: unique, at most 30 characters.
+	Ref string `json:"ref"`
+	// Kind is a new eSIM or a top-up.
+	Kind SaleKind `json:"kind"`
+	// Chat and User are where and by whom it was sold.
+	Chat ChatID `json:"chat"`
+	User UserID `json:"user"`
+	// SoldBy is the seller's role: a customer for themselves, or an agent.
+	SoldBy Role `json:"sold_by"`
+	// Lang is the language to deliver in.
+	Lang string `json:"lang,omitempty"`
+	// BundleCode, BundleName and ProfileType describe what was sold.
+	BundleCode  string `json:"bundle_code"`
+	BundleName  string `json:"bundle_name"`
+	ProfileType string `json:"profile_type,omitempty"`
+	// Price and Currency are what the customer was shown; Cost is what the
+	// reseller pays (bundle_price_final).
+	Price    decimal.Decimal `json:"price"`
+	Currency string          `json:"currency"`
+	Cost     decimal.Decimal `json:"cost"`
+	// Email, Name and WhatsApp are the end user's details (redacted by Forget).
+	Email    string `json:"email,omitempty"`
+	Name     string `json:"name,omitempty"`
+	WhatsApp string `json:"whatsapp,omitempty"`
+	// PreviousRef and PreviousOrderID name the profile a top-up goes on.
+	PreviousRef     string `json:"previous_ref,omitempty"`
+	PreviousOrderID string `json:"previous_order_id,omitempty"`
+	// State is the current state; History has every state entered, in order.
+	State   SaleState    `json:"state"`
+	History []Transition `json:"history"`
+	// OrderID and ICCID come from the API once assigned.
+	OrderID string `json:"order_id,omitempty"`
+	ICCID   string `json:"iccid,omitempty"`
+	// LPA is the activation string once known.
+	LPA string `json:"lpa,omitempty"`
+	// FailReason is a locale key saying why the sale failed.
+	FailReason string `json:"fail_reason,omitempty"`
+	// Attempts counts reconciliation and delivery attempts, for backoff.
+	Attempts int `json:"attempts,omitempty"`
+	// NextAttempt is when the reconciler may try again.
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	// Created is when the sale was confirmed.
+	Created time.Time `json:"created"`
+	// Redacted is set once Forget removed the personal fields.
+	Redacted bool `json:"redacted,omitempty"`
+}
+
+// MoveTo moves the sale to state at time at, or returns an error wrapping
+// ErrBadTransition when the move is not allowed.
+func (s *Sale) MoveTo(state SaleState, at time.Time) error {
+	if !CanMove(s.State, state) {
+		return fmt.Errorf("sale %s: %s → %s: %w", s.Ref, s.State, state, ErrBadTransition)
+	}
+	s.State = state
+	s.History = append(s.History, Transition{State: state, At: at})
+	return nil
+}
+
+// Step is where a conversation is.
+type Step string
+
+// Conversation is the state of one chat's dialogue. It is stored after
+// every transition; Version guards against a stale write.
+type Conversation struct {
+	// Chat identifies the conversation.
+	Chat ChatID `json:"chat"`
+	// User is the last user who spoke in it.
+	User UserID `json:"user"`
+	// Version is the stored version this value was read at (0: new). The
+	// store refuses to save over a newer one.
+	Version uint64 `json:"version"`
+	// Stamp changes with every screen shown, so a button from an older
+	// screen is recognized as stale.
+	Stamp uint32 `json:"stamp"`
+	// Step is the current step.
+	Step Step `json:"step"`
+	// Updated is when it last changed; idle conversations expire.
+	Updated time.Time `json:"updated"`
+	// Draft is the sale being prepared.
+	Draft Draft `json:"draft"`
+}
+
+// Draft is what a conversation has gathered toward a sale.
+type Draft struct {
+	// Kind is a new eSIM or a top-up.
+	Kind SaleKind `json:"kind,omitempty"`
+	// DestKind and DestCode are the destination: country (ISO-3), region
+	// (region code), global or cruise.
+	DestKind string `json:"dest_kind,omitempty"`
+	DestCode string `json:"dest_code,omitempty"`
+	// Choices are the codes offered on the current screen (countries of a
+	// search, for example), so a button can carry a short index.
+	Choices []string `json:"choices,omitempty"`
+	// Page is the page of the bundle list shown.
+	Page int `json:"page,omitempty"`
+	// Bundle is the chosen bundle as shown to the user.
+	Bundle *BundleOffer `json:"bundle,omitempty"`
+	// Email, Name and WhatsApp are the end user's details so far.
+	Email    string `json:"email,omitempty"`
+	Name     string `json:"name,omitempty"`
+	WhatsApp string `json:"whatsapp,omitempty"`
+	// Editing is set while one field is edited from the summary.
+	Editing bool `json:"editing,omitempty"`
+	// TopupRef is the sale whose profile a top-up goes on.
+	TopupRef string `json:"topup_ref,omitempty"`
+	// SaleRef is the sale created on confirmation.
+	SaleRef string `json:"sale_ref,omitempty"`
+	// ICCID is the profile the usage screen is about.
+	ICCID string `json:"iccid,omitempty"`
+}
+
+// BundleOffer is a bundle as offered to a customer: what they saw and will pay.
+type BundleOffer struct {
+	// Code identifies the bundle.
+	Code string `json:"code"`
+	// Name is the display name.
+	Name string `json:"name"`
+	// Price and Currency are the customer price.
+	Price    decimal.Decimal `json:"price"`
+	Currency string          `json:"currency"`
+	// Cost is what the reseller pays.
+	Cost decimal.Decimal `json:"cost"`
+	// DataMB is the data volume, -1 for unlimited.
+	DataMB int64 `json:"data_mb"`
+	// Days is the validity.
+	Days int `json:"days"`
+	// CallsSMS and Topup are the bundle's marks.
+	CallsSMS bool `json:"calls_sms,omitempty"`
+	Topup    bool `json:"topup,omitempty"`
+	// ProfileType is STANDARD or GLOBAL_ESIM.
+	ProfileType string `json:"profile_type,omitempty"`
+}
+
+// Domain errors. Stores return them (wrapped) so flows can decide.
+var (
+	// ErrNotFound: no such conversation, sale or user.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a conversation changed since it was read.
+	ErrConflict = errors.New("conversation changed since it was read")
+	// ErrSaleExists: a sale with that reference exists already.
+	ErrSaleExists = errors.New("sale exists already")
+	// ErrBadTransition: a sale cannot move to that state.
+	ErrBadTransition = errors.New("sale state transition not allowed")
+)
+
+// Store keeps everything that must survive a restart. Implementations:
+// storage (bbolt) and flows/memstore (tests, fakes).
+type Store interface {
+	// Conversation returns a chat's conversation, or ErrNotFound.
+	Conversation(ctx context.Context, chat ChatID) (Conversation, error)
+	// SaveConversation stores c if the stored version is still c.Version
+	// (ErrConflict otherwise) and returns it with its new Version.
+	SaveConversation(ctx context.Context, c Conversation) (Conversation, error)
+	// DeleteConversation drops a chat's conversation (not its sales).
+	DeleteConversation(ctx context.Context, chat ChatID) error
+	// ExpireConversations drops conversations not updated since before and
+	// returns how many.
+	ExpireConversations(ctx context.Context, before time.Time) (int, error)
+
+	// CreateSale stores a new sale and saves c, in one transaction: both or
+	// neither. ErrSaleExists if the reference is taken, ErrConflict if c is stale.
+	CreateSale(ctx context.Context, s Sale, c Conversation) (Conversation, error)
+	// Sale returns a sale by reference, or ErrNotFound.
+	Sale(ctx context.Context, ref string) (Sale, error)
+	// UpdateSale reads a sale, applies fn, checks the state transition (if
+	// the state changed, it must be allowed by CanMove) and stores it, in
+	// one transaction. An error from fn aborts without writing.
+	UpdateSale(ctx context.Context, ref string, fn func(*Sale) error) (Sale, error)
+	// SalesByUser returns a user's sales, newest first.
+	SalesByUser(ctx context.Context, user UserID) ([]Sale, error)
+	// SalesByICCID returns the sales on one eSIM profile, oldest first.
+	SalesByICCID(ctx context.Context, iccid string) ([]Sale, error)
+	// SalesInState returns the sales in any of the states, oldest first.
+	SalesInState(ctx context.Context, states ...SaleState) ([]Sale, error)
+
+	// User returns a user, or ErrNotFound.
+	User(ctx context.Context, id UserID) (User, error)
+	// SaveUser stores a user.
+	SaveUser(ctx context.Context, u User) error
+	// Forget erases a user's remembered details and conversation and
+	// redacts the personal fields (email, name, WhatsApp) of their sales,
+	// keeping references, amounts and states.
+	Forget(ctx context.Context, user UserID, chat ChatID) error
+}
+
+// Dedup remembers keys already processed, so a redelivered Telegram update
+// or payment is handled once.
+type Dedup interface {
+	// FirstSeen records key under namespace ("update", "charge") at time at
+	// and reports whether it was new. Old "update" keys are forgotten past
+	// a bounded window; other namespaces are kept.
+	FirstSeen(ctx context.Context, namespace, key string, at time.Time) (bool, error)
+}
