@@ -20,6 +20,8 @@ var allowed = map[string][]string{
 	"reseller/sandbox": {},
 	"locales":          {},
 	"flows":            {"reseller", "locales"},
+	"flows/memstore":   {"flows"},
+	"flows/storetest":  {"flows"},
 	"storage":          {"flows", "reseller"},
 	"bot":              {"flows", "reseller", "locales"},
 	"cmd/esimbot":      {"*"},

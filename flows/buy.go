@@ -1,0 +1,438 @@
+package flows
+
+import (
+	"html"
+	"strconv"
+	"strings"
+
+	"github.com/esimbot/esimbot/locales"
+)
+
+// showDestination asks where the user travels.
+func (t *turn) showDestination(b func(string, string, ...string) Button, back []Button) error {
+	avail, err := t.e.availableCountries(t.ctx)
+	if err != nil {
+		return t.apiTrouble(err)
+	}
+	has := map[string]bool{}
+	for _, c := range avail {
+		has[c] = true
+	}
+	var rows [][]Button
+	var row []Button
+	for _, code := range t.e.cfg.Popular {
+		if !has[code] {
+			continue
+		}
+		row = append(row, b(flag(code)+" "+countryName(code, t.loc.Tag), "c", code))
+		if len(row) == 2 {
+			rows = append(rows, row)
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	rows = append(rows,
+		[]Button{b(t.loc.T("btn_regions"), "regions"), b(t.loc.T("btn_global"), "global")},
+		[]Button{b(t.loc.T("btn_cruise"), "cruise")}, back)
+	return t.screen(t.loc.T("ask_destination"), rows...)
+}
+
+// pressDestination handles the destination screens' buttons.
+func (t *turn) pressDestination(p pressed) error {
+	switch p.action {
+	case "c":
+		return t.openCountry(p.arg)
+	case "regions":
+		return t.goTo(stepRegions)
+	case "global":
+		return t.openDestination(destGlobal, "")
+	case "cruise":
+		return t.openDestination(destCruise, "")
+	}
+	return t.stale()
+}
+
+// searchDestination looks a typed destination up.
+func (t *turn) searchDestination(q string) error {
+	avail, err := t.e.availableCountries(t.ctx)
+	if err != nil {
+		return t.apiTrouble(err)
+	}
+	matches := searchCountries(q, avail, t.loc.Tag, 6)
+	t.button = false
+	switch len(matches) {
+	case 0:
+		var sugg []string
+		for _, code := range t.e.cfg.Popular[:min(3, len(t.e.cfg.Popular))] {
+			sugg = append(sugg, countryName(code, t.loc.Tag))
+		}
+		if err := t.send(Message{Text: t.loc.T("no_match", "Query", q, "Examples", strings.Join(sugg, ", "))}); err != nil {
+			return err
+		}
+		return t.goTo(stepDestination)
+	case 1:
+		t.resetDraft()
+		return t.openCountry(matches[0])
+	}
+	t.resetDraft()
+	t.conv.Draft.Choices = matches
+	return t.goTo(stepPickCountry)
+}
+
+// openCountry shows a country's bundles, if the country has any.
+func (t *turn) openCountry(code string) error {
+	iso3, ok := iso3Of(code)
+	if !ok {
+		return t.stale()
+	}
+	avail, err := t.e.availableCountries(t.ctx)
+	if err != nil {
+		return t.apiTrouble(err)
+	}
+	for _, c := range avail {
+		if c == iso3 {
+			return t.openDestination(destCountry, iso3)
+		}
+	}
+	if err := t.send(Message{Text: t.loc.T("no_bundles_country", "Country", countryName(iso3, t.loc.Tag))}); err != nil {
+		return err
+	}
+	t.button = false
+	return t.goTo(stepDestination)
+}
+
+// openDestination shows the first page of a destination's bundles.
+func (t *turn) openDestination(kind, code string) error {
+	d := &t.conv.Draft
+	d.Kind, d.DestKind, d.DestCode, d.Page, d.Choices, d.Bundle = KindNew, kind, code, 0, nil, nil
+	return t.goTo(stepBundles)
+}
+
+// destinationTitle names the current destination.
+func (t *turn) destinationTitle() string {
+	d := t.conv.Draft
+	switch d.DestKind {
+	case destCountry:
+		return flag(d.DestCode) + " " + countryName(d.DestCode, t.loc.Tag)
+	case destRegion:
+		return "🌍 " + t.regionName(d.DestCode, d.DestCode)
+	case destGlobal:
+		return "🌐 " + t.loc.T("dest_global")
+	case destCruise:
+		return "🚢 " + t.loc.T("dest_cruise")
+	}
+	return ""
+}
+
+// showBundles shows one page of the destination's bundles.
+func (t *turn) showBundles(b func(string, string, ...string) Button, back []Button) error {
+	d := &t.conv.Draft
+	offers, err := t.e.destinationBundles(t.ctx, d.DestKind, d.DestCode, false)
+	if err != nil {
+		return t.apiTrouble(err)
+	}
+	if len(offers) == 0 {
+		return t.screen(t.loc.T("no_bundles", "Destination", locales.Raw(html.EscapeString(t.destinationTitle()))), back)
+	}
+	size := t.e.cfg.PageSize
+	pages := (len(offers) + size - 1) / size
+	d.Page = max(0, min(d.Page, pages-1))
+	first := d.Page * size
+	page := offers[first:min(first+size, len(offers))]
+	d.Choices = d.Choices[:0]
+	var lines []string
+	var rows [][]Button
+	for i, o := range page {
+		d.Choices = append(d.Choices, o.Code)
+		lines = append(lines, t.bundleLine(first+i+1, o))
+		rows = append(rows, []Button{b(t.bundleButton(o), "b", strconv.Itoa(i))})
+	}
+	var nav []Button
+	if d.Page > 0 {
+		nav = append(nav, b(t.loc.T("btn_prev"), "prev"))
+	}
+	if d.Page < pages-1 {
+		nav = append(nav, b(t.loc.T("btn_next"), "next"))
+	}
+	if len(nav) > 0 {
+		rows = append(rows, nav)
+	}
+	text := t.loc.T("bundles_title", "Destination", t.destinationTitle()) + "\n" +
+		t.loc.T("bundles_page", "Page", t.loc.Number(int64(d.Page+1)), "Pages", t.loc.Number(int64(pages))) + "\n\n" +
+		strings.Join(lines, "\n") + "\n\n" + t.loc.T("bundles_legend")
+	return t.screen(text, append(rows, back)...)
+}
+
+// pressBundles handles the bundle list's buttons.
+func (t *turn) pressBundles(p pressed) error {
+	d := &t.conv.Draft
+	switch p.action {
+	case "prev":
+		d.Page--
+		return t.show()
+	case "next":
+		d.Page++
+		return t.show()
+	case "b":
+		i, ok := atoi(p.arg, len(d.Choices))
+		if !ok {
+			return t.stale()
+		}
+		offers, err := t.e.destinationBundles(t.ctx, d.DestKind, d.DestCode, false)
+		if err != nil {
+			return t.apiTrouble(err)
+		}
+		for _, o := range offers {
+			if o.Code == d.Choices[i] {
+				d.Bundle = &o
+				return t.goTo(stepBundle)
+			}
+		}
+		return t.stale()
+	}
+	return t.stale()
+}
+
+// dataLabel formats a data volume.
+func (t *turn) dataLabel(mb int64) string {
+	switch {
+	case mb < 0:
+		return t.loc.T("data_unlimited")
+	case mb >= 1024 && mb%1024 == 0:
+		return t.loc.T("data_gb", "Amount", t.loc.Number(mb/1024))
+	case mb >= 1024:
+		return t.loc.T("data_gb", "Amount", strings.TrimRight(strings.TrimRight(strconv.FormatFloat(float64(mb)/1024, 'f', 1, 64), "0"), "."))
+	}
+	return t.loc.T("data_mb", "Amount", t.loc.Number(mb))
+}
+
+// marks are the bundle's symbols: calls/SMS, top-up, Global eSIM.
+func marks(o BundleOffer) string {
+	var m string
+	if o.CallsSMS {
+		m += " 📞"
+	}
+	if o.Topup {
+		m += " 🔄"
+	}
+	if o.ProfileType == "GLOBAL_ESIM" {
+		m += " 🌐"
+	}
+	return m
+}
+
+// bundleLine is one line of the bundle list (HTML).
+func (t *turn) bundleLine(n int, o BundleOffer) string {
+	return t.loc.T("bundle_line", "N", t.loc.Number(int64(n)), "Data", t.dataLabel(o.DataMB),
+		"Days", t.loc.N("days", o.Days), "Price", t.loc.Price(o.Price, o.Currency), "Marks", marks(o))
+}
+
+// bundleButton is a bundle's button label (plain text).
+func (t *turn) bundleButton(o BundleOffer) string {
+	return t.dataLabel(o.DataMB) + " · " + t.loc.N("days", o.Days) + " · " + t.loc.Price(o.Price, o.Currency)
+}
+
+// showBundle shows a bundle's details and networks.
+func (t *turn) showBundle(b func(string, string, ...string) Button, back []Button) error {
+	o := t.conv.Draft.Bundle
+	if o == nil {
+		return t.goTo(stepBundles)
+	}
+	t.act("typing")
+	text := t.bundleDetails(*o)
+	nets, err := t.e.networks(t.ctx, o.Code)
+	if err == nil && len(nets) > 0 {
+		var lines []string
+		for i, n := range nets {
+			if i == 12 {
+				lines = append(lines, t.loc.N("networks_more", len(nets)-i))
+				break
+			}
+			where := countryName(n.CountryCode, t.loc.Tag)
+			if where == n.CountryCode && n.CountryName != "" {
+				where = n.CountryName
+			}
+			lines = append(lines, t.loc.T("network_line", "Flag", flag(n.CountryCode), "Country", where,
+				"Network", n.Name, "Speed", n.Speeds.String()))
+		}
+		text += "\n\n" + t.loc.T("networks_title") + "\n" + strings.Join(lines, "\n")
+	}
+	return t.screen(text, []Button{b(t.loc.T("btn_choose"), "choose")}, back)
+}
+
+// bundleDetails describes a bundle (HTML).
+func (t *turn) bundleDetails(o BundleOffer) string {
+	text := t.loc.T("bundle_details", "Name", o.Name, "Data", t.dataLabel(o.DataMB), "Days", t.loc.N("days", o.Days),
+		"Price", t.loc.Price(o.Price, o.Currency))
+	if o.CallsSMS {
+		text += "\n" + t.loc.T("bundle_calls_sms")
+	}
+	if o.Topup {
+		text += "\n" + t.loc.T("bundle_topup")
+	}
+	if o.ProfileType == "GLOBAL_ESIM" {
+		text += "\n" + t.loc.T("bundle_global_esim")
+	}
+	return text
+}
+
+// chooseBundle moves on to the end user's details.
+func (t *turn) chooseBundle() error {
+	return t.goTo(stepEmail)
+}
+
+// defaultName is the name offered with one tap: the remembered one, or
+// the Telegram profile's (customers only).
+func (t *turn) defaultName() string {
+	if t.role != RoleCustomer {
+		return ""
+	}
+	if t.user.Name != "" {
+		return t.user.Name
+	}
+	if n, err := checkName(t.ev.From.FullName()); err == nil {
+		return n
+	}
+	return ""
+}
+
+// useDefault takes the offered email or name.
+func (t *turn) useDefault() error {
+	switch t.conv.Step {
+	case stepEmail:
+		if t.role != RoleCustomer || t.user.Email == "" {
+			return t.stale()
+		}
+		return t.inputEmail(t.user.Email)
+	case stepName:
+		def := t.defaultName()
+		if def == "" {
+			return t.stale()
+		}
+		return t.inputName(def)
+	}
+	return t.stale()
+}
+
+// inputEmail takes the end user's email.
+func (t *turn) inputEmail(s string) error {
+	email, err := checkEmail(s)
+	if err != nil {
+		t.button = false
+		return t.send(Message{Text: t.loc.T("email_invalid", "Value", clip(s, 64))})
+	}
+	t.conv.Draft.Email = email
+	return t.afterDetail()
+}
+
+// inputName takes the end user's name.
+func (t *turn) inputName(s string) error {
+	name, err := checkName(s)
+	if err != nil {
+		t.button = false
+		return t.send(Message{Text: t.loc.T(err.Error())})
+	}
+	t.conv.Draft.Name = name
+	return t.afterDetail()
+}
+
+// inputWhatsApp takes the end user's WhatsApp number.
+func (t *turn) inputWhatsApp(s string) error {
+	e164, err := checkPhone(s, t.user.Lang)
+	if err != nil {
+		t.button = false
+		return t.send(Message{Text: t.loc.T(err.Error())})
+	}
+	t.conv.Draft.WhatsApp = e164
+	if err := t.send(Message{Text: t.loc.T("whatsapp_saved", "Number", e164), RemoveKeyboard: true}); err != nil {
+		return err
+	}
+	t.button = false
+	return t.afterDetail()
+}
+
+// afterDetail moves to the next detail, or back to the summary when editing.
+func (t *turn) afterDetail() error {
+	d := &t.conv.Draft
+	if d.Editing || t.conv.Step == stepWhatsApp {
+		d.Editing = false
+		if t.conv.Step == stepWhatsApp && t.ev.Kind == EventButton {
+			// Skipped: close the share-number keyboard.
+			if err := t.send(Message{Text: t.loc.T("whatsapp_skipped"), RemoveKeyboard: true}); err != nil {
+				return err
+			}
+			t.button = false
+		}
+		return t.goTo(stepSummary)
+	}
+	switch t.conv.Step {
+	case stepEmail:
+		return t.goTo(stepName)
+	case stepName:
+		return t.goTo(stepWhatsApp)
+	}
+	return t.goTo(stepSummary)
+}
+
+// showSummary shows what will be sold, to confirm or edit.
+func (t *turn) showSummary(b func(string, string, ...string) Button, back []Button) error {
+	d := t.conv.Draft
+	if d.Bundle == nil || d.Email == "" || d.Name == "" {
+		t.resetDraft()
+		return t.goTo(stepMenu)
+	}
+	wa := t.loc.T("summary_no_whatsapp")
+	if d.WhatsApp != "" {
+		wa = html.EscapeString(d.WhatsApp)
+	}
+	text := t.loc.T("summary", "Destination", t.destinationTitle(), "Bundle", locales.Raw(t.bundleDetails(*d.Bundle)),
+		"Email", d.Email, "Name", d.Name, "WhatsApp", locales.Raw(wa))
+	if t.e.cfg.Sandbox {
+		text += "\n\n" + t.loc.T("sandbox_banner")
+	}
+	return t.screen(text,
+		[]Button{b(t.loc.T("btn_confirm", "Price", t.loc.Price(d.Bundle.Price, d.Bundle.Currency)), "confirm")},
+		[]Button{b(t.loc.T("btn_edit_email"), "edit", "email"), b(t.loc.T("btn_edit_name"), "edit", "name"), b(t.loc.T("btn_edit_whatsapp"), "edit", "wa")},
+		[]Button{b(t.loc.T("btn_cancel"), "cancel")}, back)
+}
+
+// pressSummary handles the summary's buttons.
+func (t *turn) pressSummary(p pressed) error {
+	d := &t.conv.Draft
+	switch p.action {
+	case "confirm":
+		return t.confirm()
+	case "cancel":
+		t.resetDraft()
+		if err := t.send(Message{Text: t.loc.T("cancelled"), Edit: t.button}); err != nil {
+			return err
+		}
+		t.button = false
+		return t.goTo(stepMenu)
+	case "edit":
+		if t.conv.Step != stepSummary {
+			return t.stale()
+		}
+		d.Editing = true
+		switch p.arg {
+		case "email":
+			return t.goTo(stepEmail)
+		case "name":
+			return t.goTo(stepName)
+		case "wa":
+			return t.goTo(stepWhatsApp)
+		}
+	}
+	return t.stale()
+}
+
+// clip shortens user text for echoing it back.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,191 @@
+package flows
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// EventKind is what a user did.
+type EventKind int
+
+// The event kinds.
+const (
+	// EventCommand is a command such as /start or /usage.
+	EventCommand EventKind = iota + 1
+	// EventText is free text.
+	EventText
+	// EventButton is a press on an inline button.
+	EventButton
+	// EventContact is a shared contact (a phone number).
+	EventContact
+)
+
+// Profile is what the channel knows of the person speaking.
+type Profile struct {
+	// FirstName and LastName are the display name parts.
+	FirstName, LastName string
+	// Username is the channel handle, without "@".
+	Username string
+	// LanguageCode is the channel's language hint (BCP 47), may be empty.
+	LanguageCode string
+}
+
+// FullName joins the name parts.
+func (p Profile) FullName() string {
+	return strings.TrimSpace(p.FirstName + " " + p.LastName)
+}
+
+// Event is one input from a user, channel-agnostic.
+type Event struct {
+	// Chat and User say where and who.
+	Chat ChatID
+	User UserID
+	// Kind says which of the fields below is set.
+	Kind EventKind
+	// Command is the command name without "/" (lower case), Args the rest.
+	Command, Args string
+	// Text is the typed text.
+	Text string
+	// Data is the pressed button's data, as it came back from the channel.
+	Data string
+	// Phone is the shared contact's number.
+	Phone string
+	// From describes the user.
+	From Profile
+}
+
+// Message is something to show the user. Text is Telegram HTML (see
+// package locales); a channel without HTML strips the tags.
+type Message struct {
+	// Text is the message, or the photo's caption when Photo is set.
+	Text string
+	// Buttons are inline buttons, by row.
+	Buttons [][]Button
+	// Edit asks to replace the message whose button was pressed, instead of
+	// sending a new one (navigation).
+	Edit bool
+	// Photo, when set, is sent as a picture with Text as its caption.
+	Photo *Photo
+	// Contact, when set, shows a keyboard that shares the user's number.
+	Contact *ContactKeyboard
+	// RemoveKeyboard removes a keyboard set by Contact.
+	RemoveKeyboard bool
+}
+
+// Button is an inline button: it sends Data back, or opens URL.
+type Button struct {
+	// Text is the label.
+	Text string
+	// Data comes back in an EventButton (at most 64 bytes).
+	Data string
+	// URL opens a link instead.
+	URL string
+}
+
+// Photo is a picture to send.
+type Photo struct {
+	// PNG is the image.
+	PNG []byte
+	// Key identifies the picture (a sale reference), so a channel can reuse
+	// an upload when the same picture is sent again.
+	Key string
+	// Name is a file name for the picture.
+	Name string
+}
+
+// ContactKeyboard is a one-time keyboard with a "share my number" button.
+type ContactKeyboard struct {
+	// Share is the label of the button that shares the number.
+	Share string
+}
+
+// Messenger delivers messages to a chat. It is the channel: Telegram, the
+// terminal, a test recorder.
+type Messenger interface {
+	// Send shows m in chat. An error means the user may not have it.
+	Send(ctx context.Context, chat ChatID, m Message) error
+}
+
+// Actor is implemented by messengers that can show "typing…" or "sending a
+// photo…" while something slow runs.
+type Actor interface {
+	// Act shows the action ("typing", "upload_photo") in chat.
+	Act(ctx context.Context, chat ChatID, action string) error
+}
+
+// Outcome tells the channel how the event went.
+type Outcome struct {
+	// Notice is a short text for the button press (a toast), if any.
+	Notice string
+	// Stale reports a button from an older screen.
+	Stale bool
+}
+
+// Button data: "<stamp>.<action>[.<arg>]" for buttons of one screen, where
+// stamp is the conversation's Stamp in base 36, or "g.<action>.<arg>" for
+// buttons that stay valid (on a delivered eSIM, for example). At most 64
+// bytes; the argument is a short index, a code or a reference.
+const maxData = 64
+
+// data builds a button's data.
+func data(stamp uint32, action string, arg ...string) string {
+	return joinData(strconv.FormatUint(uint64(stamp), 36), action, arg)
+}
+
+// globalData builds the data of a button that stays valid.
+func globalData(action string, arg ...string) string { return joinData("g", action, arg) }
+
+func joinData(head, action string, arg []string) string {
+	s := head + "." + action
+	if len(arg) > 0 && arg[0] != "" {
+		s += "." + arg[0]
+	}
+	if len(s) > maxData {
+		s = s[:maxData] // never happens with our arguments; parseData rejects it
+	}
+	return s
+}
+
+// pressed is a parsed button.
+type pressed struct {
+	global bool
+	stamp  uint32
+	action string
+	arg    string
+}
+
+// parseData reads button data strictly: anything malformed, too long or
+// with unexpected characters is rejected (and treated as a stale button).
+func parseData(s string) (pressed, bool) {
+	if len(s) == 0 || len(s) > maxData {
+		return pressed{}, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return pressed{}, false
+		}
+	}
+	parts := strings.SplitN(s, ".", 3)
+	if len(parts) < 2 || parts[1] == "" {
+		return pressed{}, false
+	}
+	p := pressed{action: parts[1]}
+	if len(parts) == 3 {
+		if parts[2] == "" {
+			return pressed{}, false
+		}
+		p.arg = parts[2]
+	}
+	if parts[0] == "g" {
+		p.global = true
+		return p, true
+	}
+	n, err := strconv.ParseUint(parts[0], 36, 32)
+	if err != nil {
+		return pressed{}, false
+	}
+	p.stamp = uint32(n)
+	return p, true
+}

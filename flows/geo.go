@@ -1,0 +1,232 @@
+package flows
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// country is a destination country with the names it is searched by.
+type country struct {
+	iso3, iso2 string
+	names      []string // normalized names: in the user's language and English
+}
+
+// aliases are common names that are neither a code nor a display name.
+// Keys are normalized (see fold).
+var aliases = map[string]string{
+	"usa": "USA", "america": "USA", "united states of america": "USA", "the states": "USA",
+	"uk": "GBR", "britain": "GBR", "great britain": "GBR", "england": "GBR", "scotland": "GBR", "wales": "GBR",
+	"emirates": "ARE", "uae": "ARE", "dubai": "ARE", "abu dhabi": "ARE",
+	"holland": "NLD", "the netherlands": "NLD", "czechia": "CZE", "czech republic": "CZE",
+	"korea": "KOR", "south korea": "KOR", "russia": "RUS", "turkiye": "TUR", "vatican": "VAT",
+	"ivory coast": "CIV", "burma": "MMR", "persia": "IRN", "bali": "IDN", "hong kong": "HKG",
+	"macau": "MAC", "taiwan": "TWN", "saudi": "SAU", "ksa": "SAU", "drc": "COD", "congo kinshasa": "COD",
+	"congo brazzaville": "COG", "swaziland": "SWZ", "cape verde": "CPV", "east timor": "TLS",
+}
+
+// fold normalizes text for matching: no accents, lower case, letters and
+// digits separated by single spaces.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	out = strings.ToLower(out)
+	var b strings.Builder
+	space := false
+	for _, r := range out {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		} else {
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// regionOf parses an ISO 3166 alpha-2 or alpha-3 country code.
+func regionOf(code string) (language.Region, bool) {
+	r, err := language.ParseRegion(strings.TrimSpace(code))
+	if err != nil || !r.IsCountry() {
+		return language.Region{}, false
+	}
+	return r, true
+}
+
+// iso3Of returns the alpha-3 code of an alpha-2 or alpha-3 code.
+func iso3Of(code string) (string, bool) {
+	r, ok := regionOf(code)
+	if !ok {
+		return "", false
+	}
+	return r.ISO3(), true
+}
+
+// flag returns the emoji flag of a country code, or "" if unknown.
+func flag(code string) string {
+	r, ok := regionOf(code)
+	if !ok {
+		return ""
+	}
+	iso2 := r.String()
+	if len(iso2) != 2 {
+		return ""
+	}
+	return string([]rune{0x1F1E6 + rune(iso2[0]-'A'), 0x1F1E6 + rune(iso2[1]-'A')})
+}
+
+// countryName returns a country's name in a language.
+func countryName(code string, tag language.Tag) string {
+	r, ok := regionOf(code)
+	if !ok {
+		return code
+	}
+	if n := display.Regions(tag).Name(r); n != "" {
+		return n
+	}
+	return display.English.Regions().Name(r)
+}
+
+// gazetteer builds the searchable countries among the ISO-3 codes available.
+func gazetteer(available []string, tag language.Tag) []country {
+	out := make([]country, 0, len(available))
+	for _, code := range available {
+		r, ok := regionOf(code)
+		if !ok {
+			continue
+		}
+		c := country{iso3: r.ISO3(), iso2: r.String()}
+		for _, n := range []string{display.Regions(tag).Name(r), display.English.Regions().Name(r)} {
+			if f := fold(n); f != "" {
+				c.names = append(c.names, f)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// searchCountries finds the available countries (ISO-3 codes) that match
+// a typed query: a code, an alias, a name in the user's language or in
+// English, a prefix of one, or a name with a small typo. Exact matches
+// come alone; otherwise up to limit matches, best first.
+func searchCountries(query string, available []string, tag language.Tag, limit int) []string {
+	q := fold(query)
+	if q == "" {
+		return nil
+	}
+	all := gazetteer(available, tag)
+	has := map[string]bool{}
+	for _, c := range all {
+		has[c.iso3] = true
+	}
+	// Codes and aliases.
+	if len(q) == 2 || len(q) == 3 {
+		if iso3, ok := iso3Of(q); ok && has[iso3] && !strings.Contains(q, " ") {
+			return []string{iso3}
+		}
+	}
+	if a, ok := aliases[q]; ok && has[a] {
+		return []string{a}
+	}
+	type scored struct {
+		iso3  string
+		score int
+	}
+	var hits []scored
+	for _, c := range all {
+		best := -1
+		for _, n := range c.names {
+			s := -1
+			switch {
+			case n == q:
+				s = 100
+			case strings.HasPrefix(n, q) && len(q) >= 3:
+				s = 80
+			case len(q) >= 4 && strings.Contains(n, q):
+				s = 60
+			case len(q) >= 4:
+				if d := editDistance(q, n, 2); d <= typoBudget(q) {
+					s = 50 - 10*d
+				} else if len(n) > len(q) {
+					// A typo in a prefix: "thail" for "thailand".
+					if d := editDistance(q, n[:len(q)], 1); d <= 1 && len(q) >= 5 {
+						s = 30
+					}
+				}
+			}
+			best = max(best, s)
+		}
+		if best >= 0 {
+			hits = append(hits, scored{c.iso3, best})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].iso3 < hits[j].iso3
+	})
+	if len(hits) > 0 && hits[0].score == 100 && (len(hits) == 1 || hits[1].score < 100) {
+		return []string{hits[0].iso3}
+	}
+	var out []string
+	for _, h := range hits {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, h.iso3)
+	}
+	return out
+}
+
+// typoBudget is how many edits a query of this length may carry.
+func typoBudget(q string) int {
+	if len([]rune(q)) <= 5 {
+		return 1
+	}
+	return 2
+}
+
+// editDistance is the Levenshtein distance of a and b, or limit+1 as soon
+// as it must exceed limit.
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

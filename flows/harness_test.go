@@ -1,0 +1,284 @@
+package flows_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/flows/memstore"
+	"github.com/esimbot/esimbot/locales"
+	"github.com/esimbot/esimbot/reseller"
+	"github.com/esimbot/esimbot/reseller/sandbox"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
+
+// clock is a settable clock shared by the engine and the sandbox.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// recorder is a Messenger that keeps what was sent, per chat.
+type recorder struct {
+	mu   sync.Mutex
+	sent map[flows.ChatID][]flows.Message
+	fail error // when set, Send fails with it
+}
+
+func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	if r.sent == nil {
+		r.sent = map[flows.ChatID][]flows.Message{}
+	}
+	r.sent[chat] = append(r.sent[chat], m)
+	return nil
+}
+
+func (r *recorder) messages(chat flows.ChatID) []flows.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]flows.Message(nil), r.sent[chat]...)
+}
+
+// world is an engine on a memory store and the sandbox.
+type world struct {
+	t     testing.TB
+	eng   *flows.Engine
+	store *memstore.Store
+	sb    *sandbox.Server
+	rec   *recorder
+	clock *clock
+	cfg   flows.Config
+}
+
+type worldOption func(*sandbox.Options, *flows.Config)
+
+func newWorld(t testing.TB, opts ...worldOption) *world {
+	t.Helper()
+	clk := &clock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	sbOpts := sandbox.Options{Seed: 1, Now: clk.Now}
+	cfg := flows.Config{Now: clk.Now, Sandbox: true, Agents: []flows.UserID{900}}
+	for _, o := range opts {
+		o(&sbOpts, &cfg)
+	}
+	sb := sandbox.New(sbOpts)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	user, pass := sb.Credentials()
+	api, err := reseller.New(reseller.Config{BaseURL: srv.URL + sb.Prefix(), Username: user, Password: pass, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, store: memstore.New(), sb: sb, rec: &recorder{}, clock: clk, cfg: cfg}
+	w.eng, err = flows.New(cfg, w.store, api, w.rec, locales.MustNew())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// chat is one user talking to the engine, with a transcript.
+type chat struct {
+	w       *world
+	id      flows.ChatID
+	user    flows.UserID
+	from    flows.Profile
+	seen    int // messages already in the transcript
+	log     strings.Builder
+	outcome flows.Outcome
+}
+
+func (w *world) chat(id int64, first, lang string) *chat {
+	return &chat{w: w, id: flows.ChatID(id), user: flows.UserID(id), from: flows.Profile{FirstName: first, LanguageCode: lang}}
+}
+
+func (c *chat) handle(ev flows.Event, echo string) {
+	c.w.t.Helper()
+	ev.Chat, ev.User, ev.From = c.id, c.user, c.from
+	fmt.Fprintf(&c.log, "\n> %s\n", echo)
+	out, err := c.w.eng.Handle(context.Background(), ev)
+	if err != nil {
+		c.w.t.Fatalf("Handle(%s): %v", echo, err)
+	}
+	c.outcome = out
+	if out.Notice != "" {
+		fmt.Fprintf(&c.log, "  (notice: %s)\n", out.Notice)
+	}
+	c.flush()
+}
+
+func (c *chat) flush() {
+	msgs := c.w.rec.messages(c.id)
+	for _, m := range msgs[c.seen:] {
+		c.log.WriteString(render(m))
+	}
+	c.seen = len(msgs)
+}
+
+func (c *chat) command(cmd string) {
+	c.w.t.Helper()
+	name, args, _ := strings.Cut(strings.TrimPrefix(cmd, "/"), " ")
+	c.handle(flows.Event{Kind: flows.EventCommand, Command: name, Args: args}, cmd)
+}
+
+func (c *chat) say(text string) {
+	c.w.t.Helper()
+	c.handle(flows.Event{Kind: flows.EventText, Text: text}, text)
+}
+
+func (c *chat) contact(phone string) {
+	c.w.t.Helper()
+	c.handle(flows.Event{Kind: flows.EventContact, Phone: phone}, "[contact "+phone+"]")
+}
+
+func (c *chat) press(data string) {
+	c.w.t.Helper()
+	c.handle(flows.Event{Kind: flows.EventButton, Data: data}, "[raw button "+data+"]")
+}
+
+// tap presses the newest button whose label contains label.
+func (c *chat) tap(label string) {
+	c.w.t.Helper()
+	data := c.button(label)
+	c.handle(flows.Event{Kind: flows.EventButton, Data: data}, "[tap "+label+"]")
+}
+
+// button finds the data of the newest button whose label contains label.
+func (c *chat) button(label string) string {
+	c.w.t.Helper()
+	msgs := c.w.rec.messages(c.id)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, row := range msgs[i].Buttons {
+			for _, b := range row {
+				if strings.Contains(b.Text, label) && b.Data != "" {
+					return b.Data
+				}
+			}
+		}
+	}
+	c.w.t.Fatalf("no button %q in:\n%s", label, c.log.String())
+	return ""
+}
+
+// last returns the newest message.
+func (c *chat) last() flows.Message {
+	msgs := c.w.rec.messages(c.id)
+	if len(msgs) == 0 {
+		c.w.t.Fatal("no message")
+	}
+	return msgs[len(msgs)-1]
+}
+
+// lastText returns the newest message's text.
+func (c *chat) lastText() string { return c.last().Text }
+
+// photos returns the photos sent so far.
+func (c *chat) photos() []*flows.Photo {
+	var out []*flows.Photo
+	for _, m := range c.w.rec.messages(c.id) {
+		if m.Photo != nil {
+			out = append(out, m.Photo)
+		}
+	}
+	return out
+}
+
+func render(m flows.Message) string {
+	var b strings.Builder
+	verb := "<"
+	if m.Edit {
+		verb = "< (edit)"
+	}
+	if m.Photo != nil {
+		fmt.Fprintf(&b, "%s [photo %s]\n", verb, m.Photo.Name)
+	}
+	for i, line := range strings.Split(m.Text, "\n") {
+		if i == 0 && m.Photo == nil {
+			fmt.Fprintf(&b, "%s %s\n", verb, line)
+		} else {
+			fmt.Fprintf(&b, "  %s\n", line)
+		}
+	}
+	for _, row := range m.Buttons {
+		var cells []string
+		for _, btn := range row {
+			if btn.URL != "" {
+				cells = append(cells, "["+btn.Text+" → "+btn.URL+"]")
+			} else {
+				cells = append(cells, "["+btn.Text+"]")
+			}
+		}
+		fmt.Fprintf(&b, "  %s\n", strings.Join(cells, " "))
+	}
+	if m.Contact != nil {
+		fmt.Fprintf(&b, "  {keyboard: %s}\n", m.Contact.Share)
+	}
+	if m.RemoveKeyboard {
+		b.WriteString("  {keyboard removed}\n")
+	}
+	return b.String()
+}
+
+var refPattern = regexp.MustCompile(`EB-[0-9A-Z]{6,}`)
+
+// golden compares the transcript with testdata/name.golden (rewritten with -update).
+func (c *chat) golden(name string) {
+	c.w.t.Helper()
+	got := refPattern.ReplaceAllString(c.log.String(), "EB-REF")
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			c.w.t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			c.w.t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		c.w.t.Fatalf("%v (run go test ./flows -update to create it)", err)
+	}
+	if got != string(want) {
+		c.w.t.Errorf("transcript %s differs from %s (run go test ./flows -update after checking):\n%s", name, path, diffLines(string(want), got))
+	}
+}
+
+// diffLines shows the first differing lines.
+func diffLines(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, w, g)
+		}
+	}
+	return "(same lines)"
+}

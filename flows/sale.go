@@ -1,0 +1,446 @@
+package flows
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/esimbot/esimbot/reseller"
+)
+
+// maxReconcile is how many times an unknown outcome that the API does not
+// know of is checked again before the sale is declared not charged.
+const maxReconcile = 5
+
+// newRef returns a fresh order_reference: the prefix, the time in base 36
+// and 8 random base-36 characters (at most 8+1+7+8 = 24 characters).
+func (e *Engine) newRef() string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(e.cfg.OrderPrefix))
+	b.WriteByte('-')
+	b.WriteString(strings.ToUpper(strconv.FormatInt(e.cfg.Now().Unix(), 36)))
+	for range 8 {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			panic(err) // crypto/rand does not fail on supported platforms
+		}
+		b.WriteByte(alphabet[n.Int64()])
+	}
+	return b.String()
+}
+
+// confirm creates the sale record, then sells (DESIGN.md invariant 2).
+func (t *turn) confirm() error {
+	d := &t.conv.Draft
+	if d.Bundle == nil {
+		return t.stale()
+	}
+	t.act("typing")
+	// The bundle again, fresh: it may have gone or changed price.
+	var offers []BundleOffer
+	var err error
+	if d.Kind == KindTopup {
+		offers, err = t.topupOffers(d.ICCID, true)
+	} else {
+		offers, err = t.e.destinationBundles(t.ctx, d.DestKind, d.DestCode, true)
+	}
+	if err != nil {
+		return t.apiTrouble(err)
+	}
+	var fresh *BundleOffer
+	for _, o := range offers {
+		if o.Code == d.Bundle.Code {
+			fresh = &o
+			break
+		}
+	}
+	back := stepBundles
+	summary := stepSummary
+	if d.Kind == KindTopup {
+		back, summary = stepTopupBundles, stepTopupSummary
+	}
+	if fresh == nil {
+		if err := t.send(Message{Text: t.loc.T("bundle_gone", "Name", d.Bundle.Name)}); err != nil {
+			return err
+		}
+		d.Bundle = nil
+		t.button = false
+		return t.goTo(back)
+	}
+	if !fresh.Price.Equal(d.Bundle.Price) || fresh.Currency != d.Bundle.Currency {
+		old := t.loc.Price(d.Bundle.Price, d.Bundle.Currency)
+		d.Bundle = fresh
+		if err := t.send(Message{Text: t.loc.T("price_changed", "Old", old, "New", t.loc.Price(fresh.Price, fresh.Currency))}); err != nil {
+			return err
+		}
+		t.button = false
+		return t.goTo(summary)
+	}
+	d.Bundle = fresh
+	now := t.e.cfg.Now()
+	s := Sale{
+		Kind: d.Kind, Chat: t.ev.Chat, User: t.ev.User, SoldBy: t.role, Lang: t.loc.Tag.String(),
+		BundleCode: fresh.Code, BundleName: fresh.Name, ProfileType: fresh.ProfileType,
+		Price: fresh.Price, Currency: fresh.Currency, Cost: fresh.Cost,
+		Email: d.Email, Name: d.Name, WhatsApp: d.WhatsApp,
+		State: SaleConfirmed, History: []Transition{{State: SaleConfirmed, At: now}}, Created: now,
+	}
+	if d.Kind == KindTopup {
+		prev, err := t.e.store.Sale(t.ctx, d.TopupRef)
+		if err != nil {
+			return fmt.Errorf("top-up of %s: %w", d.TopupRef, err)
+		}
+		s.PreviousRef, s.PreviousOrderID, s.ICCID = prev.Ref, prev.OrderID, prev.ICCID
+	}
+	t.nextStamp() // the summary's buttons go stale: a second Confirm does nothing
+	t.conv.Step = stepSelling
+	for try := 0; ; try++ {
+		s.Ref = t.e.newRef()
+		d.SaleRef = s.Ref
+		c, err := t.e.store.CreateSale(t.ctx, s, t.conv)
+		if errors.Is(err, ErrSaleExists) && try < 3 {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("create sale: %w", err)
+		}
+		t.conv, t.saved = c, c
+		break
+	}
+	if t.role == RoleCustomer && d.Kind == KindNew && (t.user.Email != d.Email || t.user.Name != d.Name || t.user.WhatsApp != d.WhatsApp) {
+		t.user.Email, t.user.Name, t.user.WhatsApp = d.Email, d.Name, d.WhatsApp
+		t.dirty = true
+	}
+	if err := t.send(Message{Text: t.loc.T("selling"), Edit: t.button}); err != nil {
+		t.e.log.WarnContext(t.ctx, "send progress", "ref", s.Ref, "err", err)
+	}
+	t.act("typing")
+	err = t.e.process(t.ctx, s.Ref, true)
+	// Whatever happened, the sale record now drives the rest (the reconciler
+	// finishes what is unfinished); the conversation returns to the menu.
+	t.resetDraft()
+	t.conv.Step = stepMenu
+	t.nextStamp()
+	return err
+}
+
+// process moves a sale forward as far as it can go now: sell, reconcile,
+// deliver. interactive is true when the user is waiting (a longer wait for
+// activation data). It is safe to call for any sale at any time: a sale
+// another goroutine is working on is skipped.
+func (e *Engine) process(ctx context.Context, ref string, interactive bool) error {
+	unlock, ok := e.sales.tryLock(ref)
+	if !ok {
+		return nil
+	}
+	defer unlock()
+	s, err := e.store.Sale(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("load sale %s: %w", ref, err)
+	}
+	switch s.State {
+	case SaleConfirmed, SalePaid:
+		s, err = e.store.UpdateSale(ctx, ref, func(s *Sale) error { return s.MoveTo(SaleAssigning, e.cfg.Now()) })
+		if err != nil {
+			return err
+		}
+		return e.purchase(ctx, s, interactive)
+	case SaleAssigning:
+		return e.reconcile(ctx, s, interactive)
+	case SaleAssigned:
+		return e.deliver(ctx, s, interactive)
+	}
+	return nil
+}
+
+// purchase calls the API for a sale in state assigning.
+func (e *Engine) purchase(ctx context.Context, s Sale, interactive bool) error {
+	cctx, cancel := context.WithTimeout(ctx, e.cfg.SaleTimeout)
+	defer cancel()
+	var res reseller.AssignResult
+	var err error
+	if s.Kind == KindTopup {
+		req := reseller.TopupRequest{BundleCode: s.BundleCode, OrderReference: s.Ref, WhatsAppNumber: s.WhatsApp}
+		if s.PreviousOrderID != "" {
+			req.OrderID = s.PreviousOrderID
+		} else {
+			req.PreviousOrderReference = s.PreviousRef
+		}
+		res, err = e.api.TopupBundle(cctx, req, reseller.AssignOptions{})
+	} else {
+		res, err = e.api.AssignBundle(cctx, reseller.AssignRequest{BundleCode: s.BundleCode, Email: s.Email, Name: s.Name,
+			OrderReference: s.Ref, WhatsAppNumber: s.WhatsApp}, reseller.AssignOptions{})
+	}
+	switch {
+	case err == nil:
+		e.log.InfoContext(ctx, "sale assigned", "ref", s.Ref, "bundle", s.BundleCode, "balance", res.RemainingBalance.String())
+		s, err = e.assigned(ctx, s.Ref, res.OrderID.String(), res.ICCID.String())
+		if err != nil {
+			return err
+		}
+		return e.deliver(ctx, s, interactive)
+	case errors.Is(err, reseller.ErrOutcomeUnknown):
+		e.log.WarnContext(ctx, "sale outcome unknown, reconciling", "ref", s.Ref, "err", err)
+		return e.reconcile(ctx, s, interactive)
+	}
+	return e.fail(ctx, s, failReason(err), err)
+}
+
+// failReason maps a refusal to the locale key shown to the user.
+func failReason(err error) string {
+	switch {
+	case errors.Is(err, reseller.ErrInsufficientBalance):
+		return "sale_failed_balance"
+	case errors.Is(err, reseller.ErrBundleUnavailable), errors.Is(err, reseller.ErrNotFound):
+		return "sale_failed_unavailable"
+	case errors.Is(err, reseller.ErrFeatureDisabled):
+		return "sale_failed_unavailable"
+	case errors.Is(err, reseller.ErrInvalidRequest):
+		return "sale_failed_invalid"
+	}
+	return "sale_failed_api"
+}
+
+// assigned records the API's order on the sale.
+func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string) (Sale, error) {
+	return e.store.UpdateSale(ctx, ref, func(s *Sale) error {
+		if orderID != "" {
+			s.OrderID = orderID
+		}
+		if iccid != "" {
+			s.ICCID = iccid
+		}
+		s.Attempts, s.NextAttempt = 0, time.Time{}
+		return s.MoveTo(SaleAssigned, e.cfg.Now())
+	})
+}
+
+// reconcile asks the API what became of a sale in state assigning
+// (DESIGN.md invariant 3) and continues from its answer.
+func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error {
+	o, err := e.api.OrderByReference(ctx, s.Ref)
+	switch {
+	case err == nil && o.Failed():
+		return e.fail(ctx, s, "sale_failed_api", fmt.Errorf("order %s failed on the platform", s.Ref))
+	case err == nil:
+		s, err = e.assigned(ctx, s.Ref, o.ID.String(), o.ICCID.String())
+		if err != nil {
+			return err
+		}
+		return e.deliver(ctx, s, interactive)
+	case errors.Is(err, reseller.ErrNotFound) && s.Attempts+1 >= maxReconcile:
+		// Checked again and again: the platform never took the order.
+		return e.fail(ctx, s, "sale_not_charged", err)
+	}
+	first := s.Attempts == 0
+	s, uerr := e.retryLater(ctx, s.Ref)
+	if uerr != nil {
+		return uerr
+	}
+	if first {
+		e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T("sale_pending")})
+	}
+	e.log.WarnContext(ctx, "sale not reconciled yet", "ref", s.Ref, "attempt", s.Attempts, "err", err)
+	return nil
+}
+
+// retryLater counts an attempt and schedules the next with backoff.
+func (e *Engine) retryLater(ctx context.Context, ref string) (Sale, error) {
+	return e.store.UpdateSale(ctx, ref, func(s *Sale) error {
+		s.Attempts++
+		wait := min(time.Duration(1<<min(s.Attempts, 10))*15*time.Second, 30*time.Minute)
+		s.NextAttempt = e.cfg.Now().Add(wait)
+		return nil
+	})
+}
+
+// fail records a failed sale and tells the user.
+func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) error {
+	e.log.WarnContext(ctx, "sale failed", "ref", s.Ref, "reason", reason, "err", cause)
+	s, err := e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error {
+		s.FailReason = reason
+		return s.MoveTo(SaleFailed, e.cfg.Now())
+	})
+	if err != nil {
+		return err
+	}
+	loc := e.cat.For(s.Lang)
+	e.notify(ctx, s, Message{Text: loc.T(reason, "Ref", s.Ref), Buttons: [][]Button{
+		{{Text: loc.T("btn_buy_other"), Data: globalData("buy")}, {Text: loc.T("btn_menu"), Data: globalData("menu")}},
+	}})
+	return nil
+}
+
+// notify sends a message about a sale; a failure is logged (the sale's
+// state, not the message, is what the reconciler acts on).
+func (e *Engine) notify(ctx context.Context, s Sale, m Message) {
+	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
+		e.log.WarnContext(ctx, "notify", "ref", s.Ref, "chat", s.Chat, "err", err)
+	}
+}
+
+// deliver sends the eSIM of an assigned sale (a top-up: the notice) and
+// marks it delivered. Without activation data yet, it waits (interactive)
+// or schedules another attempt.
+func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
+	loc := e.cat.For(s.Lang)
+	if s.Kind == KindTopup {
+		m := Message{Text: loc.T("topup_done", "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
+			{{Text: loc.T("btn_usage"), Data: globalData("usage", s.ICCID)}, {Text: loc.T("btn_menu"), Data: globalData("menu")}},
+		}}
+		if err := e.msg.Send(ctx, s.Chat, m); err != nil {
+			_, uerr := e.retryLater(ctx, s.Ref)
+			return errors.Join(fmt.Errorf("deliver %s: %w", s.Ref, err), uerr)
+		}
+		_, err := e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error { return s.MoveTo(SaleDelivered, e.cfg.Now()) })
+		return err
+	}
+	lpa := s.LPA
+	if lpa == "" {
+		var err error
+		lpa, err = e.activation(ctx, s.Ref, interactive)
+		if err != nil {
+			first := s.Attempts == 0
+			if _, uerr := e.retryLater(ctx, s.Ref); uerr != nil {
+				return uerr
+			}
+			if first {
+				e.notify(ctx, s, Message{Text: loc.T("activation_pending")})
+			}
+			e.log.InfoContext(ctx, "activation data not ready", "ref", s.Ref, "err", err)
+			return nil
+		}
+		s, err = e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error { s.LPA = lpa; return nil })
+		if err != nil {
+			return err
+		}
+	}
+	if err := e.sendESIM(ctx, s, s.Chat); err != nil {
+		_, uerr := e.retryLater(ctx, s.Ref)
+		return errors.Join(fmt.Errorf("deliver %s: %w", s.Ref, err), uerr)
+	}
+	_, err := e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error {
+		s.Attempts, s.NextAttempt = 0, time.Time{}
+		return s.MoveTo(SaleDelivered, e.cfg.Now())
+	})
+	return err
+}
+
+// activation fetches the order's LPA string, polling with backoff for up
+// to DeliveryWait when interactive.
+func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (string, error) {
+	deadline := e.cfg.Now().Add(e.cfg.DeliveryWait)
+	wait := 500 * time.Millisecond
+	for {
+		o, err := e.api.OrderByReference(ctx, ref)
+		if err == nil {
+			var lpa string
+			if lpa, err = o.LPA(); err == nil {
+				return lpa, nil
+			}
+		}
+		if !interactive || e.cfg.Now().Add(wait).After(deadline) {
+			return "", err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return "", ctx.Err()
+		case <-timer.C:
+		}
+		wait = min(wait*2, 4*time.Second)
+	}
+}
+
+// sendESIM sends the QR code and the installation details of a sale.
+func (e *Engine) sendESIM(ctx context.Context, s Sale, chat ChatID) error {
+	loc := e.cat.For(s.Lang)
+	png, err := qrcode.Encode(s.LPA, qrcode.Medium, e.cfg.QRSize)
+	if err != nil {
+		return fmt.Errorf("QR code of %s: %w", s.Ref, err)
+	}
+	if a, ok := e.msg.(Actor); ok {
+		_ = a.Act(ctx, chat, "upload_photo")
+	}
+	caption := loc.T("esim_caption", "Bundle", s.BundleName, "ICCID", s.ICCID)
+	if e.cfg.Sandbox {
+		caption = loc.T("sandbox_banner") + "\n" + caption
+	}
+	if err := e.msg.Send(ctx, chat, Message{Text: caption, Photo: &Photo{PNG: png, Key: s.Ref, Name: "esim-" + s.ICCID + ".png"}}); err != nil {
+		return err
+	}
+	smdp, code, _ := reseller.SplitLPA(s.LPA)
+	links := reseller.InstallLinksFor(s.LPA)
+	text := loc.T("esim_install", "ICCID", s.ICCID, "SMDP", smdp, "Code", code, "LPA", s.LPA,
+		"IOS", links.IOS, "Android", links.Android)
+	if e.cfg.Sandbox {
+		text += "\n\n" + loc.T("sandbox_banner")
+	}
+	return e.msg.Send(ctx, chat, Message{Text: text, Buttons: [][]Button{
+		{{Text: loc.T("btn_install_ios"), URL: links.IOS}, {Text: loc.T("btn_install_android"), URL: links.Android}},
+		{{Text: loc.T("btn_usage"), Data: globalData("usage", s.ICCID)}, {Text: loc.T("btn_buy_other"), Data: globalData("buy")}},
+	}})
+}
+
+// Reconcile moves every unfinished sale forward whose next attempt is due:
+// sales confirmed but never sent, sales whose outcome is unknown, and paid
+// sales not yet delivered (DESIGN.md invariants 3 and 4). Call it at start
+// and periodically.
+func (e *Engine) Reconcile(ctx context.Context) error {
+	sales, err := e.store.SalesInState(ctx, SaleConfirmed, SalePaid, SaleAssigning, SaleAssigned)
+	if err != nil {
+		return fmt.Errorf("reconcile: %w", err)
+	}
+	now := e.cfg.Now()
+	var errs []error
+	for _, s := range sales {
+		if ctx.Err() != nil {
+			break
+		}
+		if !s.NextAttempt.IsZero() && now.Before(s.NextAttempt) {
+			continue
+		}
+		if err := e.process(ctx, s.Ref, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run reconciles sales and sweeps idle conversations every interval until
+// ctx is done. It reconciles once at start.
+func (e *Engine) Run(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if err := e.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "reconcile", "err", err)
+		}
+		if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "sweep conversations", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// resendQR sends a delivered eSIM again, to its buyer (or an agent/admin).
+func (t *turn) resendQR(ref string) error {
+	s, err := t.e.store.Sale(t.ctx, ref)
+	if err != nil || (s.User != t.user.ID && t.role != RoleAdmin) || s.LPA == "" {
+		return t.stale()
+	}
+	return t.e.sendESIM(t.ctx, s, t.ev.Chat)
+}

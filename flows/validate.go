@@ -1,0 +1,144 @@
+package flows
+
+import (
+	"errors"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/language"
+)
+
+// Validation errors carry the locale key of the message shown to the user.
+var (
+	errEmail        = errors.New("email_invalid")
+	errNameLength   = errors.New("name_length")
+	errNameChars    = errors.New("name_chars")
+	errPhoneInvalid = errors.New("whatsapp_invalid")
+	errPhoneCountry = errors.New("whatsapp_need_country")
+)
+
+// checkEmail returns the normalized address (domain lower-cased) or
+// errEmail. It is stricter than the API: one plain address (no display
+// name, no comments), at most 254 characters, a local part of at most 64,
+// and a domain of dot-separated labels of letters, digits and hyphens with
+// an alphabetic top-level label of two letters or more.
+func checkEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>()[],;:\"\\") {
+		return "", errEmail
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", errEmail
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], strings.ToLower(s[at+1:])
+	if local == "" || len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return "", errEmail
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return "", errEmail
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return "", errEmail
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return "", errEmail
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 || strings.IndexFunc(tld, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
+		return "", errEmail
+	}
+	return local + "@" + domain, nil
+}
+
+// checkName returns the cleaned name (spaces collapsed) or an error whose
+// text is a locale key: 2 to 64 characters, at least one letter, and only
+// letters, marks, spaces, and . ' ’ - characters: no digits, controls,
+// bidi overrides or symbols.
+func checkName(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", errNameChars
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != ' ' || isBidiControl(r) || unicode.Is(unicode.Cf, r) {
+			return "", errNameChars
+		}
+	}
+	name := strings.Join(strings.Fields(s), " ")
+	n := utf8.RuneCountInString(name)
+	if n < 2 || n > 64 {
+		return "", errNameLength
+	}
+	letters := 0
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.IsMark(r), r == ' ', r == '.', r == '\'', r == '’', r == '-':
+		default:
+			return "", errNameChars
+		}
+	}
+	if letters == 0 {
+		return "", errNameChars
+	}
+	return name, nil
+}
+
+// isBidiControl reports the explicit directional formatting characters
+// (embeddings, overrides, isolates and marks), which can disguise text.
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// checkPhone parses a WhatsApp number and returns it in E.164. Numbers
+// without a country code are read in the country of the user's language
+// when it names one (fr-FR); otherwise a country code is required.
+func checkPhone(s, lang string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 32 {
+		return "", errPhoneInvalid
+	}
+	if strings.HasPrefix(s, "00") {
+		s = "+" + s[2:]
+	}
+	region := ""
+	if !strings.HasPrefix(s, "+") {
+		digits := strings.IndexFunc(s, func(r rune) bool { return !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.') }) < 0
+		if !digits {
+			return "", errPhoneInvalid
+		}
+		if tag, err := language.Parse(lang); err == nil {
+			if r, conf := tag.Region(); conf == language.Exact {
+				region = r.String()
+			}
+		}
+		if region == "" {
+			return "", errPhoneCountry
+		}
+	}
+	num, err := phonenumbers.Parse(s, region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", errPhoneInvalid
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// contactPhone normalizes a number shared as a contact: channels may send
+// it without the "+".
+func contactPhone(s string) string {
+	s = strings.TrimSpace(s)
+	if s != "" && !strings.HasPrefix(s, "+") {
+		return "+" + s
+	}
+	return s
+}

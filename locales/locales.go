@@ -1,0 +1,192 @@
+// Package locales holds every user-visible string of esimbot, one catalog
+// per language (active.<lang>.toml, embedded), and formats prices, numbers
+// and country names for a language.
+//
+// Messages are Telegram HTML: they may contain <b>, <i>, <code> and <a>.
+// Every string argument is HTML-escaped by T and N, so callers pass raw
+// user or API text. Plural forms follow the CLDR rules of each language
+// (English one/other; French one/other; Arabic zero/one/two/few/many/other),
+// through github.com/nicksnyder/go-i18n/v2.
+//
+// To add a language, copy active.en.toml to active.<tag>.toml, translate
+// every value (keep the {{.Placeholders}}), and run go test ./locales: the
+// tests fail on a missing key or a placeholder that differs from English.
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"html"
+	"io/fs"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+	"golang.org/x/text/message"
+)
+
+//go:embed active.*.toml
+var files embed.FS
+
+// Catalog holds the messages of every language.
+type Catalog struct {
+	bundle  *i18n.Bundle
+	tags    []language.Tag
+	matcher language.Matcher
+}
+
+// New loads the embedded catalogs. English is the fallback.
+func New() (*Catalog, error) {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	names, err := fs.Glob(files, "active.*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		data, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.ParseMessageFileBytes(data, name); err != nil {
+			return nil, fmt.Errorf("locales: %s: %w", name, err)
+		}
+	}
+	tags := b.LanguageTags()
+	// English first, so the matcher falls back to it.
+	for i, t := range tags {
+		if t == language.English {
+			tags[0], tags[i] = tags[i], tags[0]
+		}
+	}
+	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+}
+
+// MustNew is New for tests and program start: it panics on a broken catalog,
+// which the package's tests rule out.
+func MustNew() *Catalog {
+	c, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Languages returns the languages with a catalog, English first.
+func (c *Catalog) Languages() []language.Tag { return append([]language.Tag(nil), c.tags...) }
+
+// Match returns the supported language closest to the preferences (BCP 47
+// tags such as Telegram's language_code), English when none is close.
+func (c *Catalog) Match(prefs ...string) language.Tag {
+	var want []language.Tag
+	for _, p := range prefs {
+		if t, err := language.Parse(p); err == nil {
+			want = append(want, t)
+		}
+	}
+	_, i, conf := c.matcher.Match(want...)
+	if conf == language.No {
+		return language.English
+	}
+	return c.tags[i]
+}
+
+// For returns a Localizer for the supported language closest to lang.
+func (c *Catalog) For(lang string) *Localizer {
+	tag := c.Match(lang)
+	return &Localizer{
+		Tag: tag,
+		l:   i18n.NewLocalizer(c.bundle, tag.String(), "en"),
+		p:   message.NewPrinter(tag),
+	}
+}
+
+// Localizer renders messages and values in one language.
+type Localizer struct {
+	// Tag is the language.
+	Tag language.Tag
+	l   *i18n.Localizer
+	p   *message.Printer
+}
+
+// T renders message key with arguments given as name, value pairs
+// (T("greet", "Name", name)). String values are HTML-escaped; a missing
+// key renders as the key in brackets, which the tests rule out.
+func (l *Localizer) T(key string, args ...any) string {
+	return l.render(key, nil, args)
+}
+
+// N renders the plural form of key for count n; the template sees n as
+// {{.Count}} besides the other arguments.
+func (l *Localizer) N(key string, n int, args ...any) string {
+	return l.render(key, n, append(args, "Count", l.p.Sprint(n)))
+}
+
+func (l *Localizer) render(key string, count any, args []any) string {
+	data := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		name, _ := args[i].(string)
+		switch v := args[i+1].(type) {
+		case string:
+			data[name] = html.EscapeString(v)
+		case Raw:
+			data[name] = string(v)
+		default:
+			data[name] = v
+		}
+	}
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
+	if err != nil {
+		return "[" + key + "]"
+	}
+	return s
+}
+
+// Raw is a string argument that is already HTML (another rendered message),
+// passed to T or N without escaping.
+type Raw string
+
+// Price formats an amount in a currency (ISO 4217) for the language, for
+// example "€ 4.01" or "€ 4,01". An unknown currency code is shown as is.
+func (l *Localizer) Price(amount decimal.Decimal, code string) string {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	unit, err := currency.ParseISO(code)
+	f := amount.InexactFloat64() // display only: the ledger keeps decimals
+	if err != nil {
+		return l.p.Sprintf("%.2f %s", f, code)
+	}
+	return l.p.Sprint(currency.Symbol(unit.Amount(f)))
+}
+
+// Number formats an integer with the language's digits and separators.
+func (l *Localizer) Number(n int64) string { return l.p.Sprint(n) }
+
+// Percent formats a whole percentage.
+func (l *Localizer) Percent(n int) string { return l.p.Sprintf("%d%%", n) }
+
+// Country returns a country's name in the language, from its ISO 3166
+// alpha-2 or alpha-3 code, or "" for an unknown code.
+func (l *Localizer) Country(code string) string {
+	r, err := language.ParseRegion(code)
+	if err != nil || !r.IsCountry() {
+		return ""
+	}
+	return display.Regions(l.Tag).Name(r)
+}
+
+// LanguageName returns the language's own name ("English", "français").
+func LanguageName(tag language.Tag) string { return display.Self.Name(tag) }
+
+// RTL reports whether the language is written right to left.
+func (l *Localizer) RTL() bool {
+	b, _ := l.Tag.Base()
+	switch b.String() {
+	case "ar", "fa", "he", "ur":
+		return true
+	}
+	return false
+}
