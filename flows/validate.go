@@ -113,7 +113,9 @@ func checkPhone(s, lang string) (string, error) {
 	}
 	region := ""
 	if !strings.HasPrefix(s, "+") {
-		digits := strings.IndexFunc(s, func(r rune) bool { return !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.') }) < 0
+		digits := strings.IndexFunc(s, func(r rune) bool {
+			return !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.')
+		}) < 0
 		if !digits {
 			return "", errPhoneInvalid
 		}
