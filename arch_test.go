@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"flows/storetest":  {"flows"},
 	"storage":          {"flows", "reseller"},
 	"bot":              {"flows", "reseller", "locales"},
+	"bot/telegramtest": {},
 	"cmd/esimbot":      {"*"},
 }
 

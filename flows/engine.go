@@ -221,6 +221,8 @@ type turn struct {
 	out    Outcome
 	button bool // the event is a button press: screens edit the message
 	dirty  bool // the user changed
+	// kbRemoved is set once a message removed the share-number keyboard.
+	kbRemoved bool
 }
 
 // Handle processes one event of a user and answers through the messenger.
@@ -316,12 +318,23 @@ func conversationEqual(a, b Conversation) bool { return reflect.DeepEqual(a, b) 
 // send sends a message to the event's chat. Screens reached by a button
 // edit the message the button was on.
 func (t *turn) send(m Message) error {
+	if m.RemoveKeyboard {
+		t.kbRemoved = true
+	}
 	return t.e.msg.Send(t.ctx, t.ev.Chat, m)
 }
 
 // screen shows a new screen: a new stamp (older buttons go stale) and the
 // message, editing the pressed message when the event is a button.
 func (t *turn) screen(text string, rows ...[]Button) error {
+	if t.saved.Step == stepWhatsApp && t.conv.Step != stepWhatsApp && !t.kbRemoved {
+		// Leaving the WhatsApp step: close its share-number keyboard, which
+		// takes a message of its own, and show the screen below it.
+		if err := t.send(Message{Text: t.loc.T("keyboard_closed"), RemoveKeyboard: true}); err != nil {
+			return err
+		}
+		t.button = false
+	}
 	return t.send(Message{Text: text, Buttons: rows, Edit: t.button})
 }
 

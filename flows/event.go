@@ -92,6 +92,9 @@ type Photo struct {
 	Key string
 	// Name is a file name for the picture.
 	Name string
+	// QR is the text the picture encodes as a QR code, for channels that
+	// draw it themselves (the terminal).
+	QR string
 }
 
 // ContactKeyboard is a one-time keyboard with a "share my number" button.

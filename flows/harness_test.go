@@ -282,3 +282,17 @@ func diffLines(want, got string) string {
 	}
 	return "(same lines)"
 }
+
+func mustClient(t testing.TB, w *world) *reseller.Client {
+	t.Helper()
+	srv := httptest.NewServer(w.sb)
+	t.Cleanup(srv.Close)
+	user, pass := w.sb.Credentials()
+	c, err := reseller.New(reseller.Config{BaseURL: srv.URL + w.sb.Prefix(), Username: user, Password: pass, Now: w.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func mustCatalog() *locales.Catalog { return locales.MustNew() }

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,13 +14,21 @@ func purchase(t *testing.T, w *world, lang string) *chat {
 	c.command("/start")
 	c.tap("🛒")
 	c.say("france")
-	c.tap("1 GB")
+	c.tap(gb(lang, 1))
 	c.tap("✅")
 	c.say("ada@example.com")
 	c.tap("Ada")
 	c.say("+33 6 12 34 56 78")
 	c.tap("✅")
 	return c
+}
+
+// gb is the label of a data volume in a language.
+func gb(lang string, n int) string {
+	if lang == "fr" {
+		return fmt.Sprintf("%d Go", n)
+	}
+	return fmt.Sprintf("%d GB", n)
 }
 
 func TestPurchaseEnglish(t *testing.T) {

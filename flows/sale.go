@@ -337,8 +337,8 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 // activation fetches the order's LPA string, polling with backoff for up
 // to DeliveryWait when interactive.
 func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (string, error) {
-	deadline := e.cfg.Now().Add(e.cfg.DeliveryWait)
-	wait := 500 * time.Millisecond
+	var waited time.Duration
+	wait := 250 * time.Millisecond
 	for {
 		o, err := e.api.OrderByReference(ctx, ref)
 		if err == nil {
@@ -347,7 +347,7 @@ func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (
 				return lpa, nil
 			}
 		}
-		if !interactive || e.cfg.Now().Add(wait).After(deadline) {
+		if !interactive || waited+wait > e.cfg.DeliveryWait {
 			return "", err
 		}
 		timer := time.NewTimer(wait)
@@ -357,6 +357,7 @@ func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (
 			return "", ctx.Err()
 		case <-timer.C:
 		}
+		waited += wait
 		wait = min(wait*2, 4*time.Second)
 	}
 }
@@ -375,7 +376,7 @@ func (e *Engine) sendESIM(ctx context.Context, s Sale, chat ChatID) error {
 	if e.cfg.Sandbox {
 		caption = loc.T("sandbox_banner") + "\n" + caption
 	}
-	if err := e.msg.Send(ctx, chat, Message{Text: caption, Photo: &Photo{PNG: png, Key: s.Ref, Name: "esim-" + s.ICCID + ".png"}}); err != nil {
+	if err := e.msg.Send(ctx, chat, Message{Text: caption, Photo: &Photo{PNG: png, Key: s.Ref, Name: "esim-" + s.ICCID + ".png", QR: s.LPA}}); err != nil {
 		return err
 	}
 	smdp, code, _ := reseller.SplitLPA(s.LPA)

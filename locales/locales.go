@@ -27,6 +27,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
+	"golang.org/x/text/number"
 )
 
 //go:embed active.*.toml
@@ -40,15 +41,18 @@ type Catalog struct {
 }
 
 // New loads the embedded catalogs. English is the fallback.
-func New() (*Catalog, error) {
+func New() (*Catalog, error) { return newFromFS(files) }
+
+// newFromFS loads the catalogs active.*.toml of fsys (tests use their own).
+func newFromFS(fsys fs.FS) (*Catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	names, err := fs.Glob(files, "active.*.toml")
+	names, err := fs.Glob(fsys, "active.*.toml")
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range names {
-		data, err := files.ReadFile(name)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +60,9 @@ func New() (*Catalog, error) {
 			return nil, fmt.Errorf("locales: %s: %w", name, err)
 		}
 	}
-	tags := b.LanguageTags()
+	// A copy: LanguageTags is the bundle's own slice, whose order its
+	// matcher relies on.
+	tags := append([]language.Tag(nil), b.LanguageTags()...)
 	// English first, so the matcher falls back to it.
 	for i, t := range tags {
 		if t == language.English {
@@ -123,7 +129,10 @@ func (l *Localizer) T(key string, args ...any) string {
 // N renders the plural form of key for count n; the template sees n as
 // {{.Count}} besides the other arguments.
 func (l *Localizer) N(key string, n int, args ...any) string {
-	return l.render(key, n, append(args, "Count", l.p.Sprint(n)))
+	// A new slice: appending to args could write into the caller's array.
+	all := make([]any, 0, len(args)+2)
+	all = append(append(all, args...), "Count", l.p.Sprint(n))
+	return l.render(key, n, all)
 }
 
 func (l *Localizer) render(key string, count any, args []any) string {
@@ -139,8 +148,14 @@ func (l *Localizer) render(key string, count any, args []any) string {
 			data[name] = v
 		}
 	}
+	// Localize reports an error but still renders the English message when
+	// the language lacks the key, and the "other" form when the message
+	// lacks the language's plural form (go-i18n's rules, newer than CLDR
+	// 32, give French a "many" form for exact millions): both are better
+	// than the bracketed key. Nothing rendered means no message or a broken
+	// template.
 	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data, PluralCount: count})
-	if err != nil {
+	if err != nil && s == "" {
 		return "[" + key + "]"
 	}
 	return s
@@ -157,6 +172,9 @@ func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 	unit, err := currency.ParseISO(code)
 	f := amount.InexactFloat64() // display only: the ledger keeps decimals
 	if err != nil {
+		if code == "" {
+			return l.p.Sprintf("%.2f", f)
+		}
 		return l.p.Sprintf("%.2f %s", f, code)
 	}
 	return l.p.Sprint(currency.Symbol(unit.Amount(f)))
@@ -165,8 +183,9 @@ func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 // Number formats an integer with the language's digits and separators.
 func (l *Localizer) Number(n int64) string { return l.p.Sprint(n) }
 
-// Percent formats a whole percentage.
-func (l *Localizer) Percent(n int) string { return l.p.Sprintf("%d%%", n) }
+// Percent formats a whole percentage with the language's digits and sign
+// ("30%", "30 %", "٣٠٪").
+func (l *Localizer) Percent(n int) string { return l.p.Sprint(number.Percent(float64(n) / 100)) }
 
 // Country returns a country's name in the language, from its ISO 3166
 // alpha-2 or alpha-3 code, or "" for an unknown code.

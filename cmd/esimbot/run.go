@@ -41,6 +41,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 	var err error
 	switch cmd {
+	case "demo":
+		err = m.runDemo(ctx, rest)
+	case "backup":
+		err = m.runBackup(ctx, rest)
 	case "sandbox":
 		err = m.runSandbox(ctx, rest)
 	case "version", "-version", "--version":
@@ -68,6 +72,8 @@ func (m *Main) usage(w io.Writer) {
 Usage: esimbot <command> [flags]
 
 Commands:
+  demo      play the bot's conversation in the terminal, on the embedded sandbox
+  backup    write a consistent copy of the database file
   sandbox   serve the built-in reseller API sandbox over HTTP
   version   print the version
   help      print this help

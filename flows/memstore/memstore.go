@@ -85,7 +85,7 @@ func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.checkVersion(c); err != nil {
-		return flows.Conversation{}, fmt.Errorf("save %w", err)
+		return flows.Conversation{}, fmt.Errorf("save conversation %d: %w", c.Chat, err)
 	}
 	return s.putConversation(c), nil
 }
@@ -95,7 +95,7 @@ func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows
 func (s *Store) checkVersion(c flows.Conversation) error {
 	stored := s.convs[c.Chat].Version // 0 when there is none
 	if stored != c.Version {
-		return fmt.Errorf("conversation %d: read at version %d, stored %d: %w", c.Chat, c.Version, stored, flows.ErrConflict)
+		return fmt.Errorf("read at version %d, stored %d: %w", c.Version, stored, flows.ErrConflict)
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 		return flows.Conversation{}, fmt.Errorf("create sale %q: %w", sale.Ref, flows.ErrSaleExists)
 	}
 	if err := s.checkVersion(c); err != nil {
-		return flows.Conversation{}, fmt.Errorf("create sale %q: %w", sale.Ref, err)
+		return flows.Conversation{}, fmt.Errorf("create sale %q: conversation %d: %w", sale.Ref, c.Chat, err)
 	}
 	s.sales[sale.Ref] = clone(sale)
 	return s.putConversation(c), nil

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/flows/storetest"
+	"github.com/esimbot/esimbot/storage"
+)
+
+// newDB writes a database with one sale at path and closes it.
+func newDB(t *testing.T, path string) {
+	t.Helper()
+	st, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateSale(context.Background(), storetest.NewSale("EB-1", 7, storetest.T0), storetest.NewConversation(7, storetest.T0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// holdsSale checks that the database at path opens and holds sale EB-1.
+func holdsSale(t *testing.T, path string) {
+	t.Helper()
+	st, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		t.Error(err)
+	}
+	if s, err := st.Sale(context.Background(), "EB-1"); err != nil || s.State != flows.SaleConfirmed {
+		t.Errorf("sale in the backup: %+v, %v", s, err)
+	}
+}
+
+// backup runs "esimbot backup args..." with the environment env and
+// returns its stdout, its stderr and its error.
+func backup(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
+	err = m.runBackup(context.Background(), args)
+	return out.String(), errOut.String(), err
+}
+
+func TestBackup(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		dir := t.TempDir()
+		db, dest := filepath.Join(dir, "bot.db"), filepath.Join(dir, "copy.db")
+		newDB(t, db)
+		stdout, _, err := backup(t, nil, "-db", db, dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "backed up " + db + " to " + dest + "\n"; stdout != want {
+			t.Errorf("stdout %q, want %q", stdout, want)
+		}
+		fi, err := os.Stat(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("backup mode %v, want 0600", fi.Mode().Perm())
+		}
+		holdsSale(t, dest)
+	})
+	t.Run("ESIMBOT_DB", func(t *testing.T) {
+		dir := t.TempDir()
+		db, dest := filepath.Join(dir, "bot.db"), filepath.Join(dir, "copy.db")
+		newDB(t, db)
+		if _, _, err := backup(t, map[string]string{"ESIMBOT_DB": db}, dest); err != nil {
+			t.Fatal(err)
+		}
+		holdsSale(t, dest)
+	})
+	t.Run("DefaultFile", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Chdir(dir)
+		newDB(t, "esimbot.db")
+		if _, _, err := backup(t, nil, "copy.db"); err != nil {
+			t.Fatal(err)
+		}
+		holdsSale(t, filepath.Join(dir, "copy.db"))
+	})
+	t.Run("ErrInUse", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "bot.db")
+		st, err := storage.Open(db, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		_, _, err = backup(t, map[string]string{"ESIMBOT_DB": db}, filepath.Join(dir, "copy.db"))
+		if !errors.Is(err, storage.ErrInUse) {
+			t.Fatalf("got %v, want ErrInUse", err)
+		}
+		if want := "backup: database is in use by another esimbot (" + db + "): stop the bot first"; err.Error() != want {
+			t.Errorf("got %q, want %q", err, want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "copy.db")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a backup was written: %v", err)
+		}
+	})
+	t.Run("ErrMissingDB", func(t *testing.T) {
+		dir := t.TempDir()
+		_, _, err := backup(t, nil, "-db", filepath.Join(dir, "none.db"), filepath.Join(dir, "copy.db"))
+		if err == nil || errors.Is(err, errUsage) {
+			t.Errorf("got %v, want an error", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "none.db")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the missing database was created: %v", err)
+		}
+	})
+	t.Run("ErrUsage", func(t *testing.T) {
+		for _, args := range [][]string{{}, {"a.db", "b.db"}, {"-nope", "a.db"}} {
+			_, stderr, err := backup(t, nil, args...)
+			if !errors.Is(err, errUsage) {
+				t.Errorf("%q: got %v, want errUsage", args, err)
+			}
+			if !strings.Contains(stderr, "Usage: esimbot backup [-db PATH] FILE") {
+				t.Errorf("%q: no usage on stderr:\n%s", args, stderr)
+			}
+		}
+		if _, _, err := backup(t, nil, "-h"); !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("-h: got %v, want flag.ErrHelp", err)
+		}
+	})
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/png"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// TestDemoPurchase pipes a whole purchase into "esimbot demo" and checks
+// that the saved QR code decodes to the activation string of the sandbox
+// order, as printed in the installation message.
+func TestDemoPurchase(t *testing.T) {
+	qrDir := t.TempDir()
+	script := strings.Join([]string{
+		"1",               // Buy an eSIM
+		"frnace",          // a typo
+		"1",               // the cheapest bundle
+		"1",               // Choose this bundle
+		"not an email",    // refused
+		"ada@example.com", //
+		"1",               // Use Ada
+		"contact 33612345678",
+		"1", // Confirm
+	}, "\n") + "\n"
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(script), Stdout: &out, Stderr: &errOut}
+	if code := m.Run(context.Background(), []string{"demo", "-qr-dir", qrDir, "-db", t.TempDir() + "/demo.db"}); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, &out, &errOut)
+	}
+	text := out.String()
+	for _, want := range []string{"France", "doesn't look like an email", "+33612345678", "Your eSIM is ready", "SANDBOX – not a real eSIM"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	saved := regexp.MustCompile(`\[QR code saved to (\S+\.png)\]`).FindStringSubmatch(text)
+	if saved == nil {
+		t.Fatalf("no QR code saved:\n%s", text)
+	}
+	f, err := os.Open(saved[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	smdp := regexp.MustCompile(`SM-DP\+ address: (\S+)`).FindStringSubmatch(text)
+	code := regexp.MustCompile(`Activation code: (\S+)`).FindStringSubmatch(text)
+	if smdp == nil || code == nil {
+		t.Fatalf("no manual installation data:\n%s", text)
+	}
+	if want := "LPA:1$" + smdp[1] + "$" + code[1]; res.GetText() != want {
+		t.Errorf("QR code = %q, want %q", res.GetText(), want)
+	}
+}
+
+func TestDemoUsageAndFlags(t *testing.T) {
+	var out bytes.Buffer
+	m := &Main{Stdin: strings.NewReader("/usage\n/frobnicate\n99\n/language\nquit\n"), Stdout: &out, Stderr: &out}
+	if code := m.Run(context.Background(), []string{"demo", "-lang", "en", "-agent"}); code != 0 {
+		t.Fatalf("exit %d\n%s", code, &out)
+	}
+	for _, want := range []string{"Agent mode", "no eSIM yet", "don't know that command", "(no button 99)", "Choose your language"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, &out)
+		}
+	}
+}
+
+func TestPlain(t *testing.T) {
+	got := plain(`<b>Bold</b> &amp; <i>it</i> <code>x&lt;y</code> <a href="https://e.x/?a=1">link</a>`)
+	if want := "Bold & it x<y link (https://e.x/?a=1)"; got != want {
+		t.Errorf("plain = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,224 @@
+package flows
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/language"
+)
+
+func TestParseData(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		ok   bool
+		want pressed
+	}{
+		{"a.buy", true, pressed{stamp: 10, action: "buy"}},
+		{"1z.c.FRA", true, pressed{stamp: 71, action: "c", arg: "FRA"}},
+		{"g.usage.8988377328105895732", true, pressed{global: true, action: "usage", arg: "8988377328105895732"}},
+		{"g.qr.EB-ABC.DEF", true, pressed{global: true, action: "qr", arg: "EB-ABC.DEF"}},
+		{"", false, pressed{}},
+		{"buy", false, pressed{}},
+		{"a.", false, pressed{}},
+		{"a.b.", false, pressed{}},
+		{"zzzzzzzzzzzz.buy", false, pressed{}}, // stamp overflows 32 bits
+		{"a.buy/../../etc", false, pressed{}},
+		{"a.b.<script>", false, pressed{}},
+		{"a.b.é", false, pressed{}},
+		{"a.b." + strings.Repeat("x", 61), false, pressed{}},
+		{"-1.buy", false, pressed{}},
+	} {
+		got, ok := parseData(tc.in)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("parseData(%q) = %+v, %v; want %+v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	// What we build, we read back.
+	for _, d := range []string{data(0, "menu"), data(1<<32-1, "b", "5"), globalData("usage", "89012345678901234567")} {
+		if len(d) > maxData {
+			t.Errorf("%q longer than %d bytes", d, maxData)
+		}
+		if _, ok := parseData(d); !ok {
+			t.Errorf("parseData(%q) failed", d)
+		}
+	}
+}
+
+func TestSearchCountries(t *testing.T) {
+	avail := []string{"FRA", "DEU", "USA", "GBR", "ARE", "JPN", "ESP", "CIV", "ZAF", "NLD", "GUF", "PYF", "ATF", "THA"}
+	for _, tc := range []struct {
+		q, lang string
+		want    []string
+	}{
+		{"France", "en", []string{"FRA"}},
+		{"  fRaNcE ", "en", []string{"FRA"}},
+		{"fr", "en", []string{"FRA"}},
+		{"FRA", "en", []string{"FRA"}},
+		{"jp", "en", []string{"JPN"}},
+		{"USA", "en", []string{"USA"}},
+		{"uk", "en", []string{"GBR"}},
+		{"Emirates", "en", []string{"ARE"}},
+		{"germny", "en", []string{"DEU"}},    // typo
+		{"Allemagne", "fr", []string{"DEU"}}, // French name
+		{"allemagne", "en", nil},             // French name for an English user
+		{"Émirats arabes unis", "fr", []string{"ARE"}},
+		{"emirats arabes unis", "fr", []string{"ARE"}}, // without accents
+		{"Japon", "fr", []string{"JPN"}},
+		{"ألمانيا", "ar", []string{"DEU"}},
+		{"Côte d’Ivoire", "en", []string{"CIV"}},
+		{"cote divoire", "en", []string{"CIV"}},
+		{"ivory coast", "en", []string{"CIV"}},
+		{"Atlantis", "en", nil},
+		{"", "en", nil},
+		{"!!!", "en", nil},
+		{"IT", "en", nil}, // Italy has no bundle here
+	} {
+		got := searchCountries(tc.q, avail, language.MustParse(tc.lang), 6)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("searchCountries(%q, %s) = %v, want %v", tc.q, tc.lang, got, tc.want)
+		}
+	}
+	// A prefix shared by several countries lists them all.
+	got := searchCountries("fren", avail, language.English, 6)
+	for _, want := range []string{"GUF", "PYF", "ATF"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("searchCountries(fren) = %v, lacks %s", got, want)
+		}
+	}
+	if got := searchCountries("united", avail, language.English, 6); len(got) < 3 {
+		t.Errorf("searchCountries(united) = %v, want the Uniteds", got)
+	}
+}
+
+func TestFlag(t *testing.T) {
+	for in, want := range map[string]string{"FRA": "🇫🇷", "fr": "🇫🇷", "JPN": "🇯🇵", "XXX": "", "": "", "150": ""} {
+		if got := flag(in); got != want {
+			t.Errorf("flag(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"ada@example.com":            "ada@example.com",
+		" Ada.Lovelace@Example.COM ": "Ada.Lovelace@example.com",
+		"a+tag@sub.example.co.uk":    "a+tag@sub.example.co.uk",
+	} {
+		got, err := checkEmail(in)
+		if err != nil || got != want {
+			t.Errorf("checkEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "ada", "ada@", "@example.com", "ada@example", "ada@example.c", "ada@exa mple.com",
+		"Ada <ada@example.com>", "ada@@example.com", "ada..x@example.com", ".ada@example.com", "ada@-example.com",
+		"ada@example.123", "ada@exam_ple.com", "<script>@x.com", strings.Repeat("a", 65) + "@example.com",
+		"ada@" + strings.Repeat("a", 250) + ".com", "ada@exa\nmple.com", "a\"b@example.com"} {
+		if _, err := checkEmail(bad); !errors.Is(err, errEmail) {
+			t.Errorf("checkEmail(%q) accepted", bad)
+		}
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ada Lovelace":       "Ada Lovelace",
+		"  Ada   Lovelace  ": "Ada Lovelace",
+		"Jean-Luc O'Neil":    "Jean-Luc O'Neil",
+		"José Álvarez":       "José Álvarez",
+		"محمد علي":           "محمد علي",
+		"Dr. Li":             "Dr. Li",
+	} {
+		got, err := checkName(in)
+		if err != nil || got != want {
+			t.Errorf("checkName(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]error{
+		"A":                            errNameLength,
+		strings.Repeat("a", 65):        errNameLength,
+		"1234":                         errNameChars,
+		"Ada\u202Eecalevol":            errNameChars, // right-to-left override
+		"Ada\u2066x":                   errNameChars, // isolate
+		"Ada\x00Lovelace":              errNameChars,
+		"Ada\tLovelace":                errNameChars,
+		"Ada <b>":                      errNameChars,
+		"Ada 😀":                        errNameChars,
+		"--":                           errNameChars,
+		"Ada\u200bLovelace":            errNameChars, // zero-width space (format)
+		string([]byte{0xff, 'A', 'B'}): errNameChars,
+	} {
+		if _, err := checkName(in); !errors.Is(err, want) {
+			t.Errorf("checkName(%q) = %v, want %v", in, err, want)
+		}
+	}
+}
+
+func TestCheckPhone(t *testing.T) {
+	for _, tc := range []struct{ in, lang, want string }{
+		{"+33 6 12 34 56 78", "en", "+33612345678"},
+		{"0033612345678", "en", "+33612345678"},
+		{"+1 (415) 555-2671", "en", "+14155552671"},
+		{"06 12 34 56 78", "fr-FR", "+33612345678"},
+		{"+220 700 0000", "en", "+2207000000"},
+	} {
+		got, err := checkPhone(tc.in, tc.lang)
+		if err != nil || got != tc.want {
+			t.Errorf("checkPhone(%q, %s) = %q, %v; want %q", tc.in, tc.lang, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		in, lang string
+		want     error
+	}{
+		{"06 12 34 56 78", "fr", errPhoneCountry},
+		{"0612345678", "", errPhoneCountry},
+		{"+33 12", "en", errPhoneInvalid},
+		{"call me", "en", errPhoneInvalid},
+		{"+1 555 000 0000 0000 0000 0000 00000", "en", errPhoneInvalid},
+		{"", "en", errPhoneInvalid},
+	} {
+		if _, err := checkPhone(tc.in, tc.lang); !errors.Is(err, tc.want) {
+			t.Errorf("checkPhone(%q, %s) = %v, want %v", tc.in, tc.lang, err, tc.want)
+		}
+	}
+	if got := contactPhone("33612345678"); got != "+33612345678" {
+		t.Errorf("contactPhone = %q", got)
+	}
+}
+
+func TestCanMove(t *testing.T) {
+	states := []SaleState{SaleConfirmed, SalePaid, SaleAssigning, SaleAssigned, SaleDelivered, SaleFailed}
+	allowed := map[[2]SaleState]bool{
+		{SaleConfirmed, SalePaid}: true, {SaleConfirmed, SaleAssigning}: true, {SaleConfirmed, SaleFailed}: true,
+		{SalePaid, SaleAssigning}: true, {SalePaid, SaleFailed}: true,
+		{SaleAssigning, SaleAssigned}: true, {SaleAssigning, SaleFailed}: true,
+		{SaleAssigned, SaleDelivered}: true, {SaleDelivered, SaleDelivered}: true,
+	}
+	for _, from := range states {
+		for _, to := range states {
+			if got := CanMove(from, to); got != allowed[[2]SaleState{from, to}] {
+				t.Errorf("CanMove(%s, %s) = %v", from, to, got)
+			}
+		}
+	}
+	s := Sale{Ref: "R", State: SaleDelivered}
+	if err := s.MoveTo(SaleAssigning, s.Created); !errors.Is(err, ErrBadTransition) {
+		t.Errorf("delivered → assigning: %v", err)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b  string
+		limit int
+		want  int
+	}{
+		{"germany", "germny", 2, 1}, {"kitten", "sitting", 3, 3}, {"abc", "abc", 0, 0}, {"abc", "xyzabc", 2, 3}, {"", "ab", 2, 2},
+	} {
+		if got := editDistance(tc.a, tc.b, tc.limit); got != tc.want {
+			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}

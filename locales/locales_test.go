@@ -1,0 +1,978 @@
+package locales_test
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"html"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"text/template"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+	"github.com/shopspring/decimal"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+
+	"github.com/esimbot/esimbot/locales"
+)
+
+// message is one catalog entry: a simple message has only the form
+// "other"; a plural message has a form per CLDR plural category.
+type message struct {
+	plural bool
+	forms  map[string]string
+}
+
+// text is every form of the message, for checks on the union of forms.
+func (m message) text() string {
+	var b strings.Builder
+	for _, c := range categories {
+		if s, ok := m.forms[c]; ok {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+type catalog map[string]message
+
+// categories are the CLDR plural categories, in CLDR order.
+var categories = []string{"zero", "one", "two", "few", "many", "other"}
+
+// readCatalog parses active.<lang>.toml as the bot ships it (the tests run
+// in the package directory), independently of go-i18n.
+func readCatalog(t *testing.T, lang string) catalog {
+	t.Helper()
+	name := "active." + lang + ".toml"
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	c := catalog{}
+	for key, v := range raw {
+		switch v := v.(type) {
+		case string:
+			c[key] = message{forms: map[string]string{"other": v}}
+		case map[string]any:
+			m := message{plural: true, forms: map[string]string{}}
+			for cat, s := range v {
+				str, ok := s.(string)
+				if !ok || !slices.Contains(categories, cat) {
+					t.Errorf("%s: [%s] %s: want a CLDR plural category (%s) with a string value",
+						name, key, cat, strings.Join(categories, ", "))
+					continue
+				}
+				m.forms[cat] = str
+			}
+			c[key] = m
+		default:
+			t.Errorf("%s: %s: want a string or a table of plural forms, got %T", name, key, v)
+		}
+	}
+	return c
+}
+
+// catalogLangs lists the languages with a catalog file, so a new catalog is
+// checked like the others without touching the tests.
+func catalogLangs(t *testing.T) []string {
+	t.Helper()
+	names, err := filepath.Glob("active.*.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var langs []string
+	for _, n := range names {
+		langs = append(langs, strings.TrimSuffix(strings.TrimPrefix(n, "active."), ".toml"))
+	}
+	for _, want := range []string{"en", "fr", "ar"} {
+		if !slices.Contains(langs, want) {
+			t.Fatalf("no catalog active.%s.toml (have %v)", want, langs)
+		}
+	}
+	return langs
+}
+
+// translations are the catalog languages but English, the reference.
+func translations(t *testing.T) []string {
+	return slices.DeleteFunc(catalogLangs(t), func(l string) bool { return l == "en" })
+}
+
+var (
+	placeholderRE = regexp.MustCompile(`\{\{\.([A-Za-z][A-Za-z0-9]*)\}\}`)
+	tagRE         = regexp.MustCompile(`^<(/?)([A-Za-z]+)([^<>]*)>`)
+	hrefRE        = regexp.MustCompile(`^\s+href="([^"<>]*)"$`)
+	entityRE      = regexp.MustCompile(`^&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9A-Fa-f]+);`)
+)
+
+// placeholders returns the names of the {{.Name}} placeholders in s.
+func placeholders(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+// markup describes the Telegram HTML of a message.
+type markup struct {
+	tags   map[string]bool // tag names used
+	inCode map[string]bool // placeholders inside <code>
+	inHref map[string]bool // placeholders inside an <a href>
+}
+
+// parseMarkup checks that s is Telegram HTML as the package allows it (<b>,
+// <i>, <code> and <a href="…">, properly nested; no stray <, > or &;
+// placeholders only as {{.Name}}) and describes it.
+func parseMarkup(s string) (markup, error) {
+	m := markup{tags: map[string]bool{}, inCode: map[string]bool{}, inHref: map[string]bool{}}
+	var open []string
+	for i := 0; i < len(s); {
+		rest := s[i:]
+		switch {
+		case rest[0] == '<':
+			g := tagRE.FindStringSubmatch(rest)
+			if g == nil {
+				return m, fmt.Errorf("stray < at %q", clip(rest))
+			}
+			closing, name, attrs := g[1] == "/", g[2], g[3]
+			if !slices.Contains([]string{"b", "i", "code", "a"}, name) {
+				return m, fmt.Errorf("tag <%s> is not one of <b>, <i>, <code>, <a>", name)
+			}
+			switch {
+			case closing:
+				if strings.TrimSpace(attrs) != "" {
+					return m, fmt.Errorf("closing tag %q has attributes", g[0])
+				}
+				if len(open) == 0 || open[len(open)-1] != name {
+					return m, fmt.Errorf("</%s> closes nothing open (open: %v)", name, open)
+				}
+				open = open[:len(open)-1]
+			case name == "a":
+				h := hrefRE.FindStringSubmatch(attrs)
+				if h == nil {
+					return m, fmt.Errorf("%q: <a> needs exactly one href=\"…\" attribute", g[0])
+				}
+				for p := range placeholders(h[1]) {
+					m.inHref[p] = true
+				}
+				open = append(open, name)
+			default:
+				if attrs != "" {
+					return m, fmt.Errorf("%q: <%s> takes no attributes", g[0], name)
+				}
+				open = append(open, name)
+			}
+			m.tags[name] = true
+			i += len(g[0])
+		case rest[0] == '>':
+			return m, fmt.Errorf("stray > at %q", clip(rest))
+		case rest[0] == '&':
+			e := entityRE.FindString(rest)
+			if e == "" {
+				return m, fmt.Errorf("stray & at %q (write &amp;)", clip(rest))
+			}
+			i += len(e)
+		case strings.HasPrefix(rest, "{{"):
+			loc := placeholderRE.FindStringSubmatchIndex(rest)
+			if loc == nil || loc[0] != 0 {
+				return m, fmt.Errorf("template action at %q is not a plain {{.Name}} placeholder", clip(rest))
+			}
+			if slices.Contains(open, "code") {
+				m.inCode[rest[loc[2]:loc[3]]] = true
+			}
+			i += loc[1]
+		case strings.HasPrefix(rest, "}}"):
+			return m, fmt.Errorf("stray }} at %q", clip(rest))
+		default:
+			i++
+		}
+	}
+	if len(open) > 0 {
+		return m, fmt.Errorf("unclosed tags %v", open)
+	}
+	return m, nil
+}
+
+func clip(s string) string {
+	if len(s) > 30 {
+		return s[:30] + "…"
+	}
+	return s
+}
+
+// requiredForms are the plural categories that integer counts (N takes an
+// int) reach in a language, derived from the CLDR rules of
+// golang.org/x/text/feature/plural by trying counts. go-i18n's own rules
+// (internal/plural) are not importable; they are newer (x/text has CLDR
+// 32) and also give French "many" for exact millions, which go-i18n
+// replaces by "other" when a message lacks it (see Localizer.render), so
+// "many" is optional in French. TestN checks the millions.
+func requiredForms(t *testing.T, lang string) map[string]bool {
+	t.Helper()
+	tag, err := language.Parse(lang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[plural.Form]string{
+		plural.Zero: "zero", plural.One: "one", plural.Two: "two",
+		plural.Few: "few", plural.Many: "many", plural.Other: "other",
+	}
+	counts := []int{10_000, 100_000, 1_000_000, 2_000_000, 10_000_000, 1_000_000_000}
+	for n := range 1001 {
+		counts = append(counts, n)
+	}
+	req := map[string]bool{}
+	for _, n := range counts {
+		f := plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)
+		name, ok := names[f]
+		if !ok {
+			t.Fatalf("%s: unknown plural form %v for %d", lang, f, n)
+		}
+		req[name] = true
+	}
+	return req
+}
+
+func TestRequiredFormsDerivation(t *testing.T) {
+	// Guards the derivation itself: if it broke, the plural checks below
+	// would pass vacuously.
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{"one", "other"}},
+		{"ar", categories},
+	} {
+		got := slices.Sorted(maps.Keys(requiredForms(t, tc.lang)))
+		want := slices.Sorted(slices.Values(tc.want))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: required plural forms %v, want %v", tc.lang, got, want)
+		}
+	}
+	if fr := requiredForms(t, "fr"); !fr["one"] || !fr["other"] {
+		t.Errorf("fr: required plural forms %v, want one and other", fr)
+	}
+}
+
+// TestKeys fails when a catalog lacks a key of the English one or has one
+// English lacks.
+func TestKeys(t *testing.T) {
+	en := readCatalog(t, "en")
+	if len(en) < 100 {
+		t.Fatalf("English catalog has %d keys; did it parse?", len(en))
+	}
+	for _, lang := range translations(t) {
+		t.Run(lang, func(t *testing.T) {
+			tr := readCatalog(t, lang)
+			for _, k := range slices.Sorted(maps.Keys(en)) {
+				if _, ok := tr[k]; !ok {
+					t.Errorf("active.%s.toml lacks %q (English: %q)", lang, k, en[k].forms["other"])
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(tr)) {
+				if _, ok := en[k]; !ok {
+					t.Errorf("active.%s.toml has %q, which English lacks", lang, k)
+				}
+			}
+		})
+	}
+}
+
+// glossary are terms that stay as they are in every language.
+var glossary = []string{"eSIM", "ICCID", "SM-DP+", "QR", "WhatsApp", "SANDBOX"}
+
+// messageChecks compare each message of a catalog (tr) with English (en);
+// for English itself tr is en.
+var messageChecks = []struct {
+	name  string
+	check func(t *testing.T, lang, key string, en, tr message)
+}{
+	{"plural shape", func(t *testing.T, lang, key string, en, tr message) {
+		if en.plural != tr.plural {
+			t.Errorf("%s: %s: plural is %v, English %v", lang, key, tr.plural, en.plural)
+			return
+		}
+		if !tr.plural {
+			return
+		}
+		for c := range requiredForms(t, lang) {
+			if _, ok := tr.forms[c]; !ok {
+				t.Errorf("%s: [%s] lacks plural form %q", lang, key, c)
+			}
+		}
+	}},
+	{"placeholders", func(t *testing.T, lang, key string, en, tr message) {
+		got, want := placeholders(tr.text()), placeholders(en.text())
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: %s: placeholders %v, English %v", lang, key,
+				slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+		}
+		for c, s := range tr.forms {
+			if _, err := template.New(key).Parse(s); err != nil {
+				t.Errorf("%s: %s (%s): %v", lang, key, c, err)
+			}
+		}
+	}},
+	{"html", func(t *testing.T, lang, key string, en, tr message) {
+		var want markup
+		for _, c := range categories {
+			s, ok := en.forms[c]
+			if !ok {
+				continue
+			}
+			m, err := parseMarkup(s)
+			if err != nil {
+				if lang == "en" {
+					t.Errorf("en: %s (%s): %v", key, c, err)
+				}
+				return
+			}
+			want = m
+		}
+		union := markup{tags: map[string]bool{}, inCode: map[string]bool{}, inHref: map[string]bool{}}
+		for _, c := range categories {
+			s, ok := tr.forms[c]
+			if !ok {
+				continue
+			}
+			m, err := parseMarkup(s)
+			if err != nil {
+				t.Errorf("%s: %s (%s): %v", lang, key, c, err)
+				return
+			}
+			maps.Copy(union.tags, m.tags)
+			maps.Copy(union.inCode, m.inCode)
+			maps.Copy(union.inHref, m.inHref)
+		}
+		for _, d := range []struct {
+			what     string
+			got, exp map[string]bool
+		}{
+			{"tags", union.tags, want.tags},
+			{"placeholders in <code>", union.inCode, want.inCode},
+			{"placeholders in <a href>", union.inHref, want.inHref},
+		} {
+			if !maps.Equal(d.got, d.exp) {
+				t.Errorf("%s: %s: %s %v, English %v", lang, key, d.what,
+					slices.Sorted(maps.Keys(d.got)), slices.Sorted(maps.Keys(d.exp)))
+			}
+		}
+	}},
+	{"layout", func(t *testing.T, lang, key string, en, tr message) {
+		lines := strings.Count(en.forms["other"], "\n")
+		for c, s := range tr.forms {
+			if strings.TrimSpace(s) != s {
+				t.Errorf("%s: %s (%s): leading or trailing space", lang, key, c)
+			}
+			if s == "" {
+				t.Errorf("%s: %s (%s): empty", lang, key, c)
+			}
+			if n := strings.Count(s, "\n"); n != lines {
+				t.Errorf("%s: %s (%s): %d line breaks, English %d", lang, key, c, n, lines)
+			}
+		}
+	}},
+	{"emoji", func(t *testing.T, lang, key string, en, tr message) {
+		got, want := symbols(tr.text()), symbols(en.text())
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: %s: emoji %q, English %q", lang, key,
+				string(slices.Sorted(maps.Keys(got))), string(slices.Sorted(maps.Keys(want))))
+		}
+	}},
+	{"glossary", func(t *testing.T, lang, key string, en, tr message) {
+		for _, term := range glossary {
+			if strings.Contains(en.text(), term) && !strings.Contains(tr.text(), term) {
+				t.Errorf("%s: %s: lacks %q, which stays as is", lang, key, term)
+			}
+		}
+	}},
+	{"button length", func(t *testing.T, lang, key string, en, tr message) {
+		const max = 30
+		if !strings.HasPrefix(key, "btn_") || labelLen(en.forms["other"]) > max {
+			return
+		}
+		for c, s := range tr.forms {
+			if n := labelLen(s); n > max {
+				t.Errorf("%s: %s (%s): button label %q is %d characters, more than %d", lang, key, c, s, n, max)
+			}
+		}
+	}},
+}
+
+// symbols are the emoji and other pictographs (Unicode So) of s.
+func symbols(s string) map[rune]bool {
+	out := map[rune]bool{}
+	for _, r := range s {
+		if unicode.Is(unicode.So, r) {
+			out[r] = true
+		}
+	}
+	return out
+}
+
+// labelLen counts the characters of a button label, without placeholders
+// and variation selectors.
+func labelLen(s string) int {
+	s = placeholderRE.ReplaceAllString(s, "")
+	return utf8.RuneCountInString(strings.ReplaceAll(s, "\uFE0F", ""))
+}
+
+// TestMessages runs every check on every message of every catalog, English
+// included (against itself: its HTML and plural forms).
+func TestMessages(t *testing.T) {
+	en := readCatalog(t, "en")
+	for _, lang := range catalogLangs(t) {
+		tr := readCatalog(t, lang)
+		for _, mc := range messageChecks {
+			t.Run(lang+"/"+mc.name, func(t *testing.T) {
+				for _, key := range slices.Sorted(maps.Keys(tr)) {
+					if e, ok := en[key]; ok {
+						mc.check(t, lang, key, e, tr[key])
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestSandboxMark(t *testing.T) {
+	for _, lang := range catalogLangs(t) {
+		if s := readCatalog(t, lang)["sandbox_banner"].forms["other"]; !strings.Contains(s, "SANDBOX") {
+			t.Errorf("%s: sandbox_banner %q lacks SANDBOX in Latin letters", lang, s)
+		}
+	}
+}
+
+// TestHelpNamesBuyButton: the help tells users to tap the buy button by
+// its label.
+func TestHelpNamesBuyButton(t *testing.T) {
+	for _, lang := range catalogLangs(t) {
+		c := readCatalog(t, lang)
+		btn := c["btn_buy"].forms["other"]
+		_, label, _ := strings.Cut(btn, " ")
+		if !strings.Contains(c["help"].forms["other"], "<b>"+label+"</b>") {
+			t.Errorf("%s: help does not name the button %q as <b>%s</b>", lang, btn, label)
+		}
+	}
+}
+
+func newCatalog(t *testing.T) *locales.Catalog {
+	t.Helper()
+	c, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// dummy is the value given to placeholder name when rendering; it has HTML
+// specials to check escaping.
+func dummy(name string) string { return "<" + name + "&>" }
+
+// TestRenderAll renders every English key in every language through the
+// public API, with every placeholder set.
+func TestRenderAll(t *testing.T) {
+	cat := newCatalog(t)
+	en := readCatalog(t, "en")
+	counts := []int{0, 1, 2, 3, 5, 10, 11, 21, 99, 100, 101, 102, 103, 111, 1000, 1_000_000}
+	for _, lang := range catalogLangs(t) {
+		t.Run(lang, func(t *testing.T) {
+			tr := readCatalog(t, lang)
+			loc := cat.For(lang)
+			if got := loc.Tag.String(); got != lang {
+				t.Fatalf("For(%q).Tag = %s", lang, got)
+			}
+			for _, key := range slices.Sorted(maps.Keys(en)) {
+				var args []any
+				data := map[string]any{}
+				for _, p := range slices.Sorted(maps.Keys(placeholders(en[key].text()))) {
+					if p == "Count" {
+						continue
+					}
+					args = append(args, p, dummy(p))
+					data[p] = html.EscapeString(dummy(p))
+				}
+				bad := func(out string) bool {
+					if out == "" || strings.Contains(out, "["+key+"]") || strings.Contains(out, "<no value>") {
+						t.Errorf("%s: %s renders as %q", lang, key, out)
+						return true
+					}
+					return false
+				}
+				if en[key].plural {
+					for _, n := range counts {
+						out := loc.N(key, n, args...)
+						if !bad(out) && strings.Contains(out, "{{") {
+							t.Errorf("%s: N(%s, %d) = %q", lang, key, n, out)
+						}
+					}
+					continue
+				}
+				out := loc.T(key, args...)
+				if bad(out) {
+					continue
+				}
+				// The output is the language's own text, not a fallback.
+				src, ok := tr[key]
+				if !ok {
+					continue // TestKeys reports it
+				}
+				var b strings.Builder
+				tmpl, err := template.New(key).Parse(src.forms["other"])
+				if err != nil {
+					continue // TestMessages reports it
+				}
+				if err := tmpl.Execute(&b, data); err != nil {
+					t.Errorf("%s: %s: %v", lang, key, err)
+					continue
+				}
+				if out != b.String() {
+					t.Errorf("%s: T(%s) = %q, want %q", lang, key, out, b.String())
+				}
+			}
+		})
+	}
+}
+
+func TestMatch(t *testing.T) {
+	cat := newCatalog(t)
+	for _, tc := range []struct {
+		prefs []string
+		want  string
+	}{
+		{[]string{"fr-FR"}, "fr"},
+		{[]string{"fr"}, "fr"},
+		{[]string{"fr-CA"}, "fr"},
+		{[]string{"ar-EG"}, "ar"},
+		{[]string{"ar"}, "ar"},
+		{[]string{"ar-SA"}, "ar"},
+		{[]string{"en"}, "en"},
+		{[]string{"en-US"}, "en"},
+		{[]string{"de"}, "en"},
+		{[]string{"zh-Hans"}, "en"},
+		{[]string{""}, "en"},
+		{[]string{"garbage"}, "en"},
+		{[]string{"!!not a tag!!"}, "en"},
+		{nil, "en"},
+		{[]string{"de", "ar"}, "ar"},
+		{[]string{"garbage", "fr-BE"}, "fr"},
+	} {
+		if got := cat.Match(tc.prefs...).String(); got != tc.want {
+			t.Errorf("Match(%q) = %s, want %s", tc.prefs, got, tc.want)
+		}
+		if len(tc.prefs) == 1 {
+			if got := cat.For(tc.prefs[0]).Tag.String(); got != tc.want {
+				t.Errorf("For(%q).Tag = %s, want %s", tc.prefs[0], got, tc.want)
+			}
+		}
+	}
+	langs := cat.Languages()
+	if len(langs) == 0 || langs[0] != language.English {
+		t.Fatalf("Languages() = %v, want English first", langs)
+	}
+	for _, want := range []language.Tag{language.French, language.Arabic} {
+		if !slices.Contains(langs, want) {
+			t.Errorf("Languages() = %v, lacks %s", langs, want)
+		}
+	}
+	// Each language renders its own catalog.
+	seen := map[string]string{}
+	for _, lang := range []string{"en", "fr", "ar"} {
+		h := cat.For(lang).T("help")
+		if other, dup := seen[h]; dup {
+			t.Errorf("For(%s) and For(%s) render the same help", lang, other)
+		}
+		seen[h] = lang
+	}
+}
+
+func TestEscaping(t *testing.T) {
+	loc := newCatalog(t).For("en")
+	got := loc.T("no_match", "Query", `<script>"a" & 'b'`, "Examples", locales.Raw("<i>Japan</i>, <i>FR</i>"))
+	want := "I found no destination for “&lt;script&gt;&#34;a&#34; &amp; &#39;b&#39;”. " +
+		"Try the country's name or its code, for example <i>Japan</i>, <i>FR</i>."
+	if got != want {
+		t.Errorf("T(no_match) =\n%q, want\n%q", got, want)
+	}
+	// Other values are printed as they are.
+	if got, want := loc.T("bundles_page", "Page", 2, "Pages", 5), "Page 2 of 5, cheapest first:"; got != want {
+		t.Errorf("T(bundles_page) = %q, want %q", got, want)
+	}
+	// A missing key shows as the key in brackets (flows test for it).
+	if got := loc.T("no_such_key"); got != "[no_such_key]" {
+		t.Errorf("T(no_such_key) = %q", got)
+	}
+	// A missing placeholder argument shows, which TestRenderAll rules out.
+	if got := loc.T("whatsapp_saved"); !strings.Contains(got, "<no value>") {
+		t.Errorf("T(whatsapp_saved) without Number = %q", got)
+	}
+	// Escaping in N, with other arguments besides Count.
+	ar := newCatalog(t).For("ar")
+	if got := ar.T("whatsapp_saved", "Number", "+33<6>"); !strings.Contains(got, "+33&lt;6&gt;") {
+		t.Errorf("ar T(whatsapp_saved) = %q", got)
+	}
+}
+
+func TestN(t *testing.T) {
+	cat := newCatalog(t)
+	fr, ar := cat.For("fr"), cat.For("ar")
+	for _, tc := range []struct {
+		lang, key string
+		n         int
+		want      string
+	}{
+		{"en", "days", 0, "0 days"},
+		{"en", "days", 1, "1 day"},
+		{"en", "days", 2, "2 days"},
+		{"en", "days", 1_000_000, "1,000,000 days"},
+		{"en", "usage_calls", 1, "📞 1 minute of calls left"},
+		{"en", "networks_more", 3, "…and 3 more networks"},
+
+		{"fr", "days", 0, "0 jour"},
+		{"fr", "days", 1, "1 jour"},
+		{"fr", "days", 2, "2 jours"},
+		{"fr", "days", 30, "30 jours"},
+		{"fr", "days", 1_000_000, fr.Number(1_000_000) + " de jours"},
+		{"fr", "networks_more", 1, "…et 1 autre réseau"},
+		{"fr", "networks_more", 4, "…et 4 autres réseaux"},
+
+		{"ar", "days", 0, "٠ يوم"},
+		{"ar", "days", 1, "يوم واحد"},
+		{"ar", "days", 2, "يومان"},
+		{"ar", "days", 3, "٣ أيام"},
+		{"ar", "days", 10, "١٠ أيام"},
+		{"ar", "days", 11, "١١ يومًا"},
+		{"ar", "days", 99, "٩٩ يومًا"},
+		{"ar", "days", 100, "١٠٠ يوم"},
+		{"ar", "days", 102, "١٠٢ يوم"},
+		{"ar", "days", 103, "١٠٣ أيام"},
+		{"ar", "days", 111, "١١١ يومًا"},
+		{"ar", "days", 1_000_000, ar.Number(1_000_000) + " يوم"},
+		{"ar", "usage_sms", 0, "✉️ لا رسائل SMS متبقية"},
+		{"ar", "usage_calls", 2, "📞 دقيقتان متبقيتان للمكالمات"},
+	} {
+		if got := cat.For(tc.lang).N(tc.key, tc.n); got != tc.want {
+			t.Errorf("%s: N(%s, %d) = %q, want %q", tc.lang, tc.key, tc.n, got, tc.want)
+		}
+	}
+
+	// N must not write past the caller's arguments into their array.
+	args := make([]any, 2, 8)
+	args[0], args[1] = "Unused", "x"
+	_ = cat.For("en").N("days", 3, args...)
+	if extra := args[:4]; extra[2] != nil || extra[3] != nil {
+		t.Errorf("N wrote %v into the caller's array", extra[2:])
+	}
+}
+
+func TestPrice(t *testing.T) {
+	cat := newCatalog(t)
+	d := decimal.RequireFromString
+	for _, tc := range []struct {
+		lang, amount, code string
+		want               string
+	}{
+		{"en", "4.01", "EUR", "€ 4.01"},
+		{"en", "4.01", " eur ", "€ 4.01"},
+		{"en", "1234.5", "USD", "$ 1,234.50"},
+		{"en", "4.01", "XYZ", "4.01 XYZ"},
+		{"en", "4.01", "", "4.01"},
+		{"fr", "4.01", "EUR", "€ 4,01"},
+		{"fr", "4.01", "XYZ", "4,01 XYZ"},
+		{"ar", "4.01", "EUR", "€ ٤٫٠١"},
+		{"ar", "4.01", "XYZ", "٤٫٠١ XYZ"},
+	} {
+		if got := cat.For(tc.lang).Price(d(tc.amount), tc.code); got != tc.want {
+			t.Errorf("%s: Price(%s, %q) = %q, want %q", tc.lang, tc.amount, tc.code, got, tc.want)
+		}
+	}
+	// Odd input never panics and still shows the amount.
+	for _, lang := range []string{"en", "fr", "ar"} {
+		loc := cat.For(lang)
+		for _, code := range []string{"€", "EURO", "12", "ÉÜR", "X", strings.Repeat("A", 500), "XXX", "BTC"} {
+			for _, amount := range []string{"0", "-4.01", "123456789.999", "0.005"} {
+				if got := loc.Price(d(amount), code); got == "" {
+					t.Errorf("%s: Price(%s, %q) is empty", lang, amount, code)
+				}
+			}
+		}
+	}
+	if got := cat.For("ar").Price(d("12.5"), "EUR"); strings.ContainsAny(got, "0123456789") {
+		t.Errorf("ar: Price = %q, want Arabic-Indic digits", got)
+	}
+}
+
+func TestNumberPercent(t *testing.T) {
+	cat := newCatalog(t)
+	if got := cat.For("en").Number(1234567); got != "1,234,567" {
+		t.Errorf("en: Number = %q", got)
+	}
+	if got := cat.For("ar").Number(42); got != "٤٢" {
+		t.Errorf("ar: Number = %q", got)
+	}
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "42%"},
+		{"fr", "42\u00a0%"},
+		{"ar", "٤٢٪\u061c"},
+	} {
+		if got := cat.For(tc.lang).Percent(42); got != tc.want {
+			t.Errorf("%s: Percent(42) = %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+	if got := cat.For("en").Percent(100); got != "100%" {
+		t.Errorf("en: Percent(100) = %q", got)
+	}
+}
+
+func TestCountry(t *testing.T) {
+	cat := newCatalog(t)
+	for _, tc := range []struct {
+		lang, code, want string
+	}{
+		{"en", "FR", "France"},
+		{"fr", "FR", "France"},
+		{"ar", "FR", "فرنسا"},
+		{"en", "fra", "France"},
+		{"en", "FRA", "France"},
+		{"en", "fr", "France"},
+		{"fr", "JP", "Japon"},
+		{"ar", "JPN", "اليابان"},
+		{"en", "XX", ""},
+		{"en", "ZZ", ""},
+		{"en", "EU", ""},
+		{"en", "", ""},
+		{"fr", "QQQ", ""},
+		{"ar", "Atlantis", ""},
+		{"en", "12345", ""},
+	} {
+		if got := cat.For(tc.lang).Country(tc.code); got != tc.want {
+			t.Errorf("%s: Country(%q) = %q, want %q", tc.lang, tc.code, got, tc.want)
+		}
+	}
+}
+
+func TestRTLAndLanguageName(t *testing.T) {
+	cat := newCatalog(t)
+	for _, tc := range []struct {
+		lang string
+		rtl  bool
+		name string
+	}{
+		{"en", false, "English"},
+		{"fr", false, "français"},
+		{"ar", true, "العربية"},
+	} {
+		loc := cat.For(tc.lang)
+		if got := loc.RTL(); got != tc.rtl {
+			t.Errorf("%s: RTL() = %v", tc.lang, got)
+		}
+		if got := locales.LanguageName(loc.Tag); got != tc.name {
+			t.Errorf("LanguageName(%s) = %q, want %q", tc.lang, got, tc.name)
+		}
+	}
+}
+
+// keyUse is a message key the flows package uses, found in its source.
+type keyUse struct {
+	key, pos string
+	plural   bool            // N, not T
+	args     map[string]bool // argument names, when all are literal
+}
+
+// flowKeys scans the flows package (non-test files) for message keys:
+// literal keys of .T and .N calls, with their argument names; errors.New
+// keys in validate.go; literals assigned to a variable named key or passed
+// as the reason of fail; and state_<s> for each SaleState constant.
+func flowKeys(t *testing.T) []keyUse {
+	t.Helper()
+	files, err := filepath.Glob("../flows/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no flows sources (%v)", err)
+	}
+	fset := token.NewFileSet()
+	var uses []keyUse
+	lit := func(e ast.Expr) (string, bool) {
+		b, ok := e.(*ast.BasicLit)
+		if !ok || b.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(b.Value)
+		return s, err == nil
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := func(n ast.Node, key string, plural bool, args map[string]bool) {
+			uses = append(uses, keyUse{key: key, pos: fset.Position(n.Pos()).String(), plural: plural, args: args})
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				sel, ok := n.Fun.(*ast.SelectorExpr)
+				if !ok || len(n.Args) == 0 {
+					return true
+				}
+				switch sel.Sel.Name {
+				case "T", "N":
+					key, ok := lit(n.Args[0])
+					if !ok {
+						return true
+					}
+					rest := n.Args[1:]
+					if sel.Sel.Name == "N" && len(rest) > 0 {
+						rest = rest[1:]
+					}
+					args := map[string]bool{}
+					for i := 0; i < len(rest); i += 2 {
+						a, ok := lit(rest[i])
+						if !ok || n.Ellipsis.IsValid() {
+							args = nil
+							break
+						}
+						args[a] = true
+					}
+					add(n, key, sel.Sel.Name == "N", args)
+				case "New":
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "errors" && filepath.Base(name) == "validate.go" {
+						if key, ok := lit(n.Args[0]); ok {
+							add(n, key, false, nil)
+						}
+					}
+				case "fail":
+					if len(n.Args) >= 3 {
+						if key, ok := lit(n.Args[2]); ok {
+							add(n, key, false, nil)
+						}
+					}
+				}
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok && id.Name == "key" && i < len(n.Rhs) {
+						if key, ok := lit(n.Rhs[i]); ok {
+							add(n, key, false, nil)
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "SaleState" {
+					for _, v := range n.Values {
+						if s, ok := lit(v); ok {
+							add(n, "state_"+s, false, nil)
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	return uses
+}
+
+// dynamicKeys are built at run time by flows (prefix + API or state value,
+// or a key chosen among several).
+var dynamicKeys = []string{
+	"state_confirmed", "state_paid", "state_assigning", "state_assigned", "state_delivered", "state_failed",
+	"profile_active", "profile_released", "profile_downloaded", "profile_deleted",
+	"profile_expired", "profile_depleted", "profile_pending",
+	"region_eur", "region_asi", "region_afr", "region_mea", "region_amr", "region_oce",
+	"sale_failed_api", "sale_failed_balance", "sale_failed_invalid", "sale_failed_unavailable", "sale_not_charged",
+	"menu_greeting", "menu_greeting_agent", "ask_name", "ask_name_agent",
+	"error_api", "error_feature", "error_not_found",
+	"usage_error", "usage_not_found", "usage_bad_iccid",
+	"email_invalid", "name_length", "name_chars", "whatsapp_invalid", "whatsapp_need_country",
+}
+
+// TestFlowsKeys fails when flows uses a key English lacks, uses a plural
+// message with T or a simple one with N, or leaves a placeholder without
+// an argument.
+func TestFlowsKeys(t *testing.T) {
+	en := readCatalog(t, "en")
+	uses := flowKeys(t)
+	if len(uses) < 50 {
+		t.Fatalf("found only %d key uses in ../flows; is the scan broken?", len(uses))
+	}
+	for _, u := range uses {
+		m, ok := en[u.key]
+		if !ok {
+			t.Errorf("%s: key %q is missing from active.en.toml", u.pos, u.key)
+			continue
+		}
+		if u.args == nil {
+			continue
+		}
+		switch {
+		case u.plural && !m.plural:
+			t.Errorf("%s: N(%q): a simple message", u.pos, u.key)
+		case !u.plural && m.plural:
+			t.Errorf("%s: T(%q): a plural message, use N", u.pos, u.key)
+		}
+		for p := range placeholders(m.text()) {
+			if p == "Count" && u.plural {
+				continue
+			}
+			if !u.args[p] {
+				t.Errorf("%s: %q is rendered without an argument for {{.%s}}", u.pos, u.key, p)
+			}
+		}
+	}
+	for _, k := range dynamicKeys {
+		if _, ok := en[k]; !ok {
+			t.Errorf("dynamic key %q is missing from active.en.toml", k)
+		}
+	}
+}
+
+// TestFallback: a language's missing message renders in English, and a
+// missing plural form as "other", not as "[key]" (go-i18n reports both as
+// errors along with the text it rendered).
+func TestFallback(t *testing.T) {
+	cat, err := locales.NewFromFS(fstest.MapFS{
+		"active.en.toml": {Data: []byte("hello = \"Hello {{.Name}}\"\nonly_en = \"English only\"\n" +
+			"[days]\none = \"{{.Count}} day\"\nother = \"{{.Count}} days\"\n")},
+		"active.fr.toml": {Data: []byte("hello = \"Bonjour {{.Name}}\"\n" +
+			"[days]\none = \"{{.Count}} jour\"\nother = \"{{.Count}} jours\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := cat.For("fr")
+	for _, tc := range []struct{ got, want string }{
+		{fr.T("hello", "Name", "<Zoé>"), "Bonjour &lt;Zoé&gt;"},
+		{fr.T("only_en"), "English only"},
+		{fr.N("days", 1), "1 jour"},
+		{fr.N("days", 1_000_000), fr.Number(1_000_000) + " jours"}, // "many" in go-i18n's French rules
+		{fr.T("nowhere"), "[nowhere]"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	if _, err := locales.NewFromFS(fstest.MapFS{"active.en.toml": {Data: []byte("x = ")}}); err == nil {
+		t.Error("NewFromFS accepted a broken catalog")
+	}
+}

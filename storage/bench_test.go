@@ -1,0 +1,157 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/flows/storetest"
+	"github.com/esimbot/esimbot/storage"
+)
+
+// BenchmarkSaveConversation measures conversation writes per second with
+// fsync on: one chat written in a loop, and 64 chats written at once
+// (their saves share commits through bbolt's Batch), with the default
+// batch delay (1 ms) and with bbolt's (10 ms).
+func BenchmarkSaveConversation(b *testing.B) {
+	for _, bc := range []struct {
+		chats int
+		delay time.Duration
+	}{{1, 0}, {64, 0}, {1, 10 * time.Millisecond}, {64, 10 * time.Millisecond}} {
+		name := fmt.Sprintf("chats=%d", bc.chats)
+		if bc.delay != 0 {
+			name += fmt.Sprintf(",delay=%v", bc.delay)
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			chats := bc.chats
+			st := MustOpenPath(b, filepath.Join(b.TempDir(), "esimbot.db"), storage.Options{MaxBatchDelay: bc.delay})
+			convs := make([]flows.Conversation, chats)
+			for i := range convs {
+				c, err := st.SaveConversation(ctx, storetest.NewConversation(flows.ChatID(i), storetest.T0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				convs[i] = c
+			}
+			var left atomic.Int64
+			left.Store(int64(b.N))
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for i := range convs {
+				wg.Go(func() {
+					c := convs[i]
+					for left.Add(-1) >= 0 {
+						c.Stamp++
+						c.Updated = c.Updated.Add(time.Second)
+						var err error
+						if c, err = st.SaveConversation(ctx, c); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+		})
+	}
+}
+
+// BenchmarkCreateSale measures sales created per second, each with its
+// conversation's move, in one transaction and one fsync.
+func BenchmarkCreateSale(b *testing.B) {
+	ctx := context.Background()
+	st := MustOpen(b)
+	c := storetest.NewConversation(1, storetest.T0)
+	b.ResetTimer()
+	for i := range b.N {
+		var err error
+		c.Draft.SaleRef = fmt.Sprintf("EB-%08d", i)
+		if c, err = st.CreateSale(ctx, storetest.NewSale(c.Draft.SaleRef, 1, storetest.T0.Add(time.Duration(i)*time.Second)), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sales/s")
+}
+
+// BenchmarkFileSize reports the size of a file holding 10,000 delivered
+// sales (ICCID, order ID, activation code, four transitions) of 2,500
+// customers, with their users and conversations, each sale created in its
+// own transaction with its conversation's move, with references made as
+// flows makes them (growing with time). "used-bytes" is the part of the
+// file in use (a backup's size); the file itself grows by steps.
+func BenchmarkFileSize(b *testing.B) {
+	const sales, customers = 10_000, 2_500
+	ctx := context.Background()
+	for range b.N {
+		path := filepath.Join(b.TempDir(), "esimbot.db")
+		st, err := storage.Open(path, storage.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		convs := make([]flows.Conversation, customers)
+		var wg sync.WaitGroup
+		for w := range 8 { // eight writers: the same file, fewer fsyncs
+			wg.Go(func() {
+				for i := range sales {
+					user := i % customers
+					if user%8 != w {
+						continue // each user is one writer's
+					}
+					at := storetest.T0.Add(time.Duration(i) * time.Minute)
+					ref := fmt.Sprintf("EB-%s%08X", strings.ToUpper(strconv.FormatInt(at.Unix(), 36)), uint32(i)*2654435761)
+					s := storetest.NewSale(ref, flows.UserID(user), at)
+					s.OrderID = fmt.Sprint(4_000_000 + i)
+					s.ICCID = fmt.Sprintf("89330%014d", i)
+					s.LPA = fmt.Sprintf("LPA:1$smdp.example.com$%032X", i)
+					for j, state := range []flows.SaleState{flows.SaleAssigning, flows.SaleAssigned, flows.SaleDelivered} {
+						if err := s.MoveTo(state, at.Add(time.Duration(j+1)*time.Second)); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+					c := convs[user]
+					if c.Chat == 0 {
+						c = storetest.NewConversation(flows.ChatID(user+1), at)
+						if err := st.SaveUser(ctx, flows.User{ID: flows.UserID(user), Lang: "fr", Role: flows.RoleCustomer,
+							Email: s.Email, Name: s.Name, FirstSeen: at, LastSeen: at}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+					c.Draft.SaleRef = s.Ref
+					c, err := st.CreateSale(ctx, s, c)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					convs[user] = c
+				}
+			})
+		}
+		wg.Wait()
+		used, err := st.WriteBackup(io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			b.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(fi.Size()), "bytes/10k-sales")
+		b.ReportMetric(float64(used), "used-bytes/10k-sales")
+	}
+}

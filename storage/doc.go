@@ -1,0 +1,82 @@
+// Package storage keeps everything of esimbot that must survive a restart
+// in one bbolt file (go.etcd.io/bbolt): conversations, the sale ledger and
+// its indexes, users, and the idempotency records of updates and payments.
+// It implements flows.Store and flows.Dedup.
+//
+// # Layout, schema version 1
+//
+// This drawing is the schema: change it with every change of layout, bump
+// SchemaVersion and add a migration (see below).
+//
+//	meta/
+//	  "version"                          → uint64: the schema version
+//	conversations/
+//	  <chat>                             → flows.Conversation
+//	sales/
+//	  <ref>                              → flows.Sale (never deleted)
+//	sales_by_user/
+//	  <user><created><ref>               → empty
+//	sales_by_iccid/
+//	  <iccid> 0x00 <created><ref>        → empty (sales with an ICCID)
+//	sales_by_state/
+//	  <state> 0x00 <created><ref>        → empty
+//	sales_by_time/
+//	  <created><ref>                     → empty (reports by day)
+//	users/
+//	  <user>                             → flows.User
+//	dedup/
+//	  <namespace> 0x00 <key>             → <at>
+//	dedup_window/
+//	  <at><namespace> 0x00 <key>         → empty ("update" keys only)
+//
+// <chat> and <user> are the int64 IDs as 8 big-endian bytes (two's
+// complement: lookups and prefixes only, no ranges). <created> and <at>
+// are Unix nanoseconds as 8 big-endian bytes, so byte order is time order;
+// times before 1970 count as 0. <ref>, <iccid>, <state>, <namespace> and
+// <key> are the strings' bytes (a reference is at most 30 bytes). Every
+// sales_by_* key is a prefix, the creation time and the reference, so one
+// Seek and a prefix scan list an index oldest first, ties broken by
+// reference. sales_by_time answers "sales of a day" in any time zone, which
+// a yyyymmdd key could not.
+//
+// Values are JSON, the encoding of the flows types' tags: a dump of the
+// file is readable (bbolt's own tools print it), a value written by an
+// older version decodes in a newer one that added fields (and the other
+// way round), and no second description of the types is kept in sync.
+// The cost, a few hundred bytes per sale, is small for a ledger of
+// human-paced sales.
+//
+// # Writes
+//
+// A conversation is saved only over the version it was read at (else
+// flows.ErrConflict); a sale is created in the same transaction that saves
+// the conversation. UpdateSale checks state changes with flows.CanMove and
+// rewrites every index entry the change touches. SaveConversation,
+// SaveUser and FirstSeen go through bbolt's Batch, so concurrent chats
+// share one fsync; their functions are idempotent and report only after
+// Batch returns.
+//
+// The "update" namespace of dedup keeps a bounded window (Options.DedupWindow,
+// 48 hours by default): each new key drops up to a few hundred keys older
+// than the window, found with one Seek in dedup_window. Other namespaces
+// ("charge") are kept.
+//
+// # Schema versions
+//
+// Open creates every bucket of a new file and writes SchemaVersion. A file
+// of a newer version is refused, naming both versions. A file of an older
+// version is migrated, in the one transaction that opens it, by the
+// functions of migrations in order: to change the layout, append a function
+// taking version N to N+1, bump SchemaVersion and this drawing, and test it
+// on testdata/schema-vN.db (the fixture of the version before). A file that
+// holds buckets but no version was not written by esimbot (every version
+// writes one) and is refused rather than guessed at.
+//
+// # Backups
+//
+// WriteBackup copies the file from a read transaction (tx.WriteTo) while
+// the bot runs: a consistent snapshot that needs no pause. BackupFile
+// copies a file that no process holds (bbolt locks the file of an open
+// Store), for "esimbot backup" on a stopped bot. To restore, stop the bot,
+// copy the backup over the file and start the bot.
+package storage

@@ -1,0 +1,210 @@
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/esimbot/esimbot/flows"
+)
+
+// SchemaVersion is the layout version this package reads and writes (the
+// drawing in the package comment). Files of older versions are migrated
+// when opened.
+const SchemaVersion = 1
+
+// The buckets. Every one is created when a file is opened.
+var (
+	bucketMeta          = []byte("meta")           // "version" → schema version
+	bucketConversations = []byte("conversations")  // chat → conversation
+	bucketSales         = []byte("sales")          // ref → sale
+	bucketSalesByUser   = []byte("sales_by_user")  // user, created, ref
+	bucketSalesByICCID  = []byte("sales_by_iccid") // iccid, 0, created, ref
+	bucketSalesByState  = []byte("sales_by_state") // state, 0, created, ref
+	bucketSalesByTime   = []byte("sales_by_time")  // created, ref
+	bucketUsers         = []byte("users")          // user → user
+	bucketDedup         = []byte("dedup")          // namespace, 0, key → at
+	bucketDedupWindow   = []byte("dedup_window")   // at, namespace, 0, key ("update" only)
+)
+
+// buckets lists the top-level buckets of the current schema.
+var buckets = [][]byte{
+	bucketMeta, bucketConversations, bucketSales, bucketSalesByUser,
+	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
+	bucketDedup, bucketDedupWindow,
+}
+
+// keyVersion is the key of the schema version in bucketMeta.
+var keyVersion = []byte("version")
+
+// migrations upgrade a file one schema version at a time: migrations[i]
+// takes a file of version i+1 to version i+2, inside the transaction that
+// opens it, and sees the layout that version left. Its length is
+// SchemaVersion-1 (a test checks it).
+var migrations = []func(tx *bolt.Tx) error{}
+
+// ErrInUse is returned (wrapped, with the path) when another process, or
+// another Store of this one, holds the database file.
+var ErrInUse = errors.New("database is in use by another esimbot")
+
+// Options tune a Store. The zero value is the default.
+type Options struct {
+	// Timeout is how long Open waits for a file another process holds
+	// before it fails with ErrInUse (default 1 s).
+	Timeout time.Duration
+	// DedupWindow is how long keys of the "update" namespace of FirstSeen
+	// are remembered (default 48 h; Telegram keeps updates for 24 h).
+	DedupWindow time.Duration
+	// MaxBatchDelay and MaxBatchSize bound the grouping of concurrent
+	// writes into one commit (defaults: 1 ms and bbolt's 1000). bbolt's
+	// 10 ms delay is paid by every lone write and caps a chat at about 90
+	// conversation writes a second; with 1 ms a lone write waits less and
+	// writes still group while a commit's fsync runs (BenchmarkSaveConversation).
+	MaxBatchDelay time.Duration
+	MaxBatchSize  int
+	// OnSweep, if set, is told the outcome of each sweep of RunSweeper,
+	// to log or count it.
+	OnSweep func(expired int, err error)
+}
+
+// Store is esimbot's state in one bbolt file, safe for concurrent use.
+// It implements flows.Store and flows.Dedup.
+type Store struct {
+	db   *bolt.DB
+	path string
+	opts Options
+}
+
+var (
+	_ flows.Store = (*Store)(nil)
+	_ flows.Dedup = (*Store)(nil)
+)
+
+// Open opens (creating it with mode 0600 if need be) the database file at
+// path, migrates it to SchemaVersion if it is older, and refuses it if it
+// is newer. It fails with an error wrapping ErrInUse if another process
+// holds the file.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.DedupWindow <= 0 {
+		opts.DedupWindow = 48 * time.Hour
+	}
+	if opts.MaxBatchDelay <= 0 {
+		opts.MaxBatchDelay = time.Millisecond
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db.MaxBatchDelay = opts.MaxBatchDelay
+	if opts.MaxBatchSize > 0 {
+		db.MaxBatchSize = opts.MaxBatchSize
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return prepare(tx, SchemaVersion, migrations) }); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &Store{db: db, path: path, opts: opts}, nil
+}
+
+// openError translates an error of bolt.Open.
+func openError(path string, err error) error {
+	if errors.Is(err, berrors.ErrTimeout) {
+		return fmt.Errorf("%w (%s)", ErrInUse, path)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// prepare brings the file of tx to version current with steps (steps[i]
+// goes from version i+1 to i+2) and creates every bucket.
+func prepare(tx *bolt.Tx, current uint64, steps []func(*bolt.Tx) error) error {
+	var version uint64
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		v := meta.Get(keyVersion)
+		if len(v) != 8 || binary.BigEndian.Uint64(v) == 0 {
+			return fmt.Errorf("schema version %x unreadable: the file is damaged", v)
+		}
+		version = binary.BigEndian.Uint64(v)
+	} else if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		return fmt.Errorf("bucket %q but no schema version: not an esimbot database", name)
+	}); err != nil {
+		return err
+	}
+	if version > current {
+		return fmt.Errorf("schema version %d is newer than this esimbot's %d: run a newer esimbot", version, current)
+	}
+	if version > 0 {
+		if int(current-1) > len(steps) {
+			return fmt.Errorf("no migration from schema version %d to %d", len(steps)+1, current)
+		}
+		for v := version; v < current; v++ {
+			if err := steps[v-1](tx); err != nil {
+				return fmt.Errorf("migrate schema version %d to %d: %w", v, v+1, err)
+			}
+		}
+	}
+	for _, name := range buckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return tx.Bucket(bucketMeta).Put(keyVersion, u64(current))
+}
+
+// Close closes the database file.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// u64 returns v as 8 big-endian bytes.
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// nanos returns t as Unix nanoseconds for a key, clamped to [0, MaxUint64].
+func nanos(t time.Time) uint64 {
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		return 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxUint64
+	}
+	return uint64(t.UnixNano())
+}
+
+// idKey returns a chat or user ID as a key.
+func idKey[ID ~int64](id ID) []byte { return u64(uint64(id)) }
+
+// get decodes the value of key in bucket into v, and reports whether there
+// was one. Decoding copies the bytes out of the transaction.
+func get(tx *bolt.Tx, bucket, key []byte, v any) (bool, error) {
+	b := tx.Bucket(bucket).Get(key)
+	if b == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, fmt.Errorf("decode %s %x: %w", bucket, key, err)
+	}
+	return true, nil
+}
+
+// put encodes v as the value of key in bucket.
+func put(tx *bolt.Tx, bucket, key []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %x: %w", bucket, key, err)
+	}
+	return tx.Bucket(bucket).Put(key, b)
+}
