@@ -54,7 +54,8 @@
 // rewrites every index entry the change touches. SaveConversation,
 // SaveUser and FirstSeen go through bbolt's Batch, so concurrent chats
 // share one fsync; their functions are idempotent and report only after
-// Batch returns.
+// Batch returns. The flows.Store methods ignore their context: they are
+// short and local, and a write begun at shutdown is better finished.
 //
 // The "update" namespace of dedup keeps a bounded window (Options.DedupWindow,
 // 48 hours by default): each new key drops up to a few hundred keys older

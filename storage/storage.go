@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"time"
 
@@ -120,6 +121,9 @@ func openError(path string, err error) error {
 	if errors.Is(err, berrors.ErrTimeout) {
 		return fmt.Errorf("%w (%s)", ErrInUse, path)
 	}
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Path == path {
+		return err // "open PATH: ..." already
+	}
 	return fmt.Errorf("open %s: %w", path, err)
 }
 
@@ -155,6 +159,9 @@ func prepare(tx *bolt.Tx, current uint64, steps []func(*bolt.Tx) error) error {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	if version == current {
+		return nil
 	}
 	return tx.Bucket(bucketMeta).Put(keyVersion, u64(current))
 }

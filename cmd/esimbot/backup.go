@@ -19,7 +19,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	if db == "" {
 		db = "esimbot.db"
 	}
-	fs.StringVar(&db, "db", db, "the database `file` to copy (default: $ESIMBOT_DB, else esimbot.db)")
+	fs.StringVar(&db, "db", db, "the database `file` to copy (from $ESIMBOT_DB if set)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,13 +46,13 @@ func holdsSale(t *testing.T, path string) {
 }
 
 // backup runs "esimbot backup args..." with the environment env and
-// returns its stdout, its stderr and its error.
-func backup(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+// returns its stdout, its stderr and its exit code.
+func backup(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
-	err = m.runBackup(context.Background(), args)
-	return out.String(), errOut.String(), err
+	code = m.Run(context.Background(), append([]string{"backup"}, args...))
+	return out.String(), errOut.String(), code
 }
 
 func TestBackup(t *testing.T) {
@@ -61,9 +60,9 @@ func TestBackup(t *testing.T) {
 		dir := t.TempDir()
 		db, dest := filepath.Join(dir, "bot.db"), filepath.Join(dir, "copy.db")
 		newDB(t, db)
-		stdout, _, err := backup(t, nil, "-db", db, dest)
-		if err != nil {
-			t.Fatal(err)
+		stdout, stderr, code := backup(t, nil, "-db", db, dest)
+		if code != 0 {
+			t.Fatalf("exit code %d:\n%s", code, stderr)
 		}
 		if want := "backed up " + db + " to " + dest + "\n"; stdout != want {
 			t.Errorf("stdout %q, want %q", stdout, want)
@@ -81,8 +80,8 @@ func TestBackup(t *testing.T) {
 		dir := t.TempDir()
 		db, dest := filepath.Join(dir, "bot.db"), filepath.Join(dir, "copy.db")
 		newDB(t, db)
-		if _, _, err := backup(t, map[string]string{"ESIMBOT_DB": db}, dest); err != nil {
-			t.Fatal(err)
+		if _, stderr, code := backup(t, map[string]string{"ESIMBOT_DB": db}, dest); code != 0 {
+			t.Fatalf("exit code %d:\n%s", code, stderr)
 		}
 		holdsSale(t, dest)
 	})
@@ -90,8 +89,8 @@ func TestBackup(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
 		newDB(t, "esimbot.db")
-		if _, _, err := backup(t, nil, "copy.db"); err != nil {
-			t.Fatal(err)
+		if _, stderr, code := backup(t, nil, "copy.db"); code != 0 {
+			t.Fatalf("exit code %d:\n%s", code, stderr)
 		}
 		holdsSale(t, filepath.Join(dir, "copy.db"))
 	})
@@ -103,12 +102,12 @@ func TestBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		_, _, err = backup(t, map[string]string{"ESIMBOT_DB": db}, filepath.Join(dir, "copy.db"))
-		if !errors.Is(err, storage.ErrInUse) {
-			t.Fatalf("got %v, want ErrInUse", err)
+		_, stderr, code := backup(t, map[string]string{"ESIMBOT_DB": db}, filepath.Join(dir, "copy.db"))
+		if code != 1 {
+			t.Errorf("exit code %d, want 1", code)
 		}
-		if want := "backup: database is in use by another esimbot (" + db + "): stop the bot first"; err.Error() != want {
-			t.Errorf("got %q, want %q", err, want)
+		if want := "esimbot: backup: database is in use by another esimbot (" + db + "): stop the bot first\n"; stderr != want {
+			t.Errorf("stderr %q, want %q", stderr, want)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "copy.db")); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("a backup was written: %v", err)
@@ -116,26 +115,23 @@ func TestBackup(t *testing.T) {
 	})
 	t.Run("ErrMissingDB", func(t *testing.T) {
 		dir := t.TempDir()
-		_, _, err := backup(t, nil, "-db", filepath.Join(dir, "none.db"), filepath.Join(dir, "copy.db"))
-		if err == nil || errors.Is(err, errUsage) {
-			t.Errorf("got %v, want an error", err)
+		_, stderr, code := backup(t, nil, "-db", filepath.Join(dir, "none.db"), filepath.Join(dir, "copy.db"))
+		if code != 1 || !strings.HasPrefix(stderr, "esimbot: backup: open ") {
+			t.Errorf("exit code %d, stderr %q; want 1 and an open error", code, stderr)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "none.db")); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("the missing database was created: %v", err)
 		}
 	})
 	t.Run("ErrUsage", func(t *testing.T) {
-		for _, args := range [][]string{{}, {"a.db", "b.db"}, {"-nope", "a.db"}} {
-			_, stderr, err := backup(t, nil, args...)
-			if !errors.Is(err, errUsage) {
-				t.Errorf("%q: got %v, want errUsage", args, err)
+		for _, args := range [][]string{{}, {"a.db", "b.db"}, {"-nope", "a.db"}, {"-h"}} {
+			_, stderr, code := backup(t, nil, args...)
+			if code != 2 {
+				t.Errorf("%q: exit code %d, want 2", args, code)
 			}
 			if !strings.Contains(stderr, "Usage: esimbot backup [-db PATH] FILE") {
 				t.Errorf("%q: no usage on stderr:\n%s", args, stderr)
 			}
-		}
-		if _, _, err := backup(t, nil, "-h"); !errors.Is(err, flag.ErrHelp) {
-			t.Errorf("-h: got %v, want flag.ErrHelp", err)
 		}
 	})
 }

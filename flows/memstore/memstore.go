@@ -6,7 +6,7 @@
 // Values are copied in and out through their JSON encoding, as the bbolt
 // store does, so a caller never aliases stored data and gets back exactly
 // what the durable store would give (times without monotonic readings,
-// for example).
+// for example). Like the bbolt store, it ignores the contexts it is given.
 package memstore
 
 import (

@@ -215,13 +215,17 @@ func testConversation(t *testing.T, open func(*testing.T) StoreUnderTest) {
 	t.Run("Separate", func(t *testing.T) {
 		st := open(t)
 		a := must(st.SaveConversation(ctx, NewConversation(1, T0)))(t)
+		group := NewConversation(-1001234567890, T0) // group chats are negative
+		group.Step = "group"
+		group = must(st.SaveConversation(ctx, group))(t)
 		b := NewConversation(2, T0)
 		b.Step = "other"
-		b = must(st.SaveConversation(ctx, b))(t)
+		must(st.SaveConversation(ctx, b))(t)
 		if err := st.DeleteConversation(ctx, 2); err != nil {
 			t.Fatal(err)
 		}
 		diff(t, "chat 1", must(st.Conversation(ctx, 1))(t), a)
+		diff(t, "group chat", must(st.Conversation(ctx, -1001234567890))(t), group)
 	})
 	t.Run("Copied", func(t *testing.T) {
 		st := open(t)
@@ -499,14 +503,14 @@ func testTransitions(t *testing.T, open func(*testing.T) StoreUnderTest) {
 				}
 				diff(t, name+" history", stored.History, []flows.Transition{{State: from, At: T0}, {State: to, At: at}})
 			} else {
-				wantErrNoFatal(t, name, err, flows.ErrBadTransition)
+				expectErr(t, name, err, flows.ErrBadTransition)
 				diff(t, name+" history", stored.History, []flows.Transition{{State: from, At: T0}})
 			}
 		}
 	}
 }
 
-func wantErrNoFatal(t *testing.T, what string, err, want error) {
+func expectErr(t *testing.T, what string, err, want error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Errorf("%s: got error %v, want one wrapping %q", what, err, want)
