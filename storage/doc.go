@@ -3,7 +3,7 @@
 // its indexes, users, and the idempotency records of updates and payments.
 // It implements flows.Store and flows.Dedup.
 //
-// # Layout, schema version 1
+// # Layout, schema version 2
 //
 // This drawing is the schema: change it with every change of layout, bump
 // SchemaVersion and add a migration (see below).
@@ -28,8 +28,10 @@
 //	  <namespace> 0x00 <key>             → <at>
 //	dedup_window/
 //	  <at><namespace> 0x00 <key>         → empty ("update" keys only)
+//	inbox/                               (since version 2)
+//	  <update id>                        → the update's JSON, until handled
 //
-// <chat> and <user> are the int64 IDs as 8 big-endian bytes (two's
+// <chat>, <user> and <update id> are the int64 IDs as 8 big-endian bytes (two's
 // complement: lookups and prefixes only, no ranges). <created> and <at>
 // are Unix nanoseconds as 8 big-endian bytes, so byte order is time order;
 // times before 1970 count as 0. <ref>, <iccid>, <state>, <namespace> and
@@ -45,6 +47,10 @@
 // way round), and no second description of the types is kept in sync.
 // The cost, a few hundred bytes per sale, is small for a ledger of
 // human-paced sales.
+//
+// Version history: 1, the first layout; 2 adds inbox, the durable queue of
+// Telegram updates received but not yet handled (PutUpdate, PendingUpdates,
+// UpdateDone).
 //
 // # Writes
 //

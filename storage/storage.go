@@ -18,7 +18,7 @@ import (
 // SchemaVersion is the layout version this package reads and writes (the
 // drawing in the package comment). Files of older versions are migrated
 // when opened.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // The buckets. Every one is created when a file is opened.
 var (
@@ -32,13 +32,14 @@ var (
 	bucketUsers         = []byte("users")          // user → user
 	bucketDedup         = []byte("dedup")          // namespace, 0, key → at
 	bucketDedupWindow   = []byte("dedup_window")   // at, namespace, 0, key ("update" only)
+	bucketInbox         = []byte("inbox")          // update ID → update not yet handled (since version 2)
 )
 
 // buckets lists the top-level buckets of the current schema.
 var buckets = [][]byte{
 	bucketMeta, bucketConversations, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
-	bucketDedup, bucketDedupWindow,
+	bucketDedup, bucketDedupWindow, bucketInbox,
 }
 
 // keyVersion is the key of the schema version in bucketMeta.
@@ -48,7 +49,13 @@ var keyVersion = []byte("version")
 // takes a file of version i+1 to version i+2, inside the transaction that
 // opens it, and sees the layout that version left. Its length is
 // SchemaVersion-1 (a test checks it).
-var migrations = []func(tx *bolt.Tx) error{}
+var migrations = []func(tx *bolt.Tx) error{
+	// 1 → 2: the inbox of received Telegram updates.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketInbox)
+		return err
+	},
+}
 
 // ErrInUse is returned (wrapped, with the path) when another process, or
 // another Store of this one, holds the database file.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,7 +163,7 @@ func TestOpen(t *testing.T) {
 			}
 			var names []string
 			tx.ForEach(func(name []byte, _ *bolt.Bucket) error { names = append(names, string(name)); return nil })
-			want := []string{"conversations", "dedup", "dedup_window", "meta", "sales", "sales_by_iccid",
+			want := []string{"conversations", "dedup", "dedup_window", "inbox", "meta", "sales", "sales_by_iccid",
 				"sales_by_state", "sales_by_time", "sales_by_user", "users"}
 			if d := cmp.Diff(want, names); d != "" {
 				t.Errorf("buckets (-want +got):\n%s", d)
@@ -177,12 +178,12 @@ func TestOpen(t *testing.T) {
 		if err == nil {
 			t.Fatal("opened a file of a newer schema")
 		}
-		want := "open " + path + ": schema version 2 is newer than this esimbot's 1: run a newer esimbot"
+		want := fmt.Sprintf("open %s: schema version %d is newer than this esimbot's %d: run a newer esimbot", path, storage.SchemaVersion+1, storage.SchemaVersion)
 		if err.Error() != want {
 			t.Errorf("got %q, want %q", err, want)
 		}
 		rawView(t, path, func(tx *bolt.Tx) error { // untouched
-			if v := tx.Bucket([]byte("meta")).Get([]byte("version")); binary.BigEndian.Uint64(v) != 2 {
+			if v := tx.Bucket([]byte("meta")).Get([]byte("version")); binary.BigEndian.Uint64(v) != storage.SchemaVersion+1 {
 				t.Errorf("version changed to %x", v)
 			}
 			return nil
@@ -237,8 +238,7 @@ func TestOpen(t *testing.T) {
 }
 
 // TestMigrations tries the migration mechanism with migrations of the
-// test's own, on a file of the current version: schema version 1 has no
-// migration yet.
+// test's own, on a file set back to version 1.
 func TestMigrations(t *testing.T) {
 	if storage.Migrations != storage.SchemaVersion-1 {
 		t.Fatalf("%d migrations for schema version %d: add the migration with the version bump", storage.Migrations, storage.SchemaVersion)
@@ -250,7 +250,9 @@ func TestMigrations(t *testing.T) {
 		}
 	}
 	open := func(t *testing.T) *bolt.DB {
-		db, err := bolt.Open(newFile(t, nil), 0o600, &bolt.Options{Timeout: time.Second})
+		path := newFile(t, nil)
+		rawUpdate(t, path, setVersion(u64(1)))
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -363,6 +365,14 @@ func TestSchemaV1File(t *testing.T) {
 	}
 	if first, err := st.FirstSeen(ctx, "update", "EB-1", storetest.T0); err != nil || first {
 		t.Errorf("update EB-1 seen first again: %t, %v", first, err)
+	}
+	// Migration 1 → 2 added the inbox (after the dedup checks: a new update
+	// prunes the window of old keys).
+	if isNew, err := st.PutUpdate(ctx, 42, []byte(`{"update_id":42}`)); err != nil || !isNew {
+		t.Errorf("inbox after migration: %v, %v", isNew, err)
+	}
+	if isNew, err := st.PutUpdate(ctx, 0, nil); err != nil || !isNew {
+		t.Errorf("update 0: %v, %v", isNew, err)
 	}
 }
 
