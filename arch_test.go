@@ -23,7 +23,7 @@ var allowed = map[string][]string{
 	"flows/memstore":   {"flows"},
 	"flows/storetest":  {"flows"},
 	"storage":          {"flows", "reseller"},
-	"bot":              {"flows", "reseller", "locales"},
+	"bot":              {"flows", "locales"},
 	"bot/telegramtest": {},
 	"cmd/esimbot":      {"*"},
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/esimbot/esimbot/locales"
 )
 
@@ -48,6 +50,18 @@ type Config struct {
 	Logger *slog.Logger
 	// QRSize is the QR code's size in pixels (default 512).
 	QRSize int
+	// Observer, when set, is told of sale state changes and of the
+	// reseller's wallet balance, for metrics.
+	Observer Observer
+}
+
+// Observer watches the engine, for metrics. Its methods must be quick and
+// safe for concurrent use.
+type Observer interface {
+	// SaleMoved is called after a sale entered a state (s.State).
+	SaleMoved(s Sale)
+	// WalletBalance is called with the reseller's remaining balance after a sale.
+	WalletBalance(amount decimal.Decimal)
 }
 
 func (c *Config) defaults() {
@@ -365,6 +379,19 @@ func (t *turn) setLang(tag string) {
 	t.user.Lang = tag
 	t.dirty = true
 	t.loc = t.e.cat.For(tag)
+}
+
+// updateSale is store.UpdateSale that tells the observer of a new state.
+func (e *Engine) updateSale(ctx context.Context, ref string, fn func(*Sale) error) (Sale, error) {
+	var before SaleState
+	s, err := e.store.UpdateSale(ctx, ref, func(s *Sale) error {
+		before = s.State
+		return fn(s)
+	})
+	if err == nil && e.cfg.Observer != nil && s.State != before {
+		e.cfg.Observer.SaleMoved(s)
+	}
+	return s, err
 }
 
 // Sweep drops conversations idle longer than the configured time; sales

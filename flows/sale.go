@@ -115,6 +115,9 @@ func (t *turn) confirm() error {
 		t.conv, t.saved = c, c
 		break
 	}
+	if t.e.cfg.Observer != nil {
+		t.e.cfg.Observer.SaleMoved(s)
+	}
 	if t.role == RoleCustomer && d.Kind == KindNew && (t.user.Email != d.Email || t.user.Name != d.Name || t.user.WhatsApp != d.WhatsApp) {
 		t.user.Email, t.user.Name, t.user.WhatsApp = d.Email, d.Name, d.WhatsApp
 		t.dirty = true
@@ -148,7 +151,7 @@ func (e *Engine) process(ctx context.Context, ref string, interactive bool) erro
 	}
 	switch s.State {
 	case SaleConfirmed, SalePaid:
-		s, err = e.store.UpdateSale(ctx, ref, func(s *Sale) error { return s.MoveTo(SaleAssigning, e.cfg.Now()) })
+		s, err = e.updateSale(ctx, ref, func(s *Sale) error { return s.MoveTo(SaleAssigning, e.cfg.Now()) })
 		if err != nil {
 			return err
 		}
@@ -182,6 +185,9 @@ func (e *Engine) purchase(ctx context.Context, s Sale, interactive bool) error {
 	switch {
 	case err == nil:
 		e.log.InfoContext(ctx, "sale assigned", "ref", s.Ref, "bundle", s.BundleCode, "balance", res.RemainingBalance.String())
+		if e.cfg.Observer != nil && !res.RemainingBalance.IsZero() {
+			e.cfg.Observer.WalletBalance(res.RemainingBalance)
+		}
 		s, err = e.assigned(ctx, s.Ref, res.OrderID.String(), res.ICCID.String())
 		if err != nil {
 			return err
@@ -211,7 +217,7 @@ func failReason(err error) string {
 
 // assigned records the API's order on the sale.
 func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string) (Sale, error) {
-	return e.store.UpdateSale(ctx, ref, func(s *Sale) error {
+	return e.updateSale(ctx, ref, func(s *Sale) error {
 		if orderID != "" {
 			s.OrderID = orderID
 		}
@@ -254,7 +260,7 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 
 // retryLater counts an attempt and schedules the next with backoff.
 func (e *Engine) retryLater(ctx context.Context, ref string) (Sale, error) {
-	return e.store.UpdateSale(ctx, ref, func(s *Sale) error {
+	return e.updateSale(ctx, ref, func(s *Sale) error {
 		s.Attempts++
 		wait := min(time.Duration(1<<min(s.Attempts, 10))*15*time.Second, 30*time.Minute)
 		s.NextAttempt = e.cfg.Now().Add(wait)
@@ -265,7 +271,7 @@ func (e *Engine) retryLater(ctx context.Context, ref string) (Sale, error) {
 // fail records a failed sale and tells the user.
 func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) error {
 	e.log.WarnContext(ctx, "sale failed", "ref", s.Ref, "reason", reason, "err", cause)
-	s, err := e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error {
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.FailReason = reason
 		return s.MoveTo(SaleFailed, e.cfg.Now())
 	})
@@ -300,7 +306,7 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 			_, uerr := e.retryLater(ctx, s.Ref)
 			return errors.Join(fmt.Errorf("deliver %s: %w", s.Ref, err), uerr)
 		}
-		_, err := e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error { return s.MoveTo(SaleDelivered, e.cfg.Now()) })
+		_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error { return s.MoveTo(SaleDelivered, e.cfg.Now()) })
 		return err
 	}
 	lpa := s.LPA
@@ -318,7 +324,7 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 			e.log.InfoContext(ctx, "activation data not ready", "ref", s.Ref, "err", err)
 			return nil
 		}
-		s, err = e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error { s.LPA = lpa; return nil })
+		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.LPA = lpa; return nil })
 		if err != nil {
 			return err
 		}
@@ -327,7 +333,7 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 		_, uerr := e.retryLater(ctx, s.Ref)
 		return errors.Join(fmt.Errorf("deliver %s: %w", s.Ref, err), uerr)
 	}
-	_, err := e.store.UpdateSale(ctx, s.Ref, func(s *Sale) error {
+	_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.Attempts, s.NextAttempt = 0, time.Time{}
 		return s.MoveTo(SaleDelivered, e.cfg.Now())
 	})

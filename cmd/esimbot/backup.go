@@ -5,14 +5,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 
 	"github.com/esimbot/esimbot/storage"
 )
 
-// runBackup implements "esimbot backup [-db PATH] FILE": it writes a
-// consistent copy of the database file to FILE, atomically and with mode
-// 0600. The bot must be stopped: bbolt locks the file of a running bot,
-// and the command then fails at once saying so.
+// runBackup implements "esimbot backup [-db PATH] [-listen ADDR] FILE": it
+// writes a consistent copy of the database file to FILE, atomically and
+// with mode 0600. A running bot holds the file: the copy then comes from
+// the bot itself, through its /backup endpoint on ESIMBOT_LISTEN (served
+// to this machine only), taken in one read transaction while it runs.
 func (m *Main) runBackup(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("backup", "backup [-db PATH] FILE")
 	db := m.Getenv("ESIMBOT_DB")
@@ -20,6 +26,11 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		db = "esimbot.db"
 	}
 	fs.StringVar(&db, "db", db, "the database `file` to copy (from $ESIMBOT_DB if set)")
+	listen := m.Getenv("ESIMBOT_LISTEN")
+	if listen == "" {
+		listen = "127.0.0.1:8080"
+	}
+	fs.StringVar(&listen, "listen", listen, "`address` of a running bot's HTTP endpoints (from $ESIMBOT_LISTEN if set)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -33,11 +44,68 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	}
 	dest := fs.Arg(0)
 	if err := storage.BackupFile(ctx, db, dest); err != nil {
-		if errors.Is(err, storage.ErrInUse) {
-			return fmt.Errorf("%w: stop the bot first", err)
+		if !errors.Is(err, storage.ErrInUse) {
+			return err
 		}
-		return err
+		if herr := backupFromBot(ctx, listen, dest); herr != nil {
+			return fmt.Errorf("%w, and the running bot did not send a copy: %w", err, herr)
+		}
+		fmt.Fprintf(m.Stdout, "backed up the running bot's %s to %s\n", db, dest)
+		return nil
 	}
 	fmt.Fprintf(m.Stdout, "backed up %s to %s\n", db, dest)
 	return nil
+}
+
+// backupFromBot asks the running bot at listen for a hot copy of its
+// database and writes it to dest atomically.
+func backupFromBot(ctx context.Context, listen, dest string) error {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/backup", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/backup answered %s", resp.Status)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), ".esimbot-backup-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := io.Copy(tmp, resp.Body); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// The copy must open as a database of ours before it replaces dest.
+	check, err := storage.Open(tmp.Name(), storage.Options{})
+	if err != nil {
+		return fmt.Errorf("the copy does not open: %w", err)
+	}
+	if err := errors.Join(check.Check(), check.Close()); err != nil {
+		return fmt.Errorf("the copy is damaged: %w", err)
+	}
+	return os.Rename(tmp.Name(), dest)
 }

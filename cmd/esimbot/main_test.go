@@ -129,7 +129,7 @@ func TestCommands(t *testing.T) {
 	}{
 		{"Version", []string{"version"}, 0, "esimbot ", ""},
 		{"Help", []string{"help"}, 0, "Commands:", ""},
-		{"NoArgs", nil, 0, "Usage: esimbot", ""},
+		{"NoArgsRunsTheBot", nil, 2, "", "esimbot: configuration: TELEGRAM_BOT_TOKEN: required"},
 		{"Unknown", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"BadFlag", []string{"sandbox", "-nope"}, 2, "", "flag provided but not defined"},
 		{"StrayArg", []string{"sandbox", "extra"}, 2, "", `unexpected argument "extra"`},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -24,6 +25,8 @@ type Main struct {
 	// OnListen, when set, is told each address a server listens on, so a
 	// test that asked for port 0 learns the port.
 	OnListen func(name, addr string)
+
+	pollTimeout time.Duration // tests shorten Telegram's long polling
 }
 
 // errUsage marks a command-line mistake: the usage was already printed.
@@ -35,12 +38,16 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	if m.Getenv == nil {
 		m.Getenv = func(string) string { return "" }
 	}
-	cmd, rest := "help", args
-	if len(args) > 0 {
+	cmd, rest := "run", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
 	}
 	var err error
 	switch cmd {
+	case "run":
+		err = m.runBot(ctx, rest)
+	case "healthcheck":
+		err = m.runHealthcheck(ctx, rest)
 	case "demo":
 		err = m.runDemo(ctx, rest)
 	case "backup":
@@ -62,6 +69,11 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
 		return 2
 	default:
+		var ce *configError
+		if errors.As(err, &ce) {
+			fmt.Fprintln(m.Stderr, "esimbot: configuration:", ce)
+			return 2
+		}
 		fmt.Fprintln(m.Stderr, "esimbot:", err)
 		return 1
 	}
@@ -69,9 +81,11 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 
 func (m *Main) usage(w io.Writer) {
 	fmt.Fprint(w, strings.TrimLeft(`
-Usage: esimbot <command> [flags]
+Usage: esimbot [command] [flags]
 
 Commands:
+  run         run the bot on Telegram (the default; configuration from the environment)
+  healthcheck exit 0 when the local /healthz answers (for container health checks)
   demo      play the bot's conversation in the terminal, on the embedded sandbox
   backup    write a consistent copy of the database file
   sandbox   serve the built-in reseller API sandbox over HTTP

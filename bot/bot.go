@@ -1,0 +1,391 @@
+package bot
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/locales"
+)
+
+// Engine handles flows events; *flows.Engine is one.
+type Engine interface {
+	Handle(ctx context.Context, ev flows.Event) (flows.Outcome, error)
+}
+
+// Inbox is the durable queue of received updates; *storage.Store is one.
+type Inbox interface {
+	// PutUpdate stores an update unless its ID was seen, and reports
+	// whether it was new.
+	PutUpdate(ctx context.Context, id int64, payload []byte) (bool, error)
+	// PendingUpdates returns the stored updates not yet handled, in order.
+	PendingUpdates(ctx context.Context) ([][]byte, error)
+	// UpdateDone removes a handled update.
+	UpdateDone(ctx context.Context, id int64) error
+}
+
+// Users lets the bot mark a user who blocked it; *storage.Store is one.
+type Users interface {
+	User(ctx context.Context, id flows.UserID) (flows.User, error)
+	SaveUser(ctx context.Context, u flows.User) error
+}
+
+// Metrics receives the bot's counts; all methods may be called concurrently.
+// A nil Metrics in Config counts nothing.
+type Metrics interface {
+	// UpdateHandled counts an update of a kind (message, command, callback,
+	// contact, group, other) and how long handling it took.
+	UpdateHandled(kind string, took time.Duration)
+	// SendFailed counts a Bot API call that failed for good.
+	SendFailed(method string)
+}
+
+// Config configures a Bot.
+type Config struct {
+	// Token is the bot token from BotFather. It is never logged.
+	Token string
+	// ServerURL is the Bot API server (default https://api.telegram.org).
+	ServerURL string
+	// WebhookURL, when set, selects webhook mode: Telegram POSTs updates
+	// there (the program serves WebhookHandler on it). Empty: long polling.
+	WebhookURL string
+	// WebhookSecret is the secret Telegram sends with every webhook request.
+	WebhookSecret string
+	// Workers bounds the chats handled at once (default 16).
+	Workers int
+	// PollTimeout is the long-polling timeout (default 50 s).
+	PollTimeout time.Duration
+	// GlobalRate and ChatRate are messages per second overall and per chat
+	// (defaults 30 and 1), with bursts of GlobalBurst and ChatBurst (30, 3).
+	GlobalRate, ChatRate   float64
+	GlobalBurst, ChatBurst int
+	// MaxRetries bounds the retries of one send after a 429 (default 3).
+	MaxRetries int
+	// PanicRetries is how many times an update whose handling panics is
+	// tried before it is skipped (default 3).
+	PanicRetries int
+	// Logger receives the bot's logs (default: discarded).
+	Logger *slog.Logger
+	// Metrics receives counts (optional).
+	Metrics Metrics
+}
+
+func (c *Config) defaults() {
+	if c.ServerURL == "" {
+		c.ServerURL = "https://api.telegram.org"
+	}
+	if c.Workers <= 0 {
+		c.Workers = 16
+	}
+	if c.PollTimeout <= 0 {
+		c.PollTimeout = 50 * time.Second
+	}
+	if c.GlobalRate <= 0 {
+		c.GlobalRate = 30
+	}
+	if c.ChatRate <= 0 {
+		c.ChatRate = 1
+	}
+	if c.GlobalBurst <= 0 {
+		c.GlobalBurst = 30
+	}
+	if c.ChatBurst <= 0 {
+		c.ChatBurst = 3
+	}
+	if c.MaxRetries <= 0 {
+		c.MaxRetries = 3
+	}
+	if c.PanicRetries <= 0 {
+		c.PanicRetries = 3
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Bot is the Telegram channel. Create it with New, give Messenger to the
+// engine, then Run it.
+type Bot struct {
+	cfg   Config
+	tg    *tg.Bot
+	inbox Inbox
+	log   *slog.Logger
+	out   *sender
+	cat   *locales.Catalog
+
+	mu       sync.Mutex
+	username string // the bot's @username, from getMe
+	engine   Engine
+	disp     *dispatcher
+}
+
+// New prepares a bot. It does not call Telegram: Run does.
+func New(cfg Config, inbox Inbox, users Users, cat *locales.Catalog) (*Bot, error) {
+	cfg.defaults()
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, errors.New("bot: token is empty")
+	}
+	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
+		return nil, errors.New("bot: webhook mode needs a secret")
+	}
+	b := &Bot{cfg: cfg, inbox: inbox, cat: cat}
+	b.log = slog.New(RedactSecrets(cfg.Logger.Handler(), cfg.Token))
+	client := &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}
+	api, err := tg.New(cfg.Token,
+		tg.WithServerURL(strings.TrimRight(cfg.ServerURL, "/")),
+		tg.WithSkipGetMe(),
+		tg.WithHTTPClient(cfg.PollTimeout, client),
+		tg.WithNotAsyncHandlers(),
+		tg.WithWorkers(1),
+		tg.WithUpdatesChannelCap(0),
+		tg.WithDefaultHandler(b.receive),
+		tg.WithErrorsHandler(func(err error) {
+			b.log.Warn("telegram", "err", err)
+		}),
+		tg.WithWebhookSecretToken(cfg.WebhookSecret),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	b.tg = api
+	b.out = newSender(api, cfg, users, b.log)
+	return b, nil
+}
+
+// Messenger is the flows.Messenger that sends through this bot.
+func (b *Bot) Messenger() flows.Messenger { return b.out }
+
+// Username returns the bot's @username once Run has asked Telegram.
+func (b *Bot) Username() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.username
+}
+
+// Ping asks Telegram who the bot is (getMe), for readiness checks.
+func (b *Bot) Ping(ctx context.Context) error {
+	me, err := b.tg.GetMe(ctx)
+	if err != nil {
+		return fmt.Errorf("getMe: %s", redact(err, b.cfg.Token))
+	}
+	b.mu.Lock()
+	b.username = me.Username
+	b.mu.Unlock()
+	return nil
+}
+
+// Run serves until ctx is done: it asks Telegram who the bot is, sets the
+// command menu, handles the inbox's pending updates, then polls (after
+// deleteWebhook) or registers the webhook. In webhook mode the program
+// must serve WebhookHandler. On return, in-flight updates have finished
+// or drain is over.
+func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error {
+	if err := b.Ping(ctx); err != nil {
+		return fmt.Errorf("bot: %w", err)
+	}
+	b.setCommands(ctx)
+	// Updates run with their own context, so a shutdown lets them finish.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	d := newDispatcher(b.cfg.Workers, func(upd *models.Update) { b.handle(work, engine, upd) })
+	b.mu.Lock()
+	b.engine, b.disp = engine, d
+	b.mu.Unlock()
+
+	pending, err := b.inbox.PendingUpdates(ctx)
+	if err != nil {
+		return fmt.Errorf("bot: %w", err)
+	}
+	for _, raw := range pending {
+		var upd models.Update
+		if err := json.Unmarshal(raw, &upd); err != nil {
+			b.log.Error("unreadable update in the inbox", "err", err)
+			continue
+		}
+		d.enqueue(&upd)
+	}
+	if len(pending) > 0 {
+		b.log.Info("handling updates left in the inbox", "count", len(pending))
+	}
+
+	if b.cfg.WebhookURL != "" {
+		ok, err := b.tg.SetWebhook(ctx, &tg.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
+			AllowedUpdates: []string{"message", "callback_query"}})
+		if err != nil || !ok {
+			return fmt.Errorf("bot: setWebhook: %s", redact(err, b.cfg.Token))
+		}
+		b.log.Info("webhook registered", "url", b.cfg.WebhookURL)
+		<-ctx.Done()
+	} else {
+		if _, err := b.tg.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
+			return fmt.Errorf("bot: deleteWebhook: %s", redact(err, b.cfg.Token))
+		}
+		b.log.Info("polling Telegram for updates", "bot", b.Username())
+		b.tg.Start(ctx)
+	}
+	b.mu.Lock()
+	b.disp = nil // no more updates taken
+	b.mu.Unlock()
+	if !d.wait(drain) {
+		b.log.Warn("shutdown: updates still running after the drain time", "drain", drain)
+	}
+	return nil
+}
+
+// receive is the library's handler: store the update, then queue it.
+func (b *Bot) receive(ctx context.Context, _ *tg.Bot, upd *models.Update) {
+	if err := b.accept(ctx, upd); err != nil {
+		b.log.Error("store update", "update", upd.ID, "err", err)
+	}
+}
+
+// accept writes an update to the inbox and queues it if it is new.
+func (b *Bot) accept(ctx context.Context, upd *models.Update) error {
+	raw, err := json.Marshal(upd)
+	if err != nil {
+		return err
+	}
+	isNew, err := b.inbox.PutUpdate(ctx, upd.ID, raw)
+	if err != nil {
+		return err
+	}
+	if !isNew {
+		return nil
+	}
+	b.mu.Lock()
+	d := b.disp
+	b.mu.Unlock()
+	if d != nil {
+		d.enqueue(upd)
+	}
+	// Without a dispatcher (shutting down), the update stays in the inbox
+	// and is handled at the next start.
+	return nil
+}
+
+// WebhookHandler receives updates from Telegram in webhook mode. A request
+// without the right secret gets 401 and is not handled; an update is
+// answered 200 only once it is in the inbox, so Telegram delivers again
+// what could not be stored.
+func (b *Bot) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if b.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		var upd models.Update
+		if err := json.Unmarshal(body, &upd); err != nil || upd.ID == 0 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if err := b.accept(r.Context(), &upd); err != nil {
+			b.log.Error("store webhook update", "update", upd.ID, "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// RedactSecrets wraps a log handler so that no record carries any of the
+// secrets (the bot token, a password): they are replaced by "***" in the
+// message and in every attribute, errors included.
+func RedactSecrets(h slog.Handler, secrets ...string) slog.Handler {
+	var keep []string
+	for _, s := range secrets {
+		if s != "" {
+			keep = append(keep, s)
+		}
+	}
+	return &redactHandler{h: h, secrets: keep}
+}
+
+// redactHandler removes the secrets from every log record.
+type redactHandler struct {
+	h       slog.Handler
+	secrets []string
+}
+
+func (r *redactHandler) clean(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, "***")
+	}
+	return s
+}
+
+func (r *redactHandler) Enabled(ctx context.Context, l slog.Level) bool { return r.h.Enabled(ctx, l) }
+
+func (r *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, r.clean(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(r.scrub(a))
+		return true
+	})
+	return r.h.Handle(ctx, out)
+}
+
+func (r *redactHandler) scrub(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, r.clean(v.String()))
+	case slog.KindGroup:
+		attrs := v.Group()
+		out := make([]any, len(attrs))
+		for i, g := range attrs {
+			out[i] = r.scrub(g)
+		}
+		return slog.Group(a.Key, out...)
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, r.clean(err.Error()))
+		}
+		return slog.String(a.Key, r.clean(fmt.Sprint(v.Any())))
+	}
+	return a
+}
+
+func (r *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		out[i] = r.scrub(a)
+	}
+	return &redactHandler{h: r.h.WithAttrs(out), secrets: r.secrets}
+}
+
+func (r *redactHandler) WithGroup(name string) slog.Handler {
+	return &redactHandler{h: r.h.WithGroup(name), secrets: r.secrets}
+}
+
+// redact returns err's text without the token.
+func redact(err error, token string) string {
+	if err == nil {
+		return "no answer"
+	}
+	if token == "" {
+		return err.Error()
+	}
+	return strings.ReplaceAll(err.Error(), token, "***")
+}

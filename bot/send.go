@@ -1,0 +1,373 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"golang.org/x/time/rate"
+
+	"github.com/esimbot/esimbot/flows"
+)
+
+// Telegram's limits, in UTF-16 code units of the text after HTML parsing.
+const (
+	maxText    = 4096
+	maxCaption = 1024
+)
+
+// The reply markups, encoded here rather than with the library's models:
+// its InlineKeyboardButton always sends an empty copy_text, which Telegram
+// refuses on URL buttons.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+type replyKeyboard struct {
+	Keyboard [][]keyButton `json:"keyboard"`
+	OneTime  bool          `json:"one_time_keyboard"`
+	Resize   bool          `json:"resize_keyboard"`
+}
+
+type keyButton struct {
+	Text           string `json:"text"`
+	RequestContact bool   `json:"request_contact,omitempty"`
+}
+
+type removeKeyboard struct {
+	Remove bool `json:"remove_keyboard"`
+}
+
+// sender is the flows.Messenger on Telegram: it renders messages, keeps
+// within the rate limits, waits out 429s and marks users who blocked the bot.
+type sender struct {
+	tg    *tg.Bot
+	cfg   Config
+	users Users
+	log   *slog.Logger
+
+	global *rate.Limiter
+	mu     sync.Mutex
+	chats  map[int64]*rate.Limiter
+	photos map[string]string // photo key (sale reference) → Telegram file_id
+}
+
+func newSender(api *tg.Bot, cfg Config, users Users, log *slog.Logger) *sender {
+	return &sender{
+		tg: api, cfg: cfg, users: users, log: log,
+		global: rate.NewLimiter(rate.Limit(cfg.GlobalRate), cfg.GlobalBurst),
+		chats:  map[int64]*rate.Limiter{}, photos: map[string]string{},
+	}
+}
+
+// wait takes a send slot for chat from both limiters.
+func (s *sender) wait(ctx context.Context, chat int64) error {
+	s.mu.Lock()
+	l := s.chats[chat]
+	if l == nil {
+		if len(s.chats) > 10000 { // forget idle chats rather than grow
+			for k, v := range s.chats {
+				if v.Tokens() >= float64(s.cfg.ChatBurst) {
+					delete(s.chats, k)
+				}
+			}
+		}
+		l = rate.NewLimiter(rate.Limit(s.cfg.ChatRate), s.cfg.ChatBurst)
+		s.chats[chat] = l
+	}
+	s.mu.Unlock()
+	if err := l.Wait(ctx); err != nil {
+		return err
+	}
+	return s.global.Wait(ctx)
+}
+
+// call runs one Bot API call within the limits, retrying after 429 up to
+// MaxRetries times; a 403 marks the user blocked.
+func (s *sender) call(ctx context.Context, method string, chat int64, do func() error) error {
+	for try := 0; ; try++ {
+		if err := s.wait(ctx, chat); err != nil {
+			return err
+		}
+		err := do()
+		if err == nil {
+			return nil
+		}
+		var tooMany *tg.TooManyRequestsError
+		if errors.As(err, &tooMany) && try < s.cfg.MaxRetries {
+			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+			s.log.Warn("telegram asks to slow down", "method", method, "chat", chat, "retry_after", wait)
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			continue
+		}
+		if errors.Is(err, tg.ErrorForbidden) && chat > 0 {
+			s.markBlocked(ctx, chat)
+		}
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.SendFailed(method)
+		}
+		msg := redact(err, s.cfg.Token)
+		s.log.Warn("telegram call failed", "method", method, "chat", chat, "err", msg)
+		return fmt.Errorf("%s to chat %d: %s", method, chat, msg)
+	}
+}
+
+// markBlocked records that a user blocked the bot (private chat ID = user ID).
+func (s *sender) markBlocked(ctx context.Context, chat int64) {
+	if s.users == nil {
+		return
+	}
+	u, err := s.users.User(ctx, flows.UserID(chat))
+	if err != nil {
+		return
+	}
+	u.Blocked = true
+	if err := s.users.SaveUser(ctx, u); err != nil {
+		s.log.Warn("mark user blocked", "user", chat, "err", err)
+	}
+}
+
+// act shows a chat action, best effort.
+func (s *sender) act(ctx context.Context, chat int64, action string) {
+	_, _ = s.tg.SendChatAction(ctx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatAction(action)})
+}
+
+// Act implements flows.Actor.
+func (s *sender) Act(ctx context.Context, chat flows.ChatID, action string) error {
+	s.act(ctx, int64(chat), action)
+	return nil
+}
+
+// Send implements flows.Messenger.
+func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) error {
+	id := int64(chat)
+	if m.Photo != nil {
+		return s.sendPhoto(ctx, id, m)
+	}
+	var markup any
+	if len(m.Buttons) > 0 {
+		markup = inline(m.Buttons)
+	}
+	if m.Edit {
+		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
+			err := s.call(ctx, "editMessageText", id, func() error {
+				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
+					ParseMode: models.ParseModeHTML, ReplyMarkup: markup, LinkPreviewOptions: noPreview()})
+				return err
+			})
+			if err == nil || strings.Contains(err.Error(), "message is not modified") {
+				return nil
+			}
+			// The message is too old or gone: send a new one.
+		}
+	}
+	if m.Contact != nil {
+		// A message has one keyboard: the text with its inline buttons,
+		// then the share-number keyboard on a short message of its own.
+		if err := s.sendText(ctx, id, m.Text, markup); err != nil {
+			return err
+		}
+		return s.sendText(ctx, id, html.EscapeString(m.Contact.Share)+" 👇", replyKeyboard{
+			Keyboard: [][]keyButton{{{Text: m.Contact.Share, RequestContact: true}}}, OneTime: true, Resize: true,
+		})
+	}
+	if m.RemoveKeyboard {
+		if markup != nil {
+			// One keyboard per message: the removal, then the buttons.
+			if err := s.sendText(ctx, id, m.Text, removeKeyboard{Remove: true}); err != nil {
+				return err
+			}
+			return s.sendText(ctx, id, "👇", markup)
+		}
+		markup = removeKeyboard{Remove: true}
+	}
+	return s.sendText(ctx, id, m.Text, markup)
+}
+
+// sendText sends text, split into messages within Telegram's limit; the
+// markup goes on the last part.
+func (s *sender) sendText(ctx context.Context, chat int64, text string, markup any) error {
+	parts := split(text, maxText)
+	for i, part := range parts {
+		var mk any
+		if i == len(parts)-1 {
+			mk = markup
+		}
+		err := s.call(ctx, "sendMessage", chat, func() error {
+			_, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
+				ReplyMarkup: mk, LinkPreviewOptions: noPreview()})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendPhoto sends a picture, reusing an earlier upload of the same key.
+// A caption longer than Telegram allows goes in a message after it.
+func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) error {
+	caption, rest := m.Text, ""
+	if length(caption) > maxCaption {
+		caption, rest = "", m.Text
+	}
+	var markup any
+	if len(m.Buttons) > 0 && rest == "" {
+		markup = inline(m.Buttons)
+	}
+	s.act(ctx, chat, "upload_photo")
+	s.mu.Lock()
+	fileID := s.photos[m.Photo.Key]
+	s.mu.Unlock()
+	var sent *models.Message
+	err := s.call(ctx, "sendPhoto", chat, func() error {
+		var file models.InputFile = &models.InputFileUpload{Filename: photoName(m.Photo), Data: bytes.NewReader(m.Photo.PNG)}
+		if fileID != "" {
+			file = &models.InputFileString{Data: fileID}
+		}
+		var err error
+		sent, err = s.tg.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: file, Caption: caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+		return err
+	})
+	if err != nil && fileID != "" {
+		// The file_id may have expired: upload again.
+		s.mu.Lock()
+		delete(s.photos, m.Photo.Key)
+		s.mu.Unlock()
+		return s.sendPhoto(ctx, chat, m)
+	}
+	if err != nil {
+		return err
+	}
+	if m.Photo.Key != "" && sent != nil && len(sent.Photo) > 0 {
+		s.mu.Lock()
+		s.photos[m.Photo.Key] = sent.Photo[len(sent.Photo)-1].FileID
+		s.mu.Unlock()
+	}
+	if rest != "" {
+		var mk any
+		if len(m.Buttons) > 0 {
+			mk = inline(m.Buttons)
+		}
+		return s.sendText(ctx, chat, rest, mk)
+	}
+	return nil
+}
+
+func photoName(p *flows.Photo) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return "photo.png"
+}
+
+func noPreview() *models.LinkPreviewOptions {
+	yes := true
+	return &models.LinkPreviewOptions{IsDisabled: &yes}
+}
+
+// inline renders flows buttons as an inline keyboard.
+func inline(rows [][]flows.Button) inlineKeyboard {
+	kb := inlineKeyboard{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
+	for _, row := range rows {
+		r := make([]inlineButton, 0, len(row))
+		for _, b := range row {
+			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+		}
+		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+	}
+	return kb
+}
+
+var tag = regexp.MustCompile(`<[^>]*>`)
+
+// length is the length Telegram counts: UTF-16 code units of the text
+// without its HTML tags, entities decoded.
+func length(s string) int {
+	return len(utf16.Encode([]rune(html.UnescapeString(tag.ReplaceAllString(s, "")))))
+}
+
+// split cuts HTML text into parts of at most limit, at line breaks (our
+// messages open and close their tags on one line), or inside an overlong
+// line between tags and entities as a last resort.
+func split(text string, limit int) []string {
+	if length(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+		}
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if length(cur.String()+line) <= limit {
+			cur.WriteString(line)
+			continue
+		}
+		flush()
+		for length(line) > limit {
+			cut := cutPoint(line, limit)
+			parts = append(parts, line[:cut])
+			line = line[cut:]
+		}
+		cur.WriteString(line)
+	}
+	flush()
+	return parts
+}
+
+// cutPoint returns a byte index of s before which the text is within
+// limit, not inside a tag or an entity.
+func cutPoint(s string, limit int) int {
+	best := 0
+	inTag, inEntity := false, false
+	for i, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>':
+			inTag = false
+		case r == '&':
+			inEntity = true
+		case r == ';':
+			inEntity = false
+		}
+		if !inTag && !inEntity && i > 0 {
+			if length(s[:i]) > limit {
+				break
+			}
+			best = i
+		}
+	}
+	if best == 0 {
+		best = len(s)
+	}
+	return best
+}

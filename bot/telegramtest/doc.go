@@ -1,0 +1,40 @@
+// Package telegramtest is a fake Telegram Bot API server for tests: an
+// httptest.Server on loopback that plays the Bot API closely enough for
+// the real github.com/go-telegram/bot library, so tests never reach
+// Telegram.
+//
+// Point the library at it:
+//
+//	fake := telegramtest.NewServer(t, "123456:TEST")
+//	b, err := bot.New("123456:TEST",
+//		bot.WithServerURL(fake.URL()),
+//		bot.WithNotAsyncHandlers(),
+//		bot.WithDefaultHandler(handle))
+//
+// The incoming side plays the users: SendText, SendContact, SendGroupText,
+// PressButton and AddUpdate queue updates that the bot receives by
+// getUpdates long polling (timeout, offset and allowed_updates as Telegram
+// honours them) or that PostWebhook delivers to the webhook registered with
+// setWebhook.
+//
+// The outgoing side keeps each chat's messages like Telegram: sent,
+// edited, deleted, with their keyboards and photos (Messages, WaitFor,
+// Transcript), and records callback answers, chat actions, command menus
+// and the webhook. Requests are validated like Telegram does, with its
+// error descriptions: HTML parse mode, the 4096 and 1024 length limits
+// (after parsing), inline keyboards (callback data of 1 to 64 bytes, button
+// URLs), edits that change nothing, unknown or answered callback queries.
+// FailNext injects 429, 403 and 5xx answers.
+//
+// Methods served: getMe, getUpdates, setWebhook, deleteWebhook,
+// getWebhookInfo, sendMessage, sendPhoto, editMessageText,
+// editMessageCaption, editMessageReplyMarkup, deleteMessage,
+// answerCallbackQuery, sendChatAction, setMyCommands, deleteMyCommands,
+// getMyCommands. Any other method answers 404 Not Found, like Telegram.
+//
+// Known differences from Telegram: MarkdownV2 and Markdown texts are
+// accepted and measured as sent, not parsed; a bare '&' in HTML is refused
+// where Telegram keeps it; lengths are counted in UTF-16 code units; http
+// webhook URLs are accepted; there is no flood control unless injected with
+// FailNext.
+package telegramtest

@@ -1,0 +1,159 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/esimbot/esimbot/flows"
+)
+
+// editKey carries, in a handler's context, the message whose button was
+// pressed: flows messages marked Edit replace it.
+type editKey struct{}
+
+// editTarget is the message a button was on.
+type editTarget struct {
+	chat    int64
+	message int
+	photo   bool // a photo's caption cannot become a text message
+}
+
+// handle processes one update from the inbox, recovering from a panic:
+// the update is tried again, up to PanicRetries times, then skipped.
+func (b *Bot) handle(ctx context.Context, engine Engine, upd *models.Update) {
+	for try := 1; ; try++ {
+		if b.tryHandle(ctx, engine, upd) {
+			break
+		}
+		if try >= b.cfg.PanicRetries {
+			b.log.Error("update skipped after repeated panics", "update", upd.ID, "tries", try)
+			break
+		}
+	}
+	if err := b.inbox.UpdateDone(context.WithoutCancel(ctx), upd.ID); err != nil {
+		b.log.Error("mark update done", "update", upd.ID, "err", err)
+	}
+}
+
+// tryHandle handles an update once and reports false if it panicked.
+func (b *Bot) tryHandle(ctx context.Context, engine Engine, upd *models.Update) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("panic while handling an update", "update", upd.ID, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	start := time.Now()
+	kind := b.dispatchUpdate(ctx, engine, upd)
+	if b.cfg.Metrics != nil {
+		b.cfg.Metrics.UpdateHandled(kind, time.Since(start))
+	}
+	return true
+}
+
+// dispatchUpdate turns an update into a flows event, handles it, and
+// returns the update's kind for metrics.
+func (b *Bot) dispatchUpdate(ctx context.Context, engine Engine, upd *models.Update) string {
+	switch {
+	case upd.CallbackQuery != nil:
+		return b.onCallback(ctx, engine, upd.CallbackQuery)
+	case upd.Message != nil:
+		return b.onMessage(ctx, engine, upd.Message)
+	}
+	return "other"
+}
+
+func profileOf(u *models.User) flows.Profile {
+	if u == nil {
+		return flows.Profile{}
+	}
+	return flows.Profile{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, LanguageCode: u.LanguageCode}
+}
+
+// onMessage handles a message: a command, text or a shared contact.
+func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) string {
+	if m.From == nil || m.From.IsBot {
+		return "other"
+	}
+	if m.Chat.Type != models.ChatTypePrivate {
+		b.pointToPrivate(ctx, m.Chat.ID, m.From.LanguageCode, m.Text)
+		return "group"
+	}
+	ev := flows.Event{Chat: flows.ChatID(m.Chat.ID), User: flows.UserID(m.From.ID), From: profileOf(m.From)}
+	kind := "message"
+	switch {
+	case m.Contact != nil:
+		ev.Kind, ev.Phone, kind = flows.EventContact, m.Contact.PhoneNumber, "contact"
+	case strings.HasPrefix(m.Text, "/"):
+		name, args, _ := strings.Cut(m.Text[1:], " ")
+		name, to, _ := strings.Cut(name, "@")
+		if to != "" && !strings.EqualFold(to, b.Username()) {
+			return "other" // a command for another bot
+		}
+		ev.Kind, ev.Command, ev.Args, kind = flows.EventCommand, strings.ToLower(name), strings.TrimSpace(args), "command"
+	default:
+		// Text, or anything else (a sticker, a photo): the engine answers
+		// unexpected input with a hint.
+		ev.Kind, ev.Text = flows.EventText, m.Text
+	}
+	b.out.act(ctx, m.Chat.ID, "typing")
+	if _, err := engine.Handle(ctx, ev); err != nil {
+		b.log.Error("handle message", "chat", m.Chat.ID, "err", err)
+	}
+	return kind
+}
+
+// onCallback handles a button press and always answers it.
+func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQuery) string {
+	notice := ""
+	defer func() {
+		if _, err := b.tg.AnswerCallbackQuery(context.WithoutCancel(ctx), &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice}); err != nil {
+			b.log.Warn("answer button press", "err", redact(err, b.cfg.Token))
+		}
+	}()
+	msg := q.Message.Message
+	if msg == nil {
+		if q.Message.InaccessibleMessage == nil {
+			return "callback"
+		}
+		// Too old for Telegram to show: the engine treats the press as
+		// stale, with a new message.
+		msg = &models.Message{ID: q.Message.InaccessibleMessage.MessageID, Chat: q.Message.InaccessibleMessage.Chat}
+	}
+	if msg.Chat.Type != "" && msg.Chat.Type != models.ChatTypePrivate {
+		b.pointToPrivate(ctx, msg.Chat.ID, q.From.LanguageCode, "")
+		return "group"
+	}
+	ev := flows.Event{Chat: flows.ChatID(msg.Chat.ID), User: flows.UserID(q.From.ID), From: profileOf(&q.From),
+		Kind: flows.EventButton, Data: q.Data}
+	ctx = context.WithValue(ctx, editKey{}, editTarget{chat: msg.Chat.ID, message: msg.ID, photo: len(msg.Photo) > 0})
+	out, err := engine.Handle(ctx, ev)
+	if err != nil {
+		b.log.Error("handle button", "chat", msg.Chat.ID, "err", err)
+	}
+	notice = out.Notice
+	return "callback"
+}
+
+// pointToPrivate answers in a group: the bot sells only in private chats,
+// reached through a deep link.
+func (b *Bot) pointToPrivate(ctx context.Context, chat int64, lang, text string) {
+	if text != "" && !strings.HasPrefix(text, "/") && !strings.Contains(strings.ToLower(text), "@"+strings.ToLower(b.Username())) {
+		return // ordinary group talk: stay quiet
+	}
+	loc := b.cat.For(lang)
+	link := "https://t.me/" + b.Username() + "?start=group"
+	err := b.out.Send(ctx, flows.ChatID(chat), flows.Message{
+		Text:    loc.T("group_private"),
+		Buttons: [][]flows.Button{{{Text: loc.T("btn_open_private"), URL: link}}},
+	})
+	if err != nil {
+		b.log.Warn("answer in a group", "chat", chat, "err", err)
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/reseller"
+)
+
+// config is the program's configuration, read from the environment (the
+// operator contract of DESIGN.md) with flags for what is not secret.
+type config struct {
+	Token          string // TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE
+	TelegramURL    string // TELEGRAM_API_URL
+	ResellerURL    string // RESELLER_API_URL; empty: the built-in sandbox
+	ResellerUser   string // RESELLER_USERNAME
+	ResellerPass   string // RESELLER_PASSWORD or RESELLER_PASSWORD_FILE
+	ResellerPaths  reseller.Paths
+	DB             string // ESIMBOT_DB
+	Listen         string // ESIMBOT_LISTEN
+	WebhookURL     string // ESIMBOT_WEBHOOK_URL
+	WebhookSecret  string // ESIMBOT_WEBHOOK_SECRET or ESIMBOT_WEBHOOK_SECRET_FILE
+	Agents, Admins []flows.UserID
+	LogLevel       slog.Level
+	LogFormat      string // text, json or auto
+	Price          flows.PriceField
+	Currency       string
+	OrderPrefix    string
+}
+
+// configError names the variable at fault; its text is the one line the
+// program prints before it stops.
+type configError struct{ name, problem string }
+
+func (e *configError) Error() string { return e.name + ": " + e.problem }
+
+// loadConfig reads the environment, then the flags in args (which win for
+// what they set). Secrets come only from the environment or files.
+func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(m.Getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := config{
+		TelegramURL: env("TELEGRAM_API_URL", "https://api.telegram.org"),
+		ResellerURL: env("RESELLER_API_URL", ""),
+		DB:          env("ESIMBOT_DB", "esimbot.db"),
+		Listen:      env("ESIMBOT_LISTEN", "127.0.0.1:8080"),
+		WebhookURL:  env("ESIMBOT_WEBHOOK_URL", ""),
+		LogFormat:   env("ESIMBOT_LOG_FORMAT", "auto"),
+		Currency:    env("ESIMBOT_CURRENCY", "USD"),
+		OrderPrefix: env("ESIMBOT_ORDER_PREFIX", "EB"),
+		Price:       flows.PriceField(env("ESIMBOT_PRICE", string(flows.PriceRetail))),
+	}
+	level := env("ESIMBOT_LOG_LEVEL", "info")
+	fs.StringVar(&c.DB, "db", c.DB, "bbolt database `file` (ESIMBOT_DB)")
+	fs.StringVar(&c.Listen, "listen", c.Listen, "`address` for /healthz, /readyz, /metrics and the webhook (ESIMBOT_LISTEN)")
+	fs.StringVar(&c.WebhookURL, "webhook-url", c.WebhookURL, "public `URL` of the webhook; empty: long polling (ESIMBOT_WEBHOOK_URL)")
+	fs.StringVar(&level, "log-level", level, "log `level`: debug, info, warn, error (ESIMBOT_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text, json, or auto (text on a terminal) (ESIMBOT_LOG_FORMAT)")
+	if err := parse(fs, args); err != nil {
+		return c, err
+	}
+	var err error
+	if c.Token, err = m.secret("TELEGRAM_BOT_TOKEN"); err != nil {
+		return c, err
+	}
+	if c.Token == "" {
+		return c, &configError{"TELEGRAM_BOT_TOKEN", "required: the bot token from @BotFather (or TELEGRAM_BOT_TOKEN_FILE)"}
+	}
+	if strings.ContainsAny(c.Token, " \t\n/") || !strings.Contains(c.Token, ":") {
+		return c, &configError{"TELEGRAM_BOT_TOKEN", "not a bot token: want <id>:<secret> as @BotFather gives it"}
+	}
+	if err := checkURL("TELEGRAM_API_URL", c.TelegramURL); err != nil {
+		return c, err
+	}
+	if c.ResellerURL != "" {
+		if err := checkURL("RESELLER_API_URL", c.ResellerURL); err != nil {
+			return c, err
+		}
+		c.ResellerUser = env("RESELLER_USERNAME", "")
+		if c.ResellerUser == "" {
+			return c, &configError{"RESELLER_USERNAME", "required with RESELLER_API_URL"}
+		}
+		if c.ResellerPass, err = m.secret("RESELLER_PASSWORD"); err != nil {
+			return c, err
+		}
+		if c.ResellerPass == "" {
+			return c, &configError{"RESELLER_PASSWORD", "required with RESELLER_API_URL (or RESELLER_PASSWORD_FILE)"}
+		}
+	}
+	if c.ResellerPaths, err = reseller.PathsPreset(env("RESELLER_PATHS", "default")); err != nil {
+		return c, &configError{"RESELLER_PATHS", "want default or legacy"}
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c, &configError{"ESIMBOT_LISTEN", "want host:port, such as 127.0.0.1:8080"}
+	}
+	if c.WebhookURL != "" {
+		u, err := url.Parse(c.WebhookURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return c, &configError{"ESIMBOT_WEBHOOK_URL", "want an https:// URL that Telegram can reach"}
+		}
+		if c.WebhookSecret, err = m.secret("ESIMBOT_WEBHOOK_SECRET"); err != nil {
+			return c, err
+		}
+		if len(c.WebhookSecret) < 16 || strings.IndexFunc(c.WebhookSecret, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+		}) >= 0 || len(c.WebhookSecret) > 256 {
+			return c, &configError{"ESIMBOT_WEBHOOK_SECRET", "required in webhook mode: 16 to 256 characters of A-Z a-z 0-9 _ -"}
+		}
+	}
+	if c.Agents, err = userIDs("ESIMBOT_AGENTS", env("ESIMBOT_AGENTS", "")); err != nil {
+		return c, err
+	}
+	if c.Admins, err = userIDs("ESIMBOT_ADMINS", env("ESIMBOT_ADMINS", "")); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return c, &configError{"ESIMBOT_LOG_LEVEL", "want debug, info, warn or error"}
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		return c, &configError{"ESIMBOT_LOG_FORMAT", "want text, json or auto"}
+	}
+	switch c.Price {
+	case flows.PriceRetail, flows.PriceSubscriber:
+	default:
+		return c, &configError{"ESIMBOT_PRICE", "want reseller_retail_price or subscriber_price"}
+	}
+	if len(c.Currency) != 3 {
+		return c, &configError{"ESIMBOT_CURRENCY", "want an ISO 4217 code such as USD"}
+	}
+	if err := (flows.Config{OrderPrefix: c.OrderPrefix}).Validate(); err != nil {
+		return c, &configError{"ESIMBOT_ORDER_PREFIX", "want at most 8 letters or digits"}
+	}
+	return c, nil
+}
+
+// secret reads NAME, or the file named by NAME_FILE (not both).
+func (m *Main) secret(name string) (string, error) {
+	v, file := m.Getenv(name), m.Getenv(name+"_FILE")
+	switch {
+	case v != "" && file != "":
+		return "", &configError{name, "set " + name + " or " + name + "_FILE, not both"}
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", &configError{name + "_FILE", "cannot read the file: " + errors.Unwrap(err).Error()}
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return strings.TrimSpace(v), nil
+}
+
+func checkURL(name, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &configError{name, "want an http(s):// URL"}
+	}
+	return nil
+}
+
+// userIDs parses a comma-separated list of Telegram user IDs.
+func userIDs(name, v string) ([]flows.UserID, error) {
+	var out []flows.UserID
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, &configError{name, fmt.Sprintf("%q is not a Telegram user ID (want numbers separated by commas)", f)}
+		}
+		out = append(out, flows.UserID(n))
+	}
+	return out, nil
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/esimbot/esimbot/bot"
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/locales"
+	"github.com/esimbot/esimbot/reseller"
+	"github.com/esimbot/esimbot/reseller/sandbox"
+	"github.com/esimbot/esimbot/storage"
+)
+
+// drainTime is how long in-flight updates (and sales) may run after a
+// shutdown signal.
+const drainTime = 30 * time.Second
+
+// runBot is the "run" command: the bot on Telegram until ctx is done.
+func (m *Main) runBot(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("run", "run [flags]   (configuration from the environment: see README)")
+	cfg, err := m.loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	log := m.logger(cfg)
+	met := newMetrics()
+
+	store, err := storage.Open(cfg.DB, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	sandboxed := cfg.ResellerURL == ""
+	if sandboxed {
+		base, stop, err := startSandbox()
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.ResellerURL, cfg.ResellerUser, cfg.ResellerPass = base, "demo", "demo"
+		log.Warn("RESELLER_API_URL is not set: selling on the built-in SANDBOX – not real eSIMs", "sandbox", base)
+	}
+	api, err := reseller.New(reseller.Config{
+		BaseURL: cfg.ResellerURL, Username: cfg.ResellerUser, Password: cfg.ResellerPass, Paths: cfg.ResellerPaths,
+		Logger: log.With("component", "reseller"), Observe: met.resellerCall,
+	})
+	if err != nil {
+		return err
+	}
+	cat, err := locales.New()
+	if err != nil {
+		return err
+	}
+	b, err := bot.New(bot.Config{
+		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
+		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
+	}, store, store, cat)
+	if err != nil {
+		return err
+	}
+	eng, err := flows.New(flows.Config{
+		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
+		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met,
+	}, store, api, b.Messenger(), cat)
+	if err != nil {
+		return err
+	}
+
+	ready := &readiness{store: store, api: api, bot: b}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.Handle("GET /readyz", ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(met.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /backup", backupHandler(store, log))
+	if cfg.WebhookURL != "" {
+		u, _ := url.Parse(cfg.WebhookURL)
+		path := u.Path
+		if path == "" {
+			path = "/"
+		}
+		mux.Handle("POST "+path, b.WebhookHandler())
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return &configError{"ESIMBOT_LISTEN", err.Error()}
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server", "err", err)
+		}
+	}()
+	if m.OnListen != nil {
+		m.OnListen("http", ln.Addr().String())
+	}
+	log.Info("esimbot started", "version", Version(), "db", cfg.DB, "listen", ln.Addr().String(),
+		"mode", map[bool]string{true: "webhook", false: "polling"}[cfg.WebhookURL != ""])
+
+	// The engine's reconciler and sweeper, and the bot.
+	var wg sync.WaitGroup
+	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Go(func() { eng.Run(engCtx, 30*time.Second) })
+	runErr := b.Run(ctx, eng, drainTime)
+	stopEngine()
+	wg.Wait()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	log.Info("esimbot stopped")
+	return runErr
+}
+
+// logger builds the program's logger: text on a terminal, JSON otherwise,
+// with the secrets removed from every record.
+func (m *Main) logger(cfg config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler
+	if cfg.LogFormat == "json" || (cfg.LogFormat == "auto" && !isTerminalWriter(m.Stderr)) {
+		h = slog.NewJSONHandler(m.Stderr, opts)
+	} else {
+		h = slog.NewTextHandler(m.Stderr, opts)
+	}
+	return slog.New(bot.RedactSecrets(h, cfg.Token, cfg.ResellerPass, cfg.WebhookSecret))
+}
+
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// startSandbox serves the reseller sandbox on a loopback port.
+func startSandbox() (base string, stop func(), err error) {
+	sb := sandbox.New(sandbox.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("sandbox: %w", err)
+	}
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + sb.Prefix(), func() { _ = srv.Close() }, nil
+}
+
+// readiness answers /readyz: the database, the reseller login and
+// Telegram's getMe, each checked at most every few seconds.
+type readiness struct {
+	store *storage.Store
+	api   *reseller.Client
+	bot   *bot.Bot
+
+	mu      sync.Mutex
+	checked time.Time
+	problem string
+}
+
+func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.checked) > 5*time.Second {
+		ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
+		defer cancel()
+		r.problem = ""
+		if _, err := r.store.User(ctx, 0); err != nil && !errors.Is(err, flows.ErrNotFound) {
+			r.problem = "database: " + err.Error()
+		} else if _, err := r.api.Session(ctx); err != nil {
+			r.problem = "reseller login: " + err.Error()
+		} else if err := r.bot.Ping(ctx); err != nil {
+			r.problem = "telegram: " + err.Error()
+		}
+		r.checked = time.Now()
+	}
+	if r.problem != "" {
+		http.Error(w, r.problem, http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = io.WriteString(w, "ready\n")
+}
+
+// backupHandler streams a consistent copy of the database, to loopback
+// clients only (the "esimbot backup" command of a running bot).
+func backupHandler(store *storage.Store, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			http.Error(w, "backups are served to this machine only", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(store.Path())+`"`)
+		if _, err := store.WriteBackup(w); err != nil {
+			log.Error("backup over HTTP", "err", err)
+		}
+	})
+}
