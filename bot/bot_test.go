@@ -1,0 +1,463 @@
+package bot_test
+
+import (
+	"bytes"
+	"html"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esimbot/esimbot/bot"
+	"github.com/esimbot/esimbot/bot/telegramtest"
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/locales"
+	"github.com/esimbot/esimbot/storage"
+)
+
+const token = "123456:TEST-token-SECRET"
+
+// scripted is an engine that answers every event with one message, and
+// panics on the text "boom".
+type scripted struct {
+	msg flows.Messenger
+
+	mu     sync.Mutex
+	events []flows.Event
+}
+
+func (s *scripted) Handle(ctx context.Context, ev flows.Event) (flows.Outcome, error) {
+	s.mu.Lock()
+	s.events = append(s.events, ev)
+	s.mu.Unlock()
+	if ev.Text == "boom" {
+		panic("boom")
+	}
+	reply := html.EscapeString(fmt.Sprintf("got %d %q %q %q", ev.Kind, ev.Command+ev.Text+ev.Data+ev.Phone, ev.Args, ev.From.FirstName))
+	m := flows.Message{Text: reply, Buttons: [][]flows.Button{{{Text: "Again", Data: "g.again"}}}}
+	if ev.Kind == flows.EventButton {
+		m.Edit = true
+	}
+	if ev.Text == "long" {
+		m.Text = strings.Repeat("line of text &amp; more\n", 400)
+	}
+	if ev.Text == "photo" {
+		m.Photo = &flows.Photo{PNG: tinyPNG(), Key: "K1", Name: "qr.png"}
+		m.Text = "your <b>QR</b>"
+	}
+	if ev.Text == "contact" {
+		m.Contact = &flows.ContactKeyboard{Share: "Share my number"}
+	}
+	return flows.Outcome{Notice: "noted"}, s.msg.Send(ctx, ev.Chat, m)
+}
+
+func (s *scripted) seen() []flows.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]flows.Event(nil), s.events...)
+}
+
+// harness runs a bot on the fake Bot API.
+type harness struct {
+	t     *testing.T
+	fake  *telegramtest.Server
+	bot   *bot.Bot
+	eng   *scripted
+	store *storage.Store
+	logs  *syncBuffer
+	stop  func()
+	// beforeClose runs after the bot stopped, before the store closes.
+	beforeClose func()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func start(t *testing.T, tune func(*bot.Config)) *harness {
+	t.Helper()
+	fake := telegramtest.NewServer(t, token)
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, store: st, logs: &syncBuffer{}}
+	cfg := bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		GlobalRate: 1000, ChatRate: 1000, GlobalBurst: 1000, ChatBurst: 1000}
+	if tune != nil {
+		tune(&cfg)
+	}
+	h.bot, err = bot.New(cfg, st, st, locales.MustNew())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eng = &scripted{msg: h.bot.Messenger()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.bot.Run(ctx, h.eng, 5*time.Second) }()
+	h.stop = sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		if h.beforeClose != nil {
+			h.beforeClose()
+		}
+		st.Close()
+	})
+	t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) wait(chat int64, pred func([]telegramtest.Message) bool) []telegramtest.Message {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msgs, err := h.fake.WaitFor(ctx, chat, pred)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return msgs
+}
+
+// botSaid waits until a bot message of chat contains s.
+func (h *harness) botSaid(chat int64, s string) telegramtest.Message {
+	h.t.Helper()
+	var found telegramtest.Message
+	h.wait(chat, func(msgs []telegramtest.Message) bool {
+		for _, m := range msgs {
+			if m.FromBot && (strings.Contains(m.Text, s) || strings.Contains(m.Caption, s)) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func TestMessagesAndCommands(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(11, "Ada", "Lovelace", "ada", "fr")
+	h.fake.SendText(11, 11, "/start FRA")
+	h.botSaid(11, `got 1 "start" "FRA" "Ada"`)
+	h.fake.SendText(11, 11, "/usage@"+telegramtest.BotUsername+" 8944")
+	h.botSaid(11, `"usage" "8944"`)
+	h.fake.SendText(11, 11, "/start@another_bot")
+	h.fake.SendText(11, 11, "hello <b>")
+	h.botSaid(11, `got 2 "hello <b>"`) // the fake shows the text without tags, entities decoded
+	h.fake.SendContact(11, 11, "+2207000000")
+	h.botSaid(11, `got 4 "+2207000000"`)
+	for _, ev := range h.eng.seen() {
+		if ev.Command == "start" && ev.Args == "" {
+			t.Error("a command for another bot was handled")
+		}
+	}
+	// The command menu is set in every language, and the default.
+	cmds := h.fake.Commands()
+	for _, lang := range []string{"", "en", "fr", "ar"} {
+		if len(cmds[lang]) == 0 && len(h.fake.CommandsFor("default", lang)) == 0 {
+			t.Errorf("no command menu for %q: %v", lang, cmds)
+		}
+	}
+}
+
+func TestButtonEditsAndIsAnswered(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(12, "Bob", "", "", "en")
+	h.fake.SendText(12, 12, "hi")
+	m := h.botSaid(12, `"hi"`)
+	_, cb := h.fake.PressButton(12, 12, m.ID, "g.again")
+	h.wait(12, func(msgs []telegramtest.Message) bool {
+		for _, x := range msgs {
+			if x.ID == m.ID && x.Edited > 0 && strings.Contains(x.Text, `"g.again"`) {
+				return true
+			}
+		}
+		return false
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.fake.WaitUntil(ctx, func() bool { return h.fake.Answered(cb) }); err != nil {
+		t.Fatal("button press not answered")
+	}
+	for _, a := range h.fake.Answers() {
+		if a.CallbackQueryID == cb && a.Text != "noted" {
+			t.Errorf("answer %+v", a)
+		}
+	}
+}
+
+func TestOrderPerChatAndParallelChats(t *testing.T) {
+	h := start(t, nil)
+	for c := int64(100); c < 110; c++ {
+		h.fake.SetUser(c, "U", "", "", "en")
+	}
+	for i := range 5 {
+		for c := int64(100); c < 110; c++ {
+			h.fake.SendText(c, c, fmt.Sprintf("m%d", i))
+		}
+	}
+	for c := int64(100); c < 110; c++ {
+		h.botSaid(c, `"m4"`)
+	}
+	last := map[flows.ChatID]int{}
+	for _, ev := range h.eng.seen() {
+		var n int
+		fmt.Sscanf(ev.Text, "m%d", &n)
+		if prev, ok := last[ev.Chat]; ok && n != prev+1 {
+			t.Errorf("chat %d: m%d after m%d", ev.Chat, n, prev)
+		}
+		last[ev.Chat] = n
+	}
+}
+
+func TestPanicIsRecoveredAndOthersServed(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(21, "P", "", "", "en")
+	h.fake.SetUser(22, "Q", "", "", "en")
+	h.fake.SendText(21, 21, "boom")
+	h.fake.SendText(22, 22, "fine")
+	h.fake.SendText(21, 21, "after")
+	h.botSaid(22, `"fine"`)
+	h.botSaid(21, `"after"`)
+	if !strings.Contains(h.logs.String(), "panic while handling an update") || !strings.Contains(h.logs.String(), "update skipped after repeated panics") {
+		t.Errorf("panic not logged:\n%s", h.logs.String())
+	}
+	booms := 0
+	for _, ev := range h.eng.seen() {
+		if ev.Text == "boom" {
+			booms++
+		}
+	}
+	if booms != 3 {
+		t.Errorf("the panicking update was tried %d times, want 3", booms)
+	}
+	// Once the bot has stopped (and drained), nothing is left in the inbox.
+	pendingAtStop := -1
+	h.beforeClose = func() {
+		p, _ := h.store.PendingUpdates(context.Background())
+		pendingAtStop = len(p)
+	}
+	h.stop()
+	if pendingAtStop != 0 {
+		t.Errorf("%d updates left in the inbox", pendingAtStop)
+	}
+}
+
+func TestTooManyRequestsIsWaitedOut(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(31, "R", "", "", "en")
+	h.fake.FailNext("sendMessage", 1, 429, 1)
+	began := time.Now()
+	h.fake.SendText(31, 31, "slow")
+	h.botSaid(31, `"slow"`)
+	if took := time.Since(began); took < time.Second {
+		t.Errorf("delivered after %v, before retry_after", took)
+	}
+	if n := h.fake.Calls("sendMessage"); n != 2 {
+		t.Errorf("sendMessage called %d times, want 2", n)
+	}
+}
+
+func TestBlockedUserIsMarked(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(41, "S", "", "", "en")
+	if err := h.store.SaveUser(context.Background(), flows.User{ID: 41}); err != nil {
+		t.Fatal(err)
+	}
+	h.fake.SendText(41, 41, "first")
+	h.botSaid(41, `"first"`)
+	h.fake.BlockBot(41)
+	err := h.bot.Messenger().Send(context.Background(), 41, flows.Message{Text: "anyone there?"})
+	if err == nil || strings.Contains(err.Error(), token) {
+		t.Fatalf("send to a blocked user: %v", err)
+	}
+	u, _ := h.store.User(context.Background(), 41)
+	if !u.Blocked {
+		t.Error("user not marked blocked")
+	}
+}
+
+func TestLongTextPhotoAndContact(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(51, "T", "", "", "en")
+	h.fake.SendText(51, 51, "long")
+	msgs := h.wait(51, func(msgs []telegramtest.Message) bool { return len(telegramtest.FromBot(msgs)) >= 2 })
+	for _, m := range telegramtest.FromBot(msgs) {
+		if len([]rune(m.Text)) > 4096 {
+			t.Errorf("a message of %d characters", len([]rune(m.Text)))
+		}
+	}
+	h.fake.SendText(51, 51, "photo")
+	first := h.botSaid(51, "your QR")
+	if first.Photo == nil || first.Photo.Reused {
+		t.Fatalf("photo %+v", first.Photo)
+	}
+	h.fake.SendText(51, 51, "photo")
+	h.wait(51, func(msgs []telegramtest.Message) bool {
+		for _, m := range msgs {
+			if m.Photo != nil && m.Photo.Reused {
+				return true
+			}
+		}
+		return false
+	})
+	h.fake.SendText(51, 51, "contact")
+	h.wait(51, func([]telegramtest.Message) bool { return len(h.fake.ReplyKeyboard(51)) > 0 })
+}
+
+func TestGroupPointsToPrivateChat(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(61, "G", "", "", "en")
+	h.fake.SendGroupText(-1001, 61, "just chatting")
+	h.fake.SendGroupText(-1001, 61, "/start")
+	m := h.botSaid(-1001, "private chat")
+	rows := m.Buttons()
+	if len(rows) != 1 || len(rows[0]) != 1 || !strings.Contains(rows[0][0].URL, "t.me/"+telegramtest.BotUsername+"?start=") {
+		t.Errorf("buttons %+v", rows)
+	}
+	for _, ev := range h.eng.seen() {
+		if ev.Chat == -1001 {
+			t.Error("a group message reached the engine")
+		}
+	}
+}
+
+func TestWebhook(t *testing.T) {
+	const secret = "s3cret_webhook-TOKEN"
+	var h *harness
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	h = start(t, func(c *bot.Config) { c.WebhookURL = srv.URL + "/hook"; c.WebhookSecret = secret })
+	srv.Config.Handler = h.bot.WebhookHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.fake.WaitUntil(ctx, func() bool { _, _, set := h.fake.Webhook(); return set }); err != nil {
+		t.Fatal("webhook not registered")
+	}
+	if _, s, _ := h.fake.Webhook(); s != secret {
+		t.Errorf("registered secret %q", s)
+	}
+	h.fake.SetUser(71, "W", "", "", "en")
+	id := h.fake.SendText(71, 71, "via webhook")
+	status, err := h.fake.PostWebhookSecret(ctx, id, "wrong-secret-value")
+	if err != nil || status != 401 {
+		t.Fatalf("wrong secret: %d, %v", status, err)
+	}
+	if len(h.eng.seen()) != 0 {
+		t.Fatal("an update with a wrong secret was handled")
+	}
+	status, err = h.fake.PostWebhook(ctx, id)
+	if err != nil || status != 200 {
+		t.Fatalf("right secret: %d, %v", status, err)
+	}
+	h.botSaid(71, `"via webhook"`)
+	// Delivered twice: handled once.
+	if status, _ := h.fake.PostWebhook(ctx, id); status != 200 {
+		t.Errorf("redelivery: %d", status)
+	}
+	h.fake.SendText(71, 71, "second")
+	if _, err := h.fake.DeliverWebhook(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.botSaid(71, `"second"`)
+	n := 0
+	for _, ev := range h.eng.seen() {
+		if ev.Text == "via webhook" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("handled %d times", n)
+	}
+}
+
+func TestInboxLeftoversAreHandledFirst(t *testing.T) {
+	fake := telegramtest.NewServer(t, token)
+	path := filepath.Join(t.TempDir(), "bot.db")
+	st, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An update stored by a bot that stopped before handling it.
+	fake.SetUser(81, "L", "", "", "en")
+	raw := fake.Update(fake.SendText(81, 81, "left over"))
+	var upd struct {
+		ID int64 `json:"update_id"`
+	}
+	if err := json.Unmarshal(raw, &upd); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutUpdate(context.Background(), upd.ID, raw); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second}, st, st, locales.MustNew())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := &scripted{msg: b.Messenger()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx, eng, time.Second) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if _, err := fake.WaitFor(wctx, 81, func(msgs []telegramtest.Message) bool {
+		for _, m := range msgs {
+			if m.FromBot && strings.Contains(m.Text, "left over") {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	st.Close()
+	if n := len(eng.seen()); n != 1 {
+		t.Errorf("handled %d times (the inbox and the poll): want once", n)
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	if _, err := bot.New(bot.Config{}, nil, nil, locales.MustNew()); err == nil {
+		t.Error("no token accepted")
+	}
+	if _, err := bot.New(bot.Config{Token: token, WebhookURL: "https://x"}, nil, nil, locales.MustNew()); err == nil {
+		t.Error("webhook without a secret accepted")
+	}
+}
+
+func TestRedactSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(bot.RedactSecrets(slog.NewJSONHandler(&buf, nil), token, "hunter2"))
+	log.With("cfg", "pw=hunter2").Error("failed for "+token, "err", fmt.Errorf("GET /bot%s/getMe: refused", token),
+		slog.Group("g", "x", "hunter2"), "v", struct{ S string }{token})
+	if strings.Contains(buf.String(), token) || strings.Contains(buf.String(), "hunter2") {
+		t.Errorf("secret logged: %s", buf.String())
+	}
+	if strings.Count(buf.String(), "***") < 5 {
+		t.Errorf("redactions missing: %s", buf.String())
+	}
+}
+
+// tinyPNG is a valid 1×1 PNG.
+func tinyPNG() []byte {
+	return []byte{0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+		0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+		0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+		0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
+}
