@@ -9,6 +9,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/esimbot/esimbot/bot"
+	"github.com/esimbot/esimbot/reseller/sandbox"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -26,7 +29,9 @@ type Main struct {
 	// test that asked for port 0 learns the port.
 	OnListen func(name, addr string)
 
-	pollTimeout time.Duration // tests shorten Telegram's long polling
+	pollTimeout time.Duration     // tests shorten Telegram's long polling
+	tuneBot     func(*bot.Config) // tests lift the rate limits
+	sandbox     *sandbox.Server   // tests inspect the embedded sandbox
 }
 
 // errUsage marks a command-line mistake: the usage was already printed.

@@ -46,7 +46,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 
 	sandboxed := cfg.ResellerURL == ""
 	if sandboxed {
-		base, stop, err := startSandbox()
+		base, stop, err := m.startSandbox()
 		if err != nil {
 			return err
 		}
@@ -65,10 +65,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := bot.New(bot.Config{
+	botCfg := bot.Config{
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
-	}, store, store, cat)
+	}
+	if m.tuneBot != nil {
+		m.tuneBot(&botCfg)
+	}
+	b, err := bot.New(botCfg, store, store, cat)
 	if err != nil {
 		return err
 	}
@@ -147,8 +151,11 @@ func isTerminalWriter(w io.Writer) bool {
 }
 
 // startSandbox serves the reseller sandbox on a loopback port.
-func startSandbox() (base string, stop func(), err error) {
-	sb := sandbox.New(sandbox.Options{})
+func (m *Main) startSandbox() (base string, stop func(), err error) {
+	sb := m.sandbox
+	if sb == nil {
+		sb = sandbox.New(sandbox.Options{})
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("sandbox: %w", err)
