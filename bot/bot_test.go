@@ -2,10 +2,10 @@ package bot_test
 
 import (
 	"bytes"
-	"html"
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -81,8 +81,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func start(t *testing.T, tune func(*bot.Config)) *harness {
 	t.Helper()
@@ -93,7 +97,7 @@ func start(t *testing.T, tune func(*bot.Config)) *harness {
 	}
 	h := &harness{t: t, fake: fake, store: st, logs: &syncBuffer{}}
 	cfg := bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		GlobalRate: 1000, ChatRate: 1000, GlobalBurst: 1000, ChatBurst: 1000}
 	if tune != nil {
 		tune(&cfg)

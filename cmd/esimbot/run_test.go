@@ -20,8 +20,8 @@ import (
 	"github.com/esimbot/esimbot/bot"
 	"github.com/esimbot/esimbot/bot/telegramtest"
 	"github.com/esimbot/esimbot/flows"
-	"github.com/esimbot/esimbot/storage"
 	"github.com/esimbot/esimbot/reseller/sandbox"
+	"github.com/esimbot/esimbot/storage"
 )
 
 const testToken = "987654:TEST-run-token-SECRET"
