@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -60,14 +59,11 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 // backupFromBot asks the running bot at listen for a hot copy of its
 // database and writes it to dest atomically.
 func backupFromBot(ctx context.Context, listen, dest string) error {
-	host, port, err := net.SplitHostPort(listen)
+	u, err := localURL(listen, "/backup")
 	if err != nil {
 		return err
 	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/backup", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}

@@ -3,15 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"image"
-	_ "image/png"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/makiuchi-d/gozxing"
-	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 )
 
 // TestDemoPurchase pipes a whole purchase into "esimbot demo" and checks
@@ -45,30 +40,18 @@ func TestDemoPurchase(t *testing.T) {
 	if saved == nil {
 		t.Fatalf("no QR code saved:\n%s", text)
 	}
-	f, err := os.Open(saved[1])
+	png, err := os.ReadFile(saved[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode QR: %v", err)
-	}
+	qr := decodeQR(t, png)
 	smdp := regexp.MustCompile(`SM-DP\+ address: (\S+)`).FindStringSubmatch(text)
 	code := regexp.MustCompile(`Activation code: (\S+)`).FindStringSubmatch(text)
 	if smdp == nil || code == nil {
 		t.Fatalf("no manual installation data:\n%s", text)
 	}
-	if want := "LPA:1$" + smdp[1] + "$" + code[1]; res.GetText() != want {
-		t.Errorf("QR code = %q, want %q", res.GetText(), want)
+	if want := "LPA:1$" + smdp[1] + "$" + code[1]; qr != want {
+		t.Errorf("QR code = %q, want %q", qr, want)
 	}
 }
 

@@ -20,16 +20,13 @@ func (m *Main) runHealthcheck(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	host, port, err := net.SplitHostPort(*listen)
+	u, err := localURL(*listen, "/healthz")
 	if err != nil {
 		return &configError{"ESIMBOT_LISTEN", "want host:port"}
 	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1" // listening on every address: ask the local one
-	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
 	}
@@ -42,4 +39,17 @@ func (m *Main) runHealthcheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
 	}
 	return nil
+}
+
+// localURL is the URL of path on the bot's HTTP address as seen from this
+// machine: a bot listening on every address is asked on 127.0.0.1.
+func localURL(listen, path string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", err
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + path, nil
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -133,21 +132,12 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 func (m *Main) logger(cfg config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var h slog.Handler
-	if cfg.LogFormat == "json" || (cfg.LogFormat == "auto" && !isTerminalWriter(m.Stderr)) {
+	if cfg.LogFormat == "json" || (cfg.LogFormat == "auto" && !isTerminal(m.Stderr)) {
 		h = slog.NewJSONHandler(m.Stderr, opts)
 	} else {
 		h = slog.NewTextHandler(m.Stderr, opts)
 	}
 	return slog.New(bot.RedactSecrets(h, cfg.Token, cfg.ResellerPass, cfg.WebhookSecret))
-}
-
-func isTerminalWriter(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // startSandbox serves the reseller sandbox on a loopback port.
