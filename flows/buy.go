@@ -2,6 +2,7 @@ package flows
 
 import (
 	"html"
+	"math"
 	"strconv"
 	"strings"
 
@@ -203,7 +204,7 @@ func (t *turn) dataLabel(mb int64) string {
 	case mb >= 1024 && mb%1024 == 0:
 		return t.loc.T("data_gb", "Amount", t.loc.Number(mb/1024))
 	case mb >= 1024:
-		return t.loc.T("data_gb", "Amount", strings.TrimRight(strings.TrimRight(strconv.FormatFloat(float64(mb)/1024, 'f', 1, 64), "0"), "."))
+		return t.loc.T("data_gb", "Amount", t.loc.Decimal(math.Round(float64(mb)/102.4)/10))
 	}
 	return t.loc.T("data_mb", "Amount", t.loc.Number(mb))
 }

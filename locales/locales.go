@@ -180,6 +180,15 @@ func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 	return l.p.Sprint(currency.Symbol(unit.Amount(f)))
 }
 
+// Decimal formats a number with at most one decimal (1.5, "1,5", "١٫٥"),
+// with the language's digits and separators; a whole number has none.
+func (l *Localizer) Decimal(v float64) string {
+	if v == float64(int64(v)) {
+		return l.p.Sprint(int64(v))
+	}
+	return l.p.Sprintf("%.1f", v)
+}
+
 // Number formats an integer with the language's digits and separators.
 func (l *Localizer) Number(n int64) string { return l.p.Sprint(n) }
 

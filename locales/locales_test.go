@@ -976,3 +976,16 @@ func TestFallback(t *testing.T) {
 		t.Error("NewFromFS accepted a broken catalog")
 	}
 }
+
+func TestDecimal(t *testing.T) {
+	c := locales.MustNew()
+	for _, tc := range []struct {
+		lang string
+		v    float64
+		want string
+	}{{"en", 1.5, "1.5"}, {"fr", 1.5, "1,5"}, {"ar", 1.5, "١٫٥"}, {"en", 2, "2"}, {"en", 1234.5, "1,234.5"}} {
+		if got := c.For(tc.lang).Decimal(tc.v); got != tc.want {
+			t.Errorf("%s Decimal(%v) = %q, want %q", tc.lang, tc.v, got, tc.want)
+		}
+	}
+}
