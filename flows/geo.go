@@ -3,6 +3,7 @@ package flows
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/language"
@@ -99,6 +100,32 @@ func countryName(code string, tag language.Tag) string {
 	return display.English.Regions().Name(r)
 }
 
+// gazetteers caches the searchable countries per language and set of
+// available countries: building one folds some 500 names.
+var gazetteers struct {
+	sync.Mutex
+	m map[string][]country
+}
+
+// gazetteerFor returns the (cached) searchable countries.
+func gazetteerFor(available []string, tag language.Tag) []country {
+	key := tag.String() + "|" + strings.Join(available, ",")
+	gazetteers.Lock()
+	g, ok := gazetteers.m[key]
+	gazetteers.Unlock()
+	if ok {
+		return g
+	}
+	g = gazetteer(available, tag)
+	gazetteers.Lock()
+	defer gazetteers.Unlock()
+	if gazetteers.m == nil || len(gazetteers.m) >= 64 { // a few languages × catalog changes
+		gazetteers.m = map[string][]country{}
+	}
+	gazetteers.m[key] = g
+	return g
+}
+
 // gazetteer builds the searchable countries among the ISO-3 codes available.
 func gazetteer(available []string, tag language.Tag) []country {
 	out := make([]country, 0, len(available))
@@ -127,7 +154,7 @@ func searchCountries(query string, available []string, tag language.Tag, limit i
 	if q == "" {
 		return nil
 	}
-	all := gazetteer(available, tag)
+	all := gazetteerFor(available, tag)
 	has := map[string]bool{}
 	for _, c := range all {
 		has[c.iso3] = true
