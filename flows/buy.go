@@ -394,7 +394,7 @@ func (t *turn) showSummary(b func(string, string, ...string) Button, back []Butt
 		text += "\n\n" + t.loc.T("sandbox_banner")
 	}
 	return t.screen(text,
-		[]Button{b(t.loc.T("btn_confirm", "Price", t.loc.Price(d.Bundle.Price, d.Bundle.Currency)), "confirm")},
+		[]Button{b(t.loc.Plain("btn_confirm", "Price", t.loc.Price(d.Bundle.Price, d.Bundle.Currency)), "confirm")},
 		[]Button{b(t.loc.T("btn_edit_email"), "edit", "email"), b(t.loc.T("btn_edit_name"), "edit", "name"), b(t.loc.T("btn_edit_whatsapp"), "edit", "wa")},
 		[]Button{b(t.loc.T("btn_cancel"), "cancel")}, back)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"sync"
@@ -290,7 +291,9 @@ func (e *Engine) begin(ctx context.Context, ev Event) (*turn, error) {
 	c, err := e.store.Conversation(ctx, ev.Chat)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		c = Conversation{Chat: ev.Chat, Step: stepMenu}
+		// A random first stamp: buttons of a conversation that expired (and
+		// was deleted) must not match the new one's.
+		c = Conversation{Chat: ev.Chat, Step: stepMenu, Stamp: rand.Uint32()}
 	case err != nil:
 		return nil, fmt.Errorf("load conversation %d: %w", ev.Chat, err)
 	case now.Sub(c.Updated) > e.cfg.IdleTimeout && c.Step != stepSelling:
@@ -318,6 +321,18 @@ func (t *turn) save() error {
 	}
 	t.conv.Updated = t.e.cfg.Now()
 	c, err := t.e.store.SaveConversation(t.ctx, t.conv)
+	if errors.Is(err, ErrConflict) {
+		// We hold the chat's lock: the only other writer is the sweep of idle
+		// conversations, which deleted it meanwhile. Save over what is there.
+		cur, gerr := t.e.store.Conversation(t.ctx, t.conv.Chat)
+		switch {
+		case errors.Is(gerr, ErrNotFound):
+			t.conv.Version = 0
+		case gerr == nil:
+			t.conv.Version = cur.Version
+		}
+		c, err = t.e.store.SaveConversation(t.ctx, t.conv)
+	}
 	if err != nil {
 		return fmt.Errorf("save conversation %d: %w", t.conv.Chat, err)
 	}

@@ -154,7 +154,8 @@ func (c *chat) contact(phone string) {
 
 func (c *chat) press(data string) {
 	c.w.t.Helper()
-	c.handle(flows.Event{Kind: flows.EventButton, Data: data}, "[raw button "+data+"]")
+	// Stamps are random per conversation: the transcript shows "S".
+	c.handle(flows.Event{Kind: flows.EventButton, Data: data}, "[raw button "+stampPattern.ReplaceAllString(data, "S.")+"]")
 }
 
 // tap presses the newest button whose label contains label.
@@ -240,7 +241,10 @@ func render(m flows.Message) string {
 	return b.String()
 }
 
-var refPattern = regexp.MustCompile(`EB-[0-9A-Z]{6,}`)
+var (
+	refPattern   = regexp.MustCompile(`EB-[0-9A-Z]{6,}`)
+	stampPattern = regexp.MustCompile(`^[0-9a-z]+\.`)
+)
 
 // golden compares the transcript with testdata/name.golden (rewritten with -update).
 func (c *chat) golden(name string) {

@@ -194,7 +194,7 @@ func TestCanMove(t *testing.T) {
 		{SaleConfirmed, SalePaid}: true, {SaleConfirmed, SaleAssigning}: true, {SaleConfirmed, SaleFailed}: true,
 		{SalePaid, SaleAssigning}: true, {SalePaid, SaleFailed}: true,
 		{SaleAssigning, SaleAssigned}: true, {SaleAssigning, SaleFailed}: true,
-		{SaleAssigned, SaleDelivered}: true, {SaleDelivered, SaleDelivered}: true,
+		{SaleAssigned, SaleDelivered}: true, {SaleAssigned, SaleFailed}: true, {SaleDelivered, SaleDelivered}: true,
 	}
 	for _, from := range states {
 		for _, to := range states {

@@ -73,8 +73,8 @@ var transitions = map[SaleState][]SaleState{
 	SaleConfirmed: {SalePaid, SaleAssigning, SaleFailed},
 	SalePaid:      {SaleAssigning, SaleFailed},
 	SaleAssigning: {SaleAssigned, SaleFailed},
-	SaleAssigned:  {SaleDelivered},
-	SaleDelivered: {SaleDelivered}, // a resend keeps it delivered
+	SaleAssigned:  {SaleDelivered, SaleFailed}, // failed: the platform failed the order after accepting it
+	SaleDelivered: {SaleDelivered},             // a resend keeps it delivered
 	SaleFailed:    {},
 }
 
@@ -150,6 +150,9 @@ type Sale struct {
 	FailReason string `json:"fail_reason,omitempty"`
 	// Attempts counts reconciliation and delivery attempts, for backoff.
 	Attempts int `json:"attempts,omitempty"`
+	// Unseen counts reconciliations that found no order with this reference:
+	// enough of them and the sale was never charged.
+	Unseen int `json:"unseen,omitempty"`
 	// NextAttempt is when the reconciler may try again.
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	// Created is when the sale was confirmed.

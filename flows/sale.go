@@ -242,12 +242,19 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 			return err
 		}
 		return e.deliver(ctx, s, interactive)
-	case errors.Is(err, reseller.ErrNotFound) && s.Attempts+1 >= maxReconcile:
-		// Checked again and again: the platform never took the order.
+	case errors.Is(err, reseller.ErrNotFound) && s.Unseen+1 >= maxReconcile:
+		// Asked again and again, with backoff: the platform never took the order.
 		return e.fail(ctx, s, "sale_not_charged", err)
 	}
 	first := s.Attempts == 0
-	s, uerr := e.retryLater(ctx, s.Ref)
+	notFound := errors.Is(err, reseller.ErrNotFound) // only these count toward "never charged"; outages do not
+	s, uerr := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		if notFound {
+			s.Unseen++
+		}
+		e.schedule(s)
+		return nil
+	})
 	if uerr != nil {
 		return uerr
 	}
@@ -260,12 +267,15 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 
 // retryLater counts an attempt and schedules the next with backoff.
 func (e *Engine) retryLater(ctx context.Context, ref string) (Sale, error) {
-	return e.updateSale(ctx, ref, func(s *Sale) error {
-		s.Attempts++
-		wait := min(time.Duration(1<<min(s.Attempts, 10))*15*time.Second, 30*time.Minute)
-		s.NextAttempt = e.cfg.Now().Add(wait)
-		return nil
-	})
+	return e.updateSale(ctx, ref, func(s *Sale) error { e.schedule(s); return nil })
+}
+
+// schedule counts an attempt and sets the next with exponential backoff
+// (30 s, 1 min, 2 min, … up to 30 min).
+func (e *Engine) schedule(s *Sale) {
+	s.Attempts++
+	wait := min(time.Duration(1<<min(s.Attempts, 10))*15*time.Second, 30*time.Minute)
+	s.NextAttempt = e.cfg.Now().Add(wait)
 }
 
 // fail records a failed sale and tells the user.
@@ -312,7 +322,11 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 	lpa := s.LPA
 	if lpa == "" {
 		var err error
-		lpa, err = e.activation(ctx, s.Ref, interactive)
+		var o reseller.Order
+		o, lpa, err = e.activation(ctx, s.Ref, interactive)
+		if errors.Is(err, errOrderFailed) {
+			return e.fail(ctx, s, "sale_failed_api", err)
+		}
 		if err != nil {
 			first := s.Attempts == 0
 			if _, uerr := e.retryLater(ctx, s.Ref); uerr != nil {
@@ -324,7 +338,17 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 			e.log.InfoContext(ctx, "activation data not ready", "ref", s.Ref, "err", err)
 			return nil
 		}
-		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.LPA = lpa; return nil })
+		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
+			s.LPA = lpa
+			// The purchase answer may have lacked them; the order has them.
+			if s.ICCID == "" {
+				s.ICCID = o.ICCID.String()
+			}
+			if s.OrderID == "" {
+				s.OrderID = o.ID.String()
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -342,31 +366,37 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 
 // activation fetches the order's LPA string, polling with backoff for up
 // to DeliveryWait when interactive.
-func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (string, error) {
+func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (reseller.Order, string, error) {
 	var waited time.Duration
 	wait := 250 * time.Millisecond
 	for {
 		o, err := e.api.OrderByReference(ctx, ref)
 		if err == nil {
+			if o.Failed() {
+				return o, "", fmt.Errorf("order %s: %w", ref, errOrderFailed)
+			}
 			var lpa string
 			if lpa, err = o.LPA(); err == nil {
-				return lpa, nil
+				return o, lpa, nil
 			}
 		}
 		if !interactive || waited+wait > e.cfg.DeliveryWait {
-			return "", err
+			return o, "", err
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return "", ctx.Err()
+			return o, "", ctx.Err()
 		case <-timer.C:
 		}
 		waited += wait
 		wait = min(wait*2, 4*time.Second)
 	}
 }
+
+// errOrderFailed: the platform reports the order failed.
+var errOrderFailed = errors.New("the platform reports the order failed")
 
 // sendESIM sends the QR code and the installation details of a sale.
 func (e *Engine) sendESIM(ctx context.Context, s Sale, chat ChatID) error {

@@ -43,6 +43,14 @@ const (
 
 // dispatch routes the event.
 func (t *turn) dispatch() error {
+	if t.conv.Step == stepSelling {
+		// The sale may have finished without this conversation (a restart,
+		// the reconciler): then the conversation is free again.
+		if s, err := t.e.store.Sale(t.ctx, t.conv.Draft.SaleRef); err != nil || s.State.Finished() {
+			t.resetDraft()
+			t.conv.Step = stepMenu
+		}
+	}
 	switch t.ev.Kind {
 	case EventCommand:
 		return t.command(strings.ToLower(t.ev.Command), strings.TrimSpace(t.ev.Args))
@@ -62,9 +70,7 @@ func (t *turn) dispatch() error {
 // command handles /commands, which work from any step.
 func (t *turn) command(name, args string) error {
 	if t.conv.Step == stepSelling && name != "help" && name != "language" {
-		if s, err := t.e.store.Sale(t.ctx, t.conv.Draft.SaleRef); err == nil && !s.State.Finished() {
-			return t.send(Message{Text: t.loc.T("selling_wait")})
-		}
+		return t.send(Message{Text: t.loc.T("selling_wait")})
 	}
 	switch name {
 	case "start":
@@ -239,7 +245,10 @@ func (t *turn) back() error {
 	case stepBundle:
 		return t.goTo(stepBundles)
 	case stepEmail:
-		d.Editing = false
+		if d.Editing {
+			d.Editing = false
+			return t.goTo(stepSummary)
+		}
 		if d.Kind == KindTopup {
 			return t.goTo(stepTopupBundles)
 		}
@@ -267,6 +276,10 @@ func (t *turn) back() error {
 		return t.goTo(stepESIM)
 	case stepTopupSummary:
 		return t.goTo(stepTopupBundles)
+	case stepUsage:
+		if d.TopupRef != "" { // opened from an eSIM's screen
+			return t.goTo(stepESIM)
+		}
 	}
 	t.resetDraft()
 	return t.goTo(stepMenu)
@@ -344,13 +357,13 @@ func (t *turn) show() error {
 	case stepEmail:
 		rows := [][]Button{}
 		if t.role == RoleCustomer && t.user.Email != "" && !d.Editing {
-			rows = append(rows, []Button{b(t.loc.T("btn_use", "Value", t.user.Email), "use")})
+			rows = append(rows, []Button{b(t.loc.Plain("btn_use", "Value", t.user.Email), "use")})
 		}
 		return t.screen(t.loc.T("ask_email"), append(rows, back)...)
 	case stepName:
 		rows := [][]Button{}
 		if def := t.defaultName(); def != "" {
-			rows = append(rows, []Button{b(t.loc.T("btn_use", "Value", def), "use")})
+			rows = append(rows, []Button{b(t.loc.Plain("btn_use", "Value", def), "use")})
 		}
 		key := "ask_name"
 		if t.role != RoleCustomer {

@@ -63,7 +63,7 @@ func (t *turn) showESIMs(b func(string, string, ...string) Button, back []Button
 		d.Choices = append(d.Choices, m.first.Ref)
 		lines = append(lines, t.loc.T("esim_line", "N", t.loc.Number(int64(i+1)), "Bundle", m.first.BundleName,
 			"ICCID", m.first.ICCID, "State", t.stateLabel(m.first.State), "Topups", t.loc.Number(int64(len(m.topups)))))
-		rows = append(rows, []Button{b(t.loc.T("esim_button", "N", t.loc.Number(int64(i+1)), "Tail", tail(m.first.ICCID)), "e", strconv.Itoa(i))})
+		rows = append(rows, []Button{b(t.loc.Plain("esim_button", "N", t.loc.Number(int64(i+1)), "Tail", tail(m.first.ICCID)), "e", strconv.Itoa(i))})
 	}
 	return t.screen(t.loc.T("esims_title")+"\n\n"+strings.Join(lines, "\n"), append(rows, back)...)
 }
@@ -164,14 +164,21 @@ func (t *turn) topupOffers(iccid string, fresh bool) ([]BundleOffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	profile := ""
-	if all, err := t.e.store.SalesByICCID(t.ctx, iccid); err == nil && len(all) > 0 {
+	// Standard and Global eSIM never mix on a profile: keep the type of
+	// the profile's first bundle (STANDARD when the API left it out), and
+	// offer nothing when it cannot be told.
+	all, err := t.e.store.SalesByICCID(t.ctx, iccid)
+	if err != nil {
+		return nil, err
+	}
+	profile := string(reseller.ProfileStandard)
+	if len(all) > 0 && all[0].ProfileType != "" {
 		profile = all[0].ProfileType
 	}
 	var offers []BundleOffer
 	for _, b := range list {
 		o := t.e.offer(b)
-		if profile != "" && o.ProfileType != profile {
+		if o.ProfileType != profile {
 			continue
 		}
 		offers = append(offers, o)
@@ -238,7 +245,7 @@ func (t *turn) showTopupSummary(b func(string, string, ...string) Button, back [
 		text += "\n\n" + t.loc.T("sandbox_banner")
 	}
 	return t.screen(text,
-		[]Button{b(t.loc.T("btn_confirm", "Price", t.loc.Price(d.Bundle.Price, d.Bundle.Currency)), "confirm")},
+		[]Button{b(t.loc.Plain("btn_confirm", "Price", t.loc.Price(d.Bundle.Price, d.Bundle.Currency)), "confirm")},
 		[]Button{b(t.loc.T("btn_cancel"), "cancel")}, back)
 }
 

@@ -126,6 +126,20 @@ func (l *Localizer) T(key string, args ...any) string {
 	return l.render(key, nil, args)
 }
 
+// Plain renders message key as plain text, for button labels and other
+// places that are not HTML: the arguments are not escaped, and entities
+// in the message are decoded.
+func (l *Localizer) Plain(key string, args ...any) string {
+	raw := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok && i%2 == 1 {
+			a = Raw(s)
+		}
+		raw[i] = a
+	}
+	return html.UnescapeString(l.render(key, nil, raw))
+}
+
 // N renders the plural form of key for count n; the template sees n as
 // {{.Count}} besides the other arguments.
 func (l *Localizer) N(key string, n int, args ...any) string {

@@ -989,3 +989,10 @@ func TestDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestPlain(t *testing.T) {
+	l := locales.MustNew().For("en")
+	if got := l.Plain("btn_use", "Value", "D'Angelo <x@y.z>"); got != "Use D'Angelo <x@y.z>" {
+		t.Errorf("Plain = %q", got)
+	}
+}
