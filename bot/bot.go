@@ -73,6 +73,9 @@ type Config struct {
 	GlobalBurst, ChatBurst int
 	// MaxRetries bounds the retries of one send after a 429 (default 3).
 	MaxRetries int
+	// AnswerWithin is how long a button press may wait for the engine
+	// before it is answered without a notice (default 2 s).
+	AnswerWithin time.Duration
 	// PanicRetries is how many times an update whose handling panics is
 	// tried before it is skipped (default 3).
 	PanicRetries int
@@ -106,6 +109,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxRetries <= 0 {
 		c.MaxRetries = 3
+	}
+	if c.AnswerWithin <= 0 {
+		c.AnswerWithin = 2 * time.Second
 	}
 	if c.PanicRetries <= 0 {
 		c.PanicRetries = 3
@@ -203,6 +209,11 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 	b.mu.Lock()
 	b.engine, b.disp = engine, d
 	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		b.disp = nil // no more updates taken; what arrives stays in the inbox
+		b.mu.Unlock()
+	}()
 
 	pending, err := b.inbox.PendingUpdates(ctx)
 	if err != nil {

@@ -9,17 +9,22 @@ import (
 
 // dispatcher runs updates one at a time per chat, in the order received,
 // and different chats in parallel on at most workers goroutines at once.
+// An update already queued or running is not queued again.
 type dispatcher struct {
 	handle func(*models.Update)
 	slots  chan struct{} // one per running update
 
-	mu     sync.Mutex
-	queues map[int64][]*models.Update // chat → updates waiting; present while a runner drains it
-	idle   *sync.Cond                 // signalled when queues empties
+	mu      sync.Mutex
+	queues  map[int64][]*models.Update // chat → updates waiting or running; present while a runner drains it
+	ids     map[int64]bool             // update IDs queued or running
+	stopped bool                       // no update starts any more
+	waiting bool                       // a wait is under way
+	idle    *sync.Cond                 // signalled when queues empties or a wait gives up
 }
 
 func newDispatcher(workers int, handle func(*models.Update)) *dispatcher {
-	d := &dispatcher{handle: handle, slots: make(chan struct{}, workers), queues: map[int64][]*models.Update{}}
+	d := &dispatcher{handle: handle, slots: make(chan struct{}, workers),
+		queues: map[int64][]*models.Update{}, ids: map[int64]bool{}}
 	d.idle = sync.NewCond(&d.mu)
 	return d
 }
@@ -28,6 +33,11 @@ func newDispatcher(workers int, handle func(*models.Update)) *dispatcher {
 func (d *dispatcher) enqueue(upd *models.Update) {
 	chat := chatOf(upd)
 	d.mu.Lock()
+	if d.ids[upd.ID] || d.stopped {
+		d.mu.Unlock()
+		return
+	}
+	d.ids[upd.ID] = true
 	q, running := d.queues[chat]
 	d.queues[chat] = append(q, upd)
 	d.mu.Unlock()
@@ -36,13 +46,17 @@ func (d *dispatcher) enqueue(upd *models.Update) {
 	}
 }
 
-// drain runs the updates of one chat until its queue is empty.
+// drain runs the updates of one chat until its queue is empty, or the
+// dispatcher stops (what is left stays in the inbox for the next start).
 func (d *dispatcher) drain(chat int64) {
 	for {
 		d.mu.Lock()
 		q := d.queues[chat]
-		if len(q) == 0 {
+		if len(q) == 0 || d.stopped {
 			delete(d.queues, chat)
+			for _, u := range q {
+				delete(d.ids, u.ID)
+			}
 			if len(d.queues) == 0 {
 				d.idle.Broadcast()
 			}
@@ -58,28 +72,40 @@ func (d *dispatcher) drain(chat int64) {
 
 		d.mu.Lock()
 		d.queues[chat] = d.queues[chat][1:]
+		delete(d.ids, upd.ID)
 		d.mu.Unlock()
 	}
 }
 
 // wait waits up to timeout for every queued update to be handled, and
-// reports whether they were.
+// reports whether they were. Either way, no update starts after it.
 func (d *dispatcher) wait(timeout time.Duration) bool {
 	done := make(chan struct{})
+	d.mu.Lock()
+	d.waiting = true
+	d.mu.Unlock()
 	go func() {
 		d.mu.Lock()
-		for len(d.queues) > 0 {
+		for len(d.queues) > 0 && d.waiting {
 			d.idle.Wait()
 		}
 		d.mu.Unlock()
 		close(done)
 	}()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	ok := true
 	select {
 	case <-done:
-		return true
-	case <-time.After(timeout):
-		return false
+	case <-t.C:
+		ok = false
 	}
+	d.mu.Lock()
+	d.waiting, d.stopped = false, true
+	d.idle.Broadcast() // release the waiting goroutine if it still waits
+	d.mu.Unlock()
+	<-done
+	return ok
 }
 
 // chatOf returns the chat an update belongs to (0 for updates without one).

@@ -130,9 +130,19 @@ func (s *sender) call(ctx context.Context, method string, chat int64, do func() 
 		}
 		msg := redact(err, s.cfg.Token)
 		s.log.Warn("telegram call failed", "method", method, "chat", chat, "err", msg)
-		return fmt.Errorf("%s to chat %d: %s", method, chat, msg)
+		return &sendError{text: fmt.Sprintf("%s to chat %d: %s", method, chat, msg), cause: err}
 	}
 }
+
+// sendError is a failed Bot API call: its text has no token; errors.Is
+// and errors.As reach the library's error.
+type sendError struct {
+	text  string
+	cause error
+}
+
+func (e *sendError) Error() string { return e.text }
+func (e *sendError) Unwrap() error { return e.cause }
 
 // markBlocked records that a user blocked the bot (private chat ID = user ID).
 func (s *sender) markBlocked(ctx context.Context, chat int64) {
@@ -253,8 +263,8 @@ func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) err
 			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
 		return err
 	})
-	if err != nil && fileID != "" {
-		// The file_id may have expired: upload again.
+	if err != nil && fileID != "" && errors.Is(err, tg.ErrorBadRequest) {
+		// Telegram refused the file_id (expired, unknown): upload again.
 		s.mu.Lock()
 		delete(s.photos, m.Photo.Key)
 		s.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -27,6 +28,9 @@ type editTarget struct {
 // handle processes one update from the inbox, recovering from a panic:
 // the update is tried again, up to PanicRetries times, then skipped.
 func (b *Bot) handle(ctx context.Context, engine Engine, upd *models.Update) {
+	if ctx.Err() != nil {
+		return // shutting down: it stays in the inbox for the next start
+	}
 	for try := 1; ; try++ {
 		if b.tryHandle(ctx, engine, upd) {
 			break
@@ -35,6 +39,13 @@ func (b *Bot) handle(ctx context.Context, engine Engine, upd *models.Update) {
 			b.log.Error("update skipped after repeated panics", "update", upd.ID, "tries", try)
 			break
 		}
+	}
+	if ctx.Err() != nil {
+		// Cut short by the shutdown: handle it again at the next start
+		// rather than lose it (stale buttons and stored sales make a
+		// second run harmless).
+		b.log.Warn("update cut short by the shutdown; kept for the next start", "update", upd.ID)
+		return
 	}
 	if err := b.inbox.UpdateDone(context.WithoutCancel(ctx), upd.ID); err != nil {
 		b.log.Error("mark update done", "update", upd.ID, "err", err)
@@ -111,11 +122,23 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 
 // onCallback handles a button press and always answers it.
 func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQuery) string {
+	// Every press is answered once: with the engine's notice, or, when the
+	// engine takes long (a sale), early and without one, so the button's
+	// spinner stops and Telegram's answer window is not missed.
+	var once sync.Once
+	actx := context.WithoutCancel(ctx)
+	answer := func(text string) {
+		once.Do(func() {
+			if _, err := b.tg.AnswerCallbackQuery(actx, &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: text}); err != nil {
+				b.log.Warn("answer button press", "err", redact(err, b.cfg.Token))
+			}
+		})
+	}
+	early := time.AfterFunc(b.cfg.AnswerWithin, func() { answer("") })
 	notice := ""
 	defer func() {
-		if _, err := b.tg.AnswerCallbackQuery(context.WithoutCancel(ctx), &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice}); err != nil {
-			b.log.Warn("answer button press", "err", redact(err, b.cfg.Token))
-		}
+		early.Stop()
+		answer(notice)
 	}()
 	msg := q.Message.Message
 	if msg == nil {

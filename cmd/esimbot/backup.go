@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,11 +14,11 @@ import (
 	"github.com/esimbot/esimbot/storage"
 )
 
-// runBackup implements "esimbot backup [-db PATH] [-listen ADDR] FILE": it
-// writes a consistent copy of the database file to FILE, atomically and
-// with mode 0600. A running bot holds the file: the copy then comes from
-// the bot itself, through its /backup endpoint on ESIMBOT_LISTEN (served
-// to this machine only), taken in one read transaction while it runs.
+// runBackup implements "esimbot backup [-db PATH] FILE": it writes a
+// consistent copy of the database file to FILE, atomically and with mode
+// 0600. A running bot holds the file: the copy then comes from the bot
+// itself, through the admin socket beside the database (PATH.sock), taken
+// in one read transaction while it runs.
 func (m *Main) runBackup(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("backup", "backup [-db PATH] FILE")
 	db := m.Getenv("ESIMBOT_DB")
@@ -25,11 +26,6 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		db = "esimbot.db"
 	}
 	fs.StringVar(&db, "db", db, "the database `file` to copy (from $ESIMBOT_DB if set)")
-	listen := m.Getenv("ESIMBOT_LISTEN")
-	if listen == "" {
-		listen = "127.0.0.1:8080"
-	}
-	fs.StringVar(&listen, "listen", listen, "`address` of a running bot's HTTP endpoints (from $ESIMBOT_LISTEN if set)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -46,7 +42,7 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		if !errors.Is(err, storage.ErrInUse) {
 			return err
 		}
-		if herr := backupFromBot(ctx, listen, dest); herr != nil {
+		if herr := backupFromBot(ctx, adminSocket(db), dest); herr != nil {
 			return fmt.Errorf("%w, and the running bot did not send a copy: %w", err, herr)
 		}
 		fmt.Fprintf(m.Stdout, "backed up the running bot's %s to %s\n", db, dest)
@@ -56,18 +52,19 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	return nil
 }
 
-// backupFromBot asks the running bot at listen for a hot copy of its
-// database and writes it to dest atomically.
-func backupFromBot(ctx context.Context, listen, dest string) error {
-	u, err := localURL(listen, "/backup")
+// backupFromBot asks the running bot on its admin socket for a hot copy
+// of its database and writes it to dest atomically.
+func backupFromBot(ctx context.Context, socket, dest string) error {
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+		},
+	}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://esimbot/backup", nil)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

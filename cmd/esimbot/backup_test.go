@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,14 +102,8 @@ func TestBackup(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		// Held by a process that serves no /backup: the command says both.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		_, stderr, code := backup(t, map[string]string{"ESIMBOT_DB": db, "ESIMBOT_LISTEN": addr}, filepath.Join(dir, "copy.db"))
+		// Held by a process that serves no admin socket: the command says both.
+		_, stderr, code := backup(t, map[string]string{"ESIMBOT_DB": db}, filepath.Join(dir, "copy.db"))
 		if code != 1 {
 			t.Errorf("exit code %d, want 1", code)
 		}

@@ -110,6 +110,11 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return c, &configError{"ESIMBOT_WEBHOOK_URL", "want an https:// URL that Telegram can reach"}
 		}
+		if strings.IndexFunc(u.Path, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._~-", r))
+		}) >= 0 || u.RawQuery != "" {
+			return c, &configError{"ESIMBOT_WEBHOOK_URL", "the path may hold only letters, digits and / . _ ~ -, and no query"}
+		}
 		if c.WebhookSecret, err = m.secret("ESIMBOT_WEBHOOK_SECRET"); err != nil {
 			return c, err
 		}

@@ -8,6 +8,7 @@ import (
 	_ "image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -203,6 +204,12 @@ func TestRunPurchaseOnTelegram(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	if st, err := os.Stat(r.db + ".sock"); err != nil || st.Mode()&os.ModeSocket == 0 || st.Mode().Perm() != 0o600 {
+		t.Errorf("admin socket: %v, %v", st, err)
+	}
+	if code, _ := get("/backup"); code != 404 {
+		t.Errorf("/backup served on the TCP address: %d", code)
+	}
 	if code, _ := get("/healthz"); code != 200 {
 		t.Errorf("/healthz %d", code)
 	}
@@ -221,7 +228,7 @@ func TestRunPurchaseOnTelegram(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "copy.db")
 	var out, errOut bytes.Buffer
 	bm := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string {
-		return map[string]string{"ESIMBOT_DB": r.db, "ESIMBOT_LISTEN": r.http}[k]
+		return map[string]string{"ESIMBOT_DB": r.db}[k]
 	}}
 	if code := bm.Run(context.Background(), []string{"backup", dest}); code != 0 {
 		t.Fatalf("backup exit %d: %s", code, &errOut)
@@ -345,6 +352,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{"ResellerBadURL", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_API_URL": "ftp://x"}, "RESELLER_API_URL: want"},
 		{"BadListen", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LISTEN": "nowhere"}, "ESIMBOT_LISTEN: want host:port"},
 		{"WebhookHTTP", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_WEBHOOK_URL": "http://x/hook"}, "ESIMBOT_WEBHOOK_URL: want an https"},
+		{"WebhookBadPath", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_WEBHOOK_URL": "https://x/tg/{id"}, "ESIMBOT_WEBHOOK_URL: the path"},
 		{"WebhookNoSecret", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_WEBHOOK_URL": "https://x/hook"}, "ESIMBOT_WEBHOOK_SECRET: required"},
 		{"BadAgents", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_AGENTS": "12,abc"}, `ESIMBOT_AGENTS: "abc" is not`},
 		{"BadLevel", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LOG_LEVEL": "loud"}, "ESIMBOT_LOG_LEVEL"},

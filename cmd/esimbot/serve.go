@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -88,7 +90,6 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(met.reg, promhttp.HandlerOpts{}))
-	mux.Handle("GET /backup", backupHandler(store, log))
 	if cfg.WebhookURL != "" {
 		u, _ := url.Parse(cfg.WebhookURL)
 		path := u.Path
@@ -97,6 +98,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		}
 		mux.Handle("POST "+path, b.WebhookHandler())
 	}
+	stopAdmin, err := serveAdmin(store, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return &configError{"ESIMBOT_LISTEN", err.Error()}
@@ -190,19 +196,31 @@ func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	_, _ = io.WriteString(w, "ready\n")
 }
 
-// backupHandler streams a consistent copy of the database, to loopback
-// clients only (the "esimbot backup" command of a running bot).
-func backupHandler(store *storage.Store, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			http.Error(w, "backups are served to this machine only", http.StatusForbidden)
-			return
-		}
+// adminSocket is the unix socket of a running bot's admin endpoints (the
+// hot backup), beside the database file: only the bot's user may open it,
+// and no TCP proxy can forward to it.
+func adminSocket(db string) string { return db + ".sock" }
+
+// serveAdmin serves GET /backup, a consistent copy of the database taken in
+// one read transaction while the bot runs, on the admin socket (mode 0600).
+func serveAdmin(store *storage.Store, log *slog.Logger) (stop func(), err error) {
+	path := adminSocket(store.Path())
+	_ = os.Remove(path) // left by a bot that died: we hold the database, so it is ours
+	old := syscall.Umask(0o177)
+	ln, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("admin socket: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /backup", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+filepath.Base(store.Path())+`"`)
 		if _, err := store.WriteBackup(w); err != nil {
-			log.Error("backup over HTTP", "err", err)
+			log.Error("backup over the admin socket", "err", err)
 		}
 	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close(); _ = os.Remove(path) }, nil
 }
