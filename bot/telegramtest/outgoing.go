@@ -406,12 +406,9 @@ func markupUnchanged(old, new json.RawMessage) bool {
 func (s *Server) editMessageText(_ *http.Request, p *params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, m, err := s.targetMessage(p, "message to edit not found")
+	c, m, err := s.editTarget(p)
 	if err != nil {
 		return nil, err
-	}
-	if !m.FromBot {
-		return nil, badRequest("message can't be edited")
 	}
 	if m.Photo != nil || m.Text == "" {
 		return nil, badRequest("there is no text in the message to edit")
@@ -436,15 +433,25 @@ func (s *Server) editMessageText(_ *http.Request, p *params) (any, *apiError) {
 	return s.edited(c, m), nil
 }
 
+// editTarget finds the message an edit names, which must be the bot's.
+// The caller holds s.mu.
+func (s *Server) editTarget(p *params) (*chat, *Message, *apiError) {
+	c, m, err := s.targetMessage(p, "message to edit not found")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !m.FromBot {
+		return nil, nil, badRequest("message can't be edited")
+	}
+	return c, m, nil
+}
+
 func (s *Server) editMessageCaption(_ *http.Request, p *params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, m, err := s.targetMessage(p, "message to edit not found")
+	c, m, err := s.editTarget(p)
 	if err != nil {
 		return nil, err
-	}
-	if !m.FromBot {
-		return nil, badRequest("message can't be edited")
 	}
 	if m.Photo == nil {
 		return nil, badRequest("there is no caption in the message to edit")
@@ -468,12 +475,9 @@ func (s *Server) editMessageCaption(_ *http.Request, p *params) (any, *apiError)
 func (s *Server) editMessageReplyMarkup(_ *http.Request, p *params) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, m, err := s.targetMessage(p, "message to edit not found")
+	c, m, err := s.editTarget(p)
 	if err != nil {
 		return nil, err
-	}
-	if !m.FromBot {
-		return nil, badRequest("message can't be edited")
 	}
 	markup, _, err := parseMarkup(p.str("reply_markup"), c.wire.Type, true)
 	if err != nil {
