@@ -354,18 +354,39 @@ func (t *turn) inputWhatsApp(s string) error {
 	return t.afterDetail()
 }
 
+// skipWhatsApp goes on without a WhatsApp number, closing the
+// share-number keyboard.
+func (t *turn) skipWhatsApp() error {
+	t.conv.Draft.WhatsApp = ""
+	if err := t.send(Message{Text: t.loc.T("whatsapp_skipped"), RemoveKeyboard: true}); err != nil {
+		return err
+	}
+	t.button = false
+	return t.afterDetail()
+}
+
+// isSkip reports whether typed text asks to skip an optional detail: the
+// Skip button's label or one of the language's skip words (any case and
+// accents), or the English "skip".
+func (t *turn) isSkip(s string) bool {
+	q := fold(s)
+	if q == "" {
+		return false
+	}
+	words := append(strings.Split(t.loc.Plain("skip_words"), ","), t.loc.Plain("btn_skip"), "skip")
+	for _, w := range words {
+		if fold(w) == q {
+			return true
+		}
+	}
+	return false
+}
+
 // afterDetail moves to the next detail, or back to the summary when editing.
 func (t *turn) afterDetail() error {
 	d := &t.conv.Draft
 	if d.Editing || t.conv.Step == stepWhatsApp {
 		d.Editing = false
-		if t.conv.Step == stepWhatsApp && t.ev.Kind == EventButton {
-			// Skipped: close the share-number keyboard.
-			if err := t.send(Message{Text: t.loc.T("whatsapp_skipped"), RemoveKeyboard: true}); err != nil {
-				return err
-			}
-			t.button = false
-		}
 		return t.goTo(stepSummary)
 	}
 	switch t.conv.Step {

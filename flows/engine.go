@@ -238,6 +238,8 @@ type turn struct {
 	dirty  bool // the user changed
 	// kbRemoved is set once a message removed the share-number keyboard.
 	kbRemoved bool
+	// bumped is set once this turn moved to a new stamp.
+	bumped bool
 }
 
 // Handle processes one event of a user and answers through the messenger.
@@ -293,11 +295,18 @@ func (e *Engine) begin(ctx context.Context, ev Event) (*turn, error) {
 	case errors.Is(err, ErrNotFound):
 		// A random first stamp: buttons of a conversation that expired (and
 		// was deleted) must not match the new one's.
-		c = Conversation{Chat: ev.Chat, Step: stepMenu, Stamp: rand.Uint32()}
+		c = Conversation{Chat: ev.Chat, User: ev.User, Step: stepMenu, Stamp: rand.Uint32()}
+		t.conv, t.saved = c, Conversation{Chat: ev.Chat, Stamp: c.Stamp} // new: stored at the end of the turn
+		return t, nil
 	case err != nil:
 		return nil, fmt.Errorf("load conversation %d: %w", ev.Chat, err)
 	case now.Sub(c.Updated) > e.cfg.IdleTimeout && c.Step != stepSelling:
-		c = Conversation{Chat: ev.Chat, Version: c.Version, Stamp: c.Stamp, Step: stepMenu}
+		// Start over; the first screen gets a new stamp, since the step
+		// differs from the stored one.
+		c.User = ev.User
+		t.saved = c
+		t.conv = Conversation{Chat: ev.Chat, User: ev.User, Version: c.Version, Stamp: c.Stamp, Step: stepMenu}
+		return t, nil
 	}
 	c.User = ev.User
 	t.conv, t.saved = c, c
@@ -367,13 +376,39 @@ func (t *turn) screen(text string, rows ...[]Button) error {
 	return t.send(Message{Text: text, Buttons: rows, Edit: t.button})
 }
 
-// nextStamp moves to a new screen stamp and returns it.
+// nextStamp moves to a new screen stamp and returns it: the buttons of
+// every screen shown before go stale.
 func (t *turn) nextStamp() uint32 {
 	t.conv.Stamp++
 	if t.conv.Stamp == 0 {
 		t.conv.Stamp = 1
 	}
+	t.bumped = true
 	return t.conv.Stamp
+}
+
+// screenStamp is the stamp of the screen about to be shown (DESIGN.md
+// invariant 6): the conversation's stamp while its step and draft are what
+// they were when the event arrived, so a re-shown screen (a hint, a stale
+// tap, /help) leaves every copy of it working; a new one, once per turn,
+// when what the buttons act on changed.
+func (t *turn) screenStamp() uint32 {
+	if !t.bumped && (t.conv.Step != t.saved.Step || !draftEqual(t.conv.Draft, t.saved.Draft)) {
+		return t.nextStamp()
+	}
+	return t.conv.Stamp
+}
+
+// draftEqual reports whether two drafts act the same (an empty list of
+// choices is no list).
+func draftEqual(a, b Draft) bool {
+	if len(a.Choices) == 0 {
+		a.Choices = nil
+	}
+	if len(b.Choices) == 0 {
+		b.Choices = nil
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // goTo moves to a step and shows it.

@@ -172,8 +172,7 @@ func (t *turn) press() error {
 		}
 	case stepWhatsApp:
 		if p.action == "skip" {
-			t.conv.Draft.WhatsApp = ""
-			return t.afterDetail()
+			return t.skipWhatsApp()
 		}
 	case stepSummary, stepTopupSummary:
 		return t.pressSummary(p)
@@ -298,6 +297,9 @@ func (t *turn) text(s string) error {
 	case stepName:
 		return t.inputName(s)
 	case stepWhatsApp:
+		if t.isSkip(s) {
+			return t.skipWhatsApp()
+		}
 		return t.inputWhatsApp(s)
 	case stepSelling:
 		return t.send(Message{Text: t.loc.T("selling_wait")})
@@ -307,9 +309,10 @@ func (t *turn) text(s string) error {
 	return t.hint()
 }
 
-// show renders the current step with a new stamp.
+// show renders the current step, under a new stamp only if the step or
+// the draft changed (see screenStamp).
 func (t *turn) show() error {
-	st := t.nextStamp()
+	st := t.screenStamp()
 	b := func(label, action string, arg ...string) Button {
 		return Button{Text: label, Data: data(st, action, arg...)}
 	}
