@@ -34,9 +34,14 @@ type inlineKeyboard struct {
 }
 
 type inlineButton struct {
-	Text         string `json:"text"`
-	CallbackData string `json:"callback_data,omitempty"`
-	URL          string `json:"url,omitempty"`
+	Text         string    `json:"text"`
+	CallbackData string    `json:"callback_data,omitempty"`
+	URL          string    `json:"url,omitempty"`
+	CopyText     *copyText `json:"copy_text,omitempty"`
+}
+
+type copyText struct {
+	Text string `json:"text"`
 }
 
 type replyKeyboard struct {
@@ -306,7 +311,11 @@ func inline(rows [][]flows.Button) inlineKeyboard {
 	for _, row := range rows {
 		r := make([]inlineButton, 0, len(row))
 		for _, b := range row {
-			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+			ib := inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL}
+			if b.CopyText != "" && b.Data == "" && b.URL == "" {
+				ib.CopyText = &copyText{Text: b.CopyText}
+			}
+			r = append(r, ib)
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
 	}

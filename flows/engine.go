@@ -63,6 +63,10 @@ type Observer interface {
 	SaleMoved(s Sale)
 	// WalletBalance is called with the reseller's remaining balance after a sale.
 	WalletBalance(amount decimal.Decimal)
+	// DeliveryRetried is called when a delivery attempt failed and another
+	// is scheduled; part is "activation" (no activation data yet), "text"
+	// or "photo".
+	DeliveryRetried(part string)
 }
 
 func (c *Config) defaults() {
@@ -138,6 +142,8 @@ type Engine struct {
 
 	chats keyedMutex // one writer per chat
 	sales keyedMutex // one worker per sale
+
+	wake chan struct{} // tells Run that a sale was scheduled for soon
 }
 
 // New returns an engine. It does not call the API until the first event.
@@ -152,7 +158,7 @@ func New(cfg Config, store Store, api Reseller, msg Messenger, cat *locales.Cata
 	e := &Engine{
 		cfg: cfg, store: store, api: api, msg: msg, cat: cat, log: cfg.Logger,
 		catalog: newCache(cfg.CatalogTTL, cfg.Now), usage: newCache(cfg.UsageTTL, cfg.Now),
-		roles: map[UserID]Role{},
+		roles: map[UserID]Role{}, wake: make(chan struct{}, 1),
 	}
 	for _, id := range cfg.Agents {
 		e.roles[id] = RoleAgent

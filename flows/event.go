@@ -81,7 +81,13 @@ type Button struct {
 	Data string
 	// URL opens a link instead.
 	URL string
+	// CopyText, when set, makes a button that copies this text to the
+	// clipboard when pressed (Telegram's copy_text; at most 256 characters).
+	CopyText string
 }
+
+// maxCopyText is the longest text a copy button carries.
+const maxCopyText = 256
 
 // Photo is a picture to send.
 type Photo struct {

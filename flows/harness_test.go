@@ -37,9 +37,10 @@ func (c *clock) Add(d time.Duration) {
 
 // recorder is a Messenger that keeps what was sent, per chat.
 type recorder struct {
-	mu   sync.Mutex
-	sent map[flows.ChatID][]flows.Message
-	fail error // when set, Send fails with it
+	mu        sync.Mutex
+	sent      map[flows.ChatID][]flows.Message
+	fail      error // when set, Send fails with it
+	failPhoto error // when set, sending a photo fails with it
 }
 
 func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) error {
@@ -47,6 +48,9 @@ func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) e
 	defer r.mu.Unlock()
 	if r.fail != nil {
 		return r.fail
+	}
+	if r.failPhoto != nil && m.Photo != nil {
+		return r.failPhoto
 	}
 	if r.sent == nil {
 		r.sent = map[flows.ChatID][]flows.Message{}
@@ -226,6 +230,8 @@ func render(m flows.Message) string {
 		for _, btn := range row {
 			if btn.URL != "" {
 				cells = append(cells, "["+btn.Text+" → "+btn.URL+"]")
+			} else if btn.CopyText != "" {
+				cells = append(cells, "["+btn.Text+" ⧉ "+btn.CopyText+"]")
 			} else {
 				cells = append(cells, "["+btn.Text+"]")
 			}

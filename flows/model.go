@@ -148,6 +148,13 @@ type Sale struct {
 	LPA string `json:"lpa,omitempty"`
 	// FailReason is a locale key saying why the sale failed.
 	FailReason string `json:"fail_reason,omitempty"`
+	// TextSent and PhotoSent record which parts of the delivery reached the
+	// chat: the installation text (ICCID, SM-DP+ address, activation code,
+	// links) and the QR code picture. Each is sent once.
+	TextSent  bool `json:"text_sent,omitempty"`
+	PhotoSent bool `json:"photo_sent,omitempty"`
+	// PhotoTries counts failed attempts to send the QR code picture.
+	PhotoTries int `json:"photo_tries,omitempty"`
 	// Attempts counts reconciliation and delivery attempts, for backoff.
 	Attempts int `json:"attempts,omitempty"`
 	// Unseen counts reconciliations that found no order with this reference:

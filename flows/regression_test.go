@@ -152,7 +152,7 @@ func TestRegressionOrderFailedAfterAssignment(t *testing.T) {
 	toSummary(c)
 	c.tap("✅")
 	sales, _ := w.store.SalesByUser(t.Context(), c.user)
-	if len(sales) != 1 || sales[0].State != flows.SaleFailed || !strings.Contains(c.lastText(), "didn't go through") {
+	if len(sales) != 1 || sales[0].State != flows.SaleFailed || !strings.Contains(c.lastText(), "could not complete this order") {
 		t.Errorf("sales %+v, last %q", sales, c.lastText())
 	}
 }

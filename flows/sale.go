@@ -122,17 +122,25 @@ func (t *turn) confirm() error {
 		t.user.Email, t.user.Name, t.user.WhatsApp = d.Email, d.Name, d.WhatsApp
 		t.dirty = true
 	}
-	if err := t.send(Message{Text: t.loc.T("selling"), Edit: t.button}); err != nil {
+	selling := agentKey("selling", t.role)
+	if d.Kind == KindTopup {
+		selling = "selling_topup"
+	}
+	if err := t.send(Message{Text: t.loc.T(selling), Edit: t.button}); err != nil {
 		t.e.log.WarnContext(t.ctx, "send progress", "ref", s.Ref, "err", err)
 	}
 	t.act("typing")
-	err = t.e.process(t.ctx, s.Ref, true)
-	// Whatever happened, the sale record now drives the rest (the reconciler
-	// finishes what is unfinished); the conversation returns to the menu.
+	if err := t.e.process(t.ctx, s.Ref, true); err != nil {
+		// The sale record drives the rest: the reconciler finishes what is
+		// unfinished, and the user is never told to try again after this
+		// point (the sale may be charged).
+		t.e.log.ErrorContext(t.ctx, "sale not finished; the reconciler takes over", "ref", s.Ref, "err", err)
+		t.e.wakeUp()
+	}
 	t.resetDraft()
 	t.conv.Step = stepMenu
 	t.nextStamp()
-	return err
+	return nil
 }
 
 // process moves a sale forward as far as it can go now: sell, reconcile,
@@ -265,11 +273,6 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 	return nil
 }
 
-// retryLater counts an attempt and schedules the next with backoff.
-func (e *Engine) retryLater(ctx context.Context, ref string) (Sale, error) {
-	return e.updateSale(ctx, ref, func(s *Sale) error { e.schedule(s); return nil })
-}
-
 // schedule counts an attempt and sets the next with exponential backoff
 // (30 s, 1 min, 2 min, … up to 30 min).
 func (e *Engine) schedule(s *Sale) {
@@ -305,7 +308,10 @@ func (e *Engine) notify(ctx context.Context, s Sale, m Message) {
 
 // deliver sends the eSIM of an assigned sale (a top-up: the notice) and
 // marks it delivered. Without activation data yet, it waits (interactive)
-// or schedules another attempt.
+// or schedules another attempt. The installation text (ICCID, SM-DP+
+// address, activation code, one-tap links) and the QR code picture are
+// sent and recorded apart: a picture Telegram refuses does not hold the
+// text back, and neither is sent twice.
 func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 	loc := e.cat.For(s.Lang)
 	if s.Kind == KindTopup {
@@ -313,10 +319,12 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 			{{Text: loc.T("btn_usage"), Data: globalData("usage", s.ICCID)}, {Text: loc.T("btn_menu"), Data: globalData("menu")}},
 		}}
 		if err := e.msg.Send(ctx, s.Chat, m); err != nil {
-			_, uerr := e.retryLater(ctx, s.Ref)
-			return errors.Join(fmt.Errorf("deliver %s: %w", s.Ref, err), uerr)
+			return e.retryDelivery(ctx, s, partText, err)
 		}
-		_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error { return s.MoveTo(SaleDelivered, e.cfg.Now()) })
+		_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+			s.TextSent, s.Attempts, s.NextAttempt = true, 0, time.Time{}
+			return s.MoveTo(SaleDelivered, e.cfg.Now())
+		})
 		return err
 	}
 	lpa := s.LPA
@@ -325,17 +333,16 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 		var o reseller.Order
 		o, lpa, err = e.activation(ctx, s.Ref, interactive)
 		if errors.Is(err, errOrderFailed) {
-			return e.fail(ctx, s, "sale_failed_api", err)
+			return e.fail(ctx, s, "sale_failed_after_assign", err)
 		}
 		if err != nil {
 			first := s.Attempts == 0
-			if _, uerr := e.retryLater(ctx, s.Ref); uerr != nil {
+			if uerr := e.retryDelivery(ctx, s, partActivation, err); uerr != nil {
 				return uerr
 			}
 			if first {
-				e.notify(ctx, s, Message{Text: loc.T("activation_pending")})
+				e.notify(ctx, s, Message{Text: loc.T(agentKey("activation_pending", s.SoldBy))})
 			}
-			e.log.InfoContext(ctx, "activation data not ready", "ref", s.Ref, "err", err)
 			return nil
 		}
 		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
@@ -353,15 +360,125 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 			return err
 		}
 	}
-	if err := e.sendESIM(ctx, s, s.Chat); err != nil {
-		_, uerr := e.retryLater(ctx, s.Ref)
-		return errors.Join(fmt.Errorf("deliver %s: %w", s.Ref, err), uerr)
+	if !s.TextSent {
+		if err := e.msg.Send(ctx, s.Chat, e.installMessage(s)); err != nil {
+			return e.retryDelivery(ctx, s, partText, err)
+		}
+		var err error
+		if s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil }); err != nil {
+			return err
+		}
+	}
+	if !s.PhotoSent {
+		e.act(ctx, s.Chat, "upload_photo")
+		if err := e.sendQR(ctx, s, s.Chat); err != nil {
+			if s.PhotoTries+1 < maxPhotoTries {
+				return e.retryDelivery(ctx, s, partPhoto, err)
+			}
+			// The text with the activation code and the links is there:
+			// the sale is delivered without its picture.
+			e.log.ErrorContext(ctx, "QR code picture not delivered; giving up on it (the activation text was delivered)",
+				"ref", s.Ref, "tries", s.PhotoTries+1, "err", err)
+		} else {
+			var err error
+			if s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.PhotoSent = true; return nil }); err != nil {
+				return err
+			}
+		}
 	}
 	_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.Attempts, s.NextAttempt = 0, time.Time{}
 		return s.MoveTo(SaleDelivered, e.cfg.Now())
 	})
 	return err
+}
+
+// The parts of a delivery, for logs and metrics.
+const (
+	partActivation = "activation" // waiting for the activation data
+	partText       = "text"       // the installation text
+	partPhoto      = "photo"      // the QR code picture
+)
+
+// maxPhotoTries is how many times the QR code picture is tried before the
+// sale counts as delivered by its text alone.
+const maxPhotoTries = 8
+
+// retryDelivery records a failed delivery attempt of one part and
+// schedules the next soon, with backoff (see deliveryBackoff); the
+// reconciler wakes for it. The failure is logged and counted.
+func (e *Engine) retryDelivery(ctx context.Context, s Sale, part string, cause error) error {
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.Attempts++
+		if part == partPhoto {
+			s.PhotoTries++
+		}
+		s.NextAttempt = e.cfg.Now().Add(deliveryBackoff(s.Attempts))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.log.WarnContext(ctx, "delivery not done; retrying", "ref", s.Ref, "part", part, "attempt", s.Attempts,
+		"next", s.NextAttempt.Format(time.RFC3339), "err", cause)
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.DeliveryRetried(part)
+	}
+	e.wakeUp()
+	return nil
+}
+
+// deliveryBackoff is the wait before delivery attempt n+1: 2 s, 4 s, 8 s,
+// … up to 10 minutes.
+func deliveryBackoff(n int) time.Duration {
+	return min(time.Duration(1<<min(max(n, 1), 20))*time.Second, 10*time.Minute)
+}
+
+// installMessage is the installation text of a delivered eSIM: what the
+// user needs to install it without the picture.
+func (e *Engine) installMessage(s Sale) Message {
+	loc := e.cat.For(s.Lang)
+	smdp, code, _ := reseller.SplitLPA(s.LPA)
+	links := reseller.InstallLinksFor(s.LPA)
+	text := loc.T(agentKey("esim_ready", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID, "SMDP", smdp, "Code", code)
+	if e.cfg.Sandbox {
+		text = loc.T("sandbox_banner") + "\n\n" + text
+	}
+	rows := [][]Button{{{Text: loc.T("btn_install_ios"), URL: links.IOS}, {Text: loc.T("btn_install_android"), URL: links.Android}}}
+	var copies []Button
+	if smdp != "" && len(smdp) <= maxCopyText {
+		copies = append(copies, Button{Text: loc.T("btn_copy_smdp"), CopyText: smdp})
+	}
+	if code != "" && len(code) <= maxCopyText {
+		copies = append(copies, Button{Text: loc.T("btn_copy_code"), CopyText: code})
+	}
+	if len(copies) > 0 {
+		rows = append(rows, copies)
+	}
+	rows = append(rows, []Button{{Text: loc.T("btn_usage"), Data: globalData("usage", s.ICCID)}, {Text: loc.T("btn_buy_other"), Data: globalData("buy")}})
+	return Message{Text: text, Buttons: rows}
+}
+
+// qrMessage is the QR code picture of a delivered eSIM.
+func (e *Engine) qrMessage(s Sale) (Message, error) {
+	loc := e.cat.For(s.Lang)
+	png, err := qrcode.Encode(s.LPA, qrcode.Medium, e.cfg.QRSize)
+	if err != nil {
+		return Message{}, fmt.Errorf("QR code of %s: %w", s.Ref, err)
+	}
+	return Message{
+		Text:  loc.T(agentKey("esim_qr_caption", s.SoldBy), "Bundle", s.BundleName, "Tail", tail(s.ICCID)),
+		Photo: &Photo{PNG: png, QR: s.LPA, Key: s.Ref, Name: "esim-" + s.ICCID + ".png"},
+	}, nil
+}
+
+// agentKey is the locale key worded for a sale an agent made for a
+// customer (key + "_agent"), or key itself.
+func agentKey(key string, soldBy Role) string {
+	if soldBy == RoleAgent || soldBy == RoleAdmin {
+		return key + "_agent"
+	}
+	return key
 }
 
 // activation fetches the order's LPA string, polling with backoff for up
@@ -398,77 +515,111 @@ func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (
 // errOrderFailed: the platform reports the order failed.
 var errOrderFailed = errors.New("the platform reports the order failed")
 
-// sendESIM sends the QR code and the installation details of a sale.
+// sendESIM sends a delivered eSIM again: the installation text and the
+// QR code picture.
 func (e *Engine) sendESIM(ctx context.Context, s Sale, chat ChatID) error {
-	loc := e.cat.For(s.Lang)
-	png, err := qrcode.Encode(s.LPA, qrcode.Medium, e.cfg.QRSize)
-	if err != nil {
-		return fmt.Errorf("QR code of %s: %w", s.Ref, err)
-	}
-	if a, ok := e.msg.(Actor); ok {
-		_ = a.Act(ctx, chat, "upload_photo")
-	}
-	caption := loc.T("esim_caption", "Bundle", s.BundleName, "ICCID", s.ICCID)
-	if e.cfg.Sandbox {
-		caption = loc.T("sandbox_banner") + "\n" + caption
-	}
-	if err := e.msg.Send(ctx, chat, Message{Text: caption, Photo: &Photo{PNG: png, Key: s.Ref, Name: "esim-" + s.ICCID + ".png", QR: s.LPA}}); err != nil {
+	if err := e.msg.Send(ctx, chat, e.installMessage(s)); err != nil {
 		return err
 	}
-	smdp, code, _ := reseller.SplitLPA(s.LPA)
-	links := reseller.InstallLinksFor(s.LPA)
-	text := loc.T("esim_install", "ICCID", s.ICCID, "SMDP", smdp, "Code", code, "LPA", s.LPA,
-		"IOS", links.IOS, "Android", links.Android)
-	if e.cfg.Sandbox {
-		text += "\n\n" + loc.T("sandbox_banner")
+	e.act(ctx, chat, "upload_photo")
+	return e.sendQR(ctx, s, chat)
+}
+
+// sendQR sends the QR code picture of a sale.
+func (e *Engine) sendQR(ctx context.Context, s Sale, chat ChatID) error {
+	m, err := e.qrMessage(s)
+	if err != nil {
+		return err
 	}
-	return e.msg.Send(ctx, chat, Message{Text: text, Buttons: [][]Button{
-		{{Text: loc.T("btn_install_ios"), URL: links.IOS}, {Text: loc.T("btn_install_android"), URL: links.Android}},
-		{{Text: loc.T("btn_usage"), Data: globalData("usage", s.ICCID)}, {Text: loc.T("btn_buy_other"), Data: globalData("buy")}},
-	}})
+	return e.msg.Send(ctx, chat, m)
+}
+
+// act shows a chat action if the messenger can.
+func (e *Engine) act(ctx context.Context, chat ChatID, action string) {
+	if a, ok := e.msg.(Actor); ok {
+		_ = a.Act(ctx, chat, action)
+	}
 }
 
 // Reconcile moves every unfinished sale forward whose next attempt is due:
 // sales confirmed but never sent, sales whose outcome is unknown, and paid
 // sales not yet delivered (DESIGN.md invariants 3 and 4). Call it at start
-// and periodically.
+// and periodically; Run does.
 func (e *Engine) Reconcile(ctx context.Context) error {
+	_, err := e.reconcileDue(ctx)
+	return err
+}
+
+// reconcileDue is Reconcile that also returns when the next unfinished
+// sale is due (the zero time when none is waiting).
+func (e *Engine) reconcileDue(ctx context.Context) (time.Time, error) {
 	sales, err := e.store.SalesInState(ctx, SaleConfirmed, SalePaid, SaleAssigning, SaleAssigned)
 	if err != nil {
-		return fmt.Errorf("reconcile: %w", err)
+		return time.Time{}, fmt.Errorf("reconcile: %w", err)
 	}
 	now := e.cfg.Now()
 	var errs []error
+	var next time.Time
 	for _, s := range sales {
 		if ctx.Err() != nil {
 			break
 		}
 		if !s.NextAttempt.IsZero() && now.Before(s.NextAttempt) {
+			if next.IsZero() || s.NextAttempt.Before(next) {
+				next = s.NextAttempt
+			}
 			continue
 		}
 		if err := e.process(ctx, s.Ref, false); err != nil {
 			errs = append(errs, err)
 		}
+		if s, err := e.store.Sale(ctx, s.Ref); err == nil && !s.State.Finished() && !s.NextAttempt.IsZero() {
+			if next.IsZero() || s.NextAttempt.Before(next) {
+				next = s.NextAttempt
+			}
+		}
 	}
-	return errors.Join(errs...)
+	return next, errors.Join(errs...)
 }
 
-// Run reconciles sales and sweeps idle conversations every interval until
-// ctx is done. It reconciles once at start.
+// wakeUp tells Run that a sale was scheduled, so it looks again sooner
+// than its interval.
+func (e *Engine) wakeUp() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run reconciles sales and sweeps idle conversations until ctx is done:
+// sales at start, then as soon as the next one is due (a failed delivery
+// is retried within seconds) and at least every interval; conversations
+// every interval.
 func (e *Engine) Run(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
+	var swept time.Time
 	for {
-		if err := e.Reconcile(ctx); err != nil && ctx.Err() == nil {
+		next, err := e.reconcileDue(ctx)
+		if err != nil && ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "reconcile", "err", err)
 		}
-		if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
-			e.log.ErrorContext(ctx, "sweep conversations", "err", err)
+		if time.Since(swept) >= every {
+			if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
+				e.log.ErrorContext(ctx, "sweep conversations", "err", err)
+			}
+			swept = time.Now()
 		}
+		wait := every
+		if !next.IsZero() {
+			wait = min(wait, max(next.Sub(e.cfg.Now()), 100*time.Millisecond))
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return
-		case <-tick.C:
+		case <-timer.C:
+		case <-e.wake:
+			timer.Stop()
 		}
 	}
 }

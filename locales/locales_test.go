@@ -905,6 +905,8 @@ var dynamicKeys = []string{
 	"error_api", "error_feature", "error_not_found",
 	"usage_error", "usage_not_found", "usage_bad_iccid",
 	"email_invalid", "name_length", "name_chars", "whatsapp_invalid", "whatsapp_need_country",
+	"esim_ready", "esim_ready_agent", "esim_qr_caption", "esim_qr_caption_agent",
+	"selling", "selling_agent", "activation_pending", "activation_pending_agent", "sale_failed_after_assign",
 }
 
 // TestFlowsKeys fails when flows uses a key English lacks, uses a plural

@@ -22,6 +22,7 @@ type metrics struct {
 	resellerTiming *prometheus.HistogramVec
 	sendErrors     *prometheus.CounterVec
 	wallet         prometheus.Gauge
+	retries        *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -50,8 +51,11 @@ func newMetrics() *metrics {
 		wallet: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "esimbot_wallet_balance", Help: "The reseller wallet balance last reported by the API, in its currency.",
 		}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esimbot_delivery_retries_total", Help: "Delivery attempts that failed and were scheduled again, by part (activation, text, photo).",
+		}, []string{"part"}),
 	}
-	m.reg.MustRegister(m.updates, m.updateSeconds, m.sales, m.resellerCalls, m.resellerTiming, m.sendErrors, m.wallet,
+	m.reg.MustRegister(m.updates, m.updateSeconds, m.sales, m.resellerCalls, m.resellerTiming, m.sendErrors, m.wallet, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -72,6 +76,9 @@ func (m *metrics) SaleMoved(s flows.Sale) {
 
 // WalletBalance implements flows.Observer.
 func (m *metrics) WalletBalance(amount decimal.Decimal) { m.wallet.Set(amount.InexactFloat64()) }
+
+// DeliveryRetried implements flows.Observer.
+func (m *metrics) DeliveryRetried(part string) { m.retries.WithLabelValues(part).Inc() }
 
 // resellerCall is the reseller client's Observe hook.
 func (m *metrics) resellerCall(c reseller.CallInfo) {

@@ -154,7 +154,8 @@ func (c *tgChat) buy(email string, before func()) telegramtest.Message {
 		before()
 	}
 	c.tap("Confirm")
-	return c.expect("Your eSIM is ready")
+	c.expect("Your eSIM is ready")
+	return c.expect("QR code of your eSIM")
 }
 
 func decodeQR(t *testing.T, png []byte) string {
@@ -180,7 +181,7 @@ func TestRunPurchaseOnTelegram(t *testing.T) {
 	r := startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), nil)
 	c := newChat(t, fake, 501, "Ada", "en")
 	photo := c.buy("ada@example.com", nil)
-	if photo.Photo == nil || !strings.Contains(photo.Caption, "SANDBOX") {
+	if photo.Photo == nil {
 		t.Fatalf("delivery %+v", photo)
 	}
 	orders := sb.Orders()
@@ -190,7 +191,6 @@ func TestRunPurchaseOnTelegram(t *testing.T) {
 	if got := decodeQR(t, photo.Photo.Data); got != orders[0].ActivationCode {
 		t.Errorf("QR = %q, want the order's %q", got, orders[0].ActivationCode)
 	}
-	c.expect("Install your eSIM")
 	c.say("/usage")
 	c.expect("left of")
 
@@ -372,6 +372,48 @@ func TestRunConfigErrors(t *testing.T) {
 			}
 			if strings.Contains(stderr.String(), testToken) {
 				t.Error("token printed")
+			}
+		})
+	}
+}
+
+// A photo Telegram refuses does not hold back the installation text; the
+// photo alone is sent again within seconds, and nothing twice.
+func TestRunFailedPhotoStillDeliversTheText(t *testing.T) {
+	for _, code := range []int{500, 400} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			fake := telegramtest.NewServer(t, testToken)
+			sb := sandbox.New(sandbox.Options{})
+			startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), nil)
+			c := newChat(t, fake, 711, "Ada", "en")
+			photo := c.buy("ada@example.com", func() { fake.FailNext("sendPhoto", 1, code, 0) })
+			if photo.Photo == nil {
+				t.Fatal("no photo after the retry")
+			}
+			orders := sb.Orders()
+			if len(orders) != 1 {
+				t.Fatalf("%d orders", len(orders))
+			}
+			if got := decodeQR(t, photo.Photo.Data); got != orders[0].ActivationCode {
+				t.Errorf("QR = %q, want %q", got, orders[0].ActivationCode)
+			}
+			ready, photos := 0, 0
+			for _, m := range fake.Messages(c.id) {
+				if m.FromBot && strings.Contains(m.Text, "Your eSIM is ready") {
+					ready++
+					if !strings.Contains(m.Text, orders[0].ICCID) {
+						t.Errorf("the text lacks the ICCID: %q", m.Text)
+					}
+				}
+				if m.FromBot && m.Photo != nil {
+					photos++
+				}
+			}
+			if ready != 1 || photos != 1 {
+				t.Errorf("%d installation texts and %d photos, want one each:\n%s", ready, photos, fake.Transcript(c.id))
+			}
+			if n := fake.Calls("sendPhoto"); n != 2 {
+				t.Errorf("sendPhoto called %d times, want 2", n)
 			}
 		})
 	}
