@@ -60,7 +60,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 
-	sb := sandbox.New(sandbox.Options{ShowGlobalESIMBundles: *globalESIM, ActivationDelay: *delay})
+	quiet := slog.New(slog.DiscardHandler)
+	sb, err := embeddedSandbox(ctx, store, sandbox.Options{ShowGlobalESIMBundles: *globalESIM, ActivationDelay: *delay}, quiet)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("demo: sandbox: %w", err)
@@ -76,7 +80,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 
 	term := &terminal{out: m.Stdout, qrDir: *qrDir}
 	userID := flows.UserID(1)
-	cfg := flows.Config{Sandbox: true, Logger: slog.New(slog.DiscardHandler), DeliveryWait: 5 * time.Second}
+	cfg := flows.Config{Sandbox: true, Logger: quiet, DeliveryWait: 5 * time.Second}
 	if *agent {
 		cfg.Agents = []flows.UserID{userID}
 	}
