@@ -102,7 +102,6 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	from := flows.Profile{FirstName: *name, LanguageCode: *lang}
 	handle := func(ev flows.Event) error {
 		ev.Chat, ev.User, ev.From = flows.ChatID(userID), userID, from
-		term.begin()
 		out, err := eng.Handle(ctx, ev)
 		if out.Notice != "" {
 			fmt.Fprintf(m.Stdout, "(%s)\n", out.Notice)
@@ -157,15 +156,7 @@ type terminal struct {
 	mu      sync.Mutex
 	out     io.Writer
 	qrDir   string
-	buttons []flows.Button // the numbered buttons of the last turn that had any
-	fresh   bool           // the current turn has not numbered a button yet
-}
-
-// begin starts a new turn: the next buttons printed are numbered from 1.
-func (t *terminal) begin() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.fresh = true
+	buttons []flows.Button // the buttons of the latest message that had any, numbered from 1
 }
 
 // Send prints a message.
@@ -189,9 +180,7 @@ func (t *terminal) Send(_ context.Context, _ flows.ChatID, m flows.Message) erro
 	b.WriteString(plain(m.Text))
 	b.WriteString("\n")
 	if len(m.Buttons) > 0 {
-		if t.fresh {
-			t.buttons, t.fresh = nil, false
-		}
+		t.buttons = nil
 		for _, row := range m.Buttons {
 			for _, btn := range row {
 				t.buttons = append(t.buttons, btn)
@@ -213,15 +202,13 @@ func (t *terminal) Send(_ context.Context, _ flows.ChatID, m flows.Message) erro
 // Act shows a chat action.
 func (t *terminal) Act(context.Context, flows.ChatID, string) error { return nil }
 
-// event turns a typed line into an event.
+// event turns a typed line into an event. A number is a press of that
+// button of the latest message with buttons, if it has one; otherwise it
+// is text, such as a phone number or a postcode.
 func (t *terminal) event(line string) (flows.Event, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if n, err := strconv.Atoi(line); err == nil {
-		if n < 1 || n > len(t.buttons) {
-			fmt.Fprintf(t.out, "(no button %d)\n", n)
-			return flows.Event{}, false
-		}
+	if n, err := strconv.Atoi(line); err == nil && strconv.Itoa(n) == line && n >= 1 && n <= len(t.buttons) {
 		btn := t.buttons[n-1]
 		if btn.URL != "" {
 			fmt.Fprintf(t.out, "(opens %s)\n", btn.URL)

@@ -78,7 +78,7 @@ func TestDemoUsageAndFlags(t *testing.T) {
 	if code := m.Run(context.Background(), []string{"demo", "-lang", "en", "-agent"}); code != 0 {
 		t.Fatalf("exit %d\n%s", code, &out)
 	}
-	for _, want := range []string{"Agent mode", "no eSIM yet", "don't know that command", "(no button 99)", "Choose your language"} {
+	for _, want := range []string{"Agent mode", "no eSIM yet", "don't know that command", "doesn't look like an ICCID", "Choose your language"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &out)
 		}
@@ -107,6 +107,25 @@ func TestDemoKeepsTheSandbox(t *testing.T) {
 		t.Errorf("nothing delivered in the second run:\n%s", text)
 	case second[1] == first[1]:
 		t.Errorf("the second run sold ICCID %s again", first[1])
+	}
+}
+
+// TestDemoNumbersAsText checks that a number is a button press only when
+// the latest message with buttons has that button: a phone number, or a
+// number past the buttons, is text.
+func TestDemoNumbersAsText(t *testing.T) {
+	text := demo(t, []string{"1", "france", "1", "1", "ada@example.com", "1",
+		"0612345678",    // a phone number without the country code: refused as text
+		"0033612345678", // with it
+		"7",             // the summary has six buttons
+	}, "-db", filepath.Join(t.TempDir(), "demo.db"))
+	for _, want := range []string{"Please include the country code", "💬 +33612345678", "I didn't expect that here"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "(no button") {
+		t.Errorf("a number was taken for a button:\n%s", text)
 	}
 }
 
