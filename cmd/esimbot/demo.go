@@ -35,7 +35,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	lang := fs.String("lang", "en", "the user's language (en, fr, ar)")
 	name := fs.String("name", "Ada", "the user's Telegram first name")
 	agent := fs.Bool("agent", false, "play a shop agent selling to a walk-in customer")
-	qrDir := fs.String("qr-dir", "", "`directory` for the QR code PNG files (default: a temporary directory)")
+	qrDir := fs.String("qr-dir", "", "`directory` for the QR code PNG files (default: a temporary directory, removed at the end)")
 	globalESIM := fs.Bool("global-esim", false, "enable Global eSIM bundles in the sandbox")
 	delay := fs.Duration("activation-delay", 0, "sandbox: delay before activation data appears")
 	if err := parse(fs, args); err != nil {
@@ -50,7 +50,8 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		*dbPath = filepath.Join(tmp, "demo.db")
 	}
 	if *qrDir == "" {
-		if *qrDir, err = os.MkdirTemp("", "esimbot-qr-"); err != nil {
+		*qrDir = filepath.Join(tmp, "qr") // removed with tmp
+		if err := os.Mkdir(*qrDir, 0o700); err != nil {
 			return err
 		}
 	}

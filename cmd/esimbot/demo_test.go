@@ -129,6 +129,25 @@ func TestDemoNumbersAsText(t *testing.T) {
 	}
 }
 
+// TestDemoRemovesItsTemporaryFiles checks that a demo without -db and
+// -qr-dir leaves nothing in the temporary directory, QR codes included.
+func TestDemoRemovesItsTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	text := demo(t, purchase)
+	saved := regexp.MustCompile(`\[QR code saved to (\S+\.png)\]`).FindStringSubmatch(text)
+	if saved == nil || !strings.HasPrefix(saved[1], tmp+string(filepath.Separator)) {
+		t.Fatalf("QR code not saved in the temporary directory %s:\n%s", tmp, text)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left behind in the temporary directory: %s", e.Name())
+	}
+}
+
 func TestPlain(t *testing.T) {
 	got := plain(`<b>Bold</b> &amp; <i>it</i> <code>x&lt;y</code> <a href="https://e.x/?a=1">link</a>`)
 	if want := "Bold & it x<y link (https://e.x/?a=1)"; got != want {
