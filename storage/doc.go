@@ -6,7 +6,8 @@
 // # Layout, schema version 2
 //
 // This drawing is the schema: change it with every change of layout, bump
-// SchemaVersion and add a migration (see below).
+// SchemaVersion and add a migration (see below). Only a new bucket that
+// older versions can ignore needs no bump (blobs, below).
 //
 //	meta/
 //	  "version"                          → uint64: the schema version
@@ -30,6 +31,8 @@
 //	  <at><namespace> 0x00 <key>         → empty ("update" keys only)
 //	inbox/                               (since version 2)
 //	  <update id>                        → the update's JSON, until handled
+//	blobs/                               (created at open, see below)
+//	  <name>                             → opaque bytes (Blob, PutBlob)
 //
 // <chat>, <user> and <update id> are the int64 IDs as 8 big-endian bytes (two's
 // complement: lookups and prefixes only, no ranges). <created> and <at>
@@ -51,6 +54,14 @@
 // Version history: 1, the first layout; 2 adds inbox, the durable queue of
 // Telegram updates received but not yet handled (PutUpdate, PendingUpdates,
 // UpdateDone).
+//
+// blobs holds the state of components that keep it in the data file in a
+// form of their own, under a name each: "sandbox" is the embedded reseller
+// sandbox's (its orders, wallet and ID sequence). storage neither reads nor
+// checks them. The bucket came without a version bump: Open creates every
+// bucket of the drawing in any file it opens, whatever its version, and an
+// esimbot that does not know blobs ignores it, so files stay readable both
+// ways.
 //
 // # Writes
 //

@@ -33,13 +33,14 @@ var (
 	bucketDedup         = []byte("dedup")          // namespace, 0, key → at
 	bucketDedupWindow   = []byte("dedup_window")   // at, namespace, 0, key ("update" only)
 	bucketInbox         = []byte("inbox")          // update ID → update not yet handled (since version 2)
+	bucketBlobs         = []byte("blobs")          // name → opaque bytes of another component (created at open, no version bump)
 )
 
 // buckets lists the top-level buckets of the current schema.
 var buckets = [][]byte{
 	bucketMeta, bucketConversations, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
-	bucketDedup, bucketDedupWindow, bucketInbox,
+	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
 }
 
 // keyVersion is the key of the schema version in bucketMeta.

@@ -35,7 +35,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	lang := fs.String("lang", "en", "the user's language (en, fr, ar)")
 	name := fs.String("name", "Ada", "the user's Telegram first name")
 	agent := fs.Bool("agent", false, "play a shop agent selling to a walk-in customer")
-	qrDir := fs.String("qr-dir", "", "`directory` for the QR code PNG files (default: a temporary directory)")
+	qrDir := fs.String("qr-dir", "", "`directory` for the QR code PNG files (default: a temporary directory, removed at the end)")
 	globalESIM := fs.Bool("global-esim", false, "enable Global eSIM bundles in the sandbox")
 	delay := fs.Duration("activation-delay", 0, "sandbox: delay before activation data appears")
 	if err := parse(fs, args); err != nil {
@@ -50,7 +50,8 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		*dbPath = filepath.Join(tmp, "demo.db")
 	}
 	if *qrDir == "" {
-		if *qrDir, err = os.MkdirTemp("", "esimbot-qr-"); err != nil {
+		*qrDir = filepath.Join(tmp, "qr") // removed with tmp
+		if err := os.Mkdir(*qrDir, 0o700); err != nil {
 			return err
 		}
 	}
@@ -60,7 +61,11 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 
-	sb := sandbox.New(sandbox.Options{ShowGlobalESIMBundles: *globalESIM, ActivationDelay: *delay})
+	quiet := slog.New(slog.DiscardHandler)
+	sb, err := embeddedSandbox(ctx, store, sandbox.Options{ShowGlobalESIMBundles: *globalESIM, ActivationDelay: *delay}, quiet)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("demo: sandbox: %w", err)
@@ -76,7 +81,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 
 	term := &terminal{out: m.Stdout, qrDir: *qrDir}
 	userID := flows.UserID(1)
-	cfg := flows.Config{Sandbox: true, Logger: slog.New(slog.DiscardHandler), DeliveryWait: 5 * time.Second}
+	cfg := flows.Config{Sandbox: true, Logger: quiet, DeliveryWait: 5 * time.Second}
 	if *agent {
 		cfg.Agents = []flows.UserID{userID}
 	}
@@ -98,7 +103,6 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	from := flows.Profile{FirstName: *name, LanguageCode: *lang}
 	handle := func(ev flows.Event) error {
 		ev.Chat, ev.User, ev.From = flows.ChatID(userID), userID, from
-		term.begin()
 		out, err := eng.Handle(ctx, ev)
 		if out.Notice != "" {
 			fmt.Fprintf(m.Stdout, "(%s)\n", out.Notice)
@@ -153,15 +157,7 @@ type terminal struct {
 	mu      sync.Mutex
 	out     io.Writer
 	qrDir   string
-	buttons []flows.Button // the numbered buttons of the last turn that had any
-	fresh   bool           // the current turn has not numbered a button yet
-}
-
-// begin starts a new turn: the next buttons printed are numbered from 1.
-func (t *terminal) begin() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.fresh = true
+	buttons []flows.Button // the buttons of the latest message that had any, numbered from 1
 }
 
 // Send prints a message.
@@ -185,9 +181,7 @@ func (t *terminal) Send(_ context.Context, _ flows.ChatID, m flows.Message) erro
 	b.WriteString(plain(m.Text))
 	b.WriteString("\n")
 	if len(m.Buttons) > 0 {
-		if t.fresh {
-			t.buttons, t.fresh = nil, false
-		}
+		t.buttons = nil
 		for _, row := range m.Buttons {
 			for _, btn := range row {
 				t.buttons = append(t.buttons, btn)
@@ -209,15 +203,13 @@ func (t *terminal) Send(_ context.Context, _ flows.ChatID, m flows.Message) erro
 // Act shows a chat action.
 func (t *terminal) Act(context.Context, flows.ChatID, string) error { return nil }
 
-// event turns a typed line into an event.
+// event turns a typed line into an event. A number is a press of that
+// button of the latest message with buttons, if it has one; otherwise it
+// is text, such as a phone number or a postcode.
 func (t *terminal) event(line string) (flows.Event, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if n, err := strconv.Atoi(line); err == nil {
-		if n < 1 || n > len(t.buttons) {
-			fmt.Fprintf(t.out, "(no button %d)\n", n)
-			return flows.Event{}, false
-		}
+	if n, err := strconv.Atoi(line); err == nil && strconv.Itoa(n) == line && n >= 1 && n <= len(t.buttons) {
 		btn := t.buttons[n-1]
 		if btn.URL != "" {
 			fmt.Fprintf(t.out, "(opens %s)\n", btn.URL)

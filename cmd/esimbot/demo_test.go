@@ -4,10 +4,27 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
+
+// demo runs "esimbot demo" with args on script and returns its output.
+func demo(t *testing.T, script []string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(strings.Join(script, "\n") + "\n"), Stdout: &out, Stderr: &errOut}
+	if code := m.Run(context.Background(), append([]string{"demo"}, args...)); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, &out, &errOut)
+	}
+	return out.String()
+}
+
+// purchase is a script buying France's cheapest bundle from the menu.
+var purchase = []string{"1", "france", "1", "1", "ada@example.com", "1", "1", "1"}
+
+var deliveredICCID = regexp.MustCompile(`Your eSIM is ready!\n.*\nICCID: (\d+)`)
 
 // TestDemoPurchase pipes a whole purchase into "esimbot demo" and checks
 // that the saved QR code decodes to the activation string of the sandbox
@@ -61,10 +78,73 @@ func TestDemoUsageAndFlags(t *testing.T) {
 	if code := m.Run(context.Background(), []string{"demo", "-lang", "en", "-agent"}); code != 0 {
 		t.Fatalf("exit %d\n%s", code, &out)
 	}
-	for _, want := range []string{"Agent mode", "no eSIM yet", "don't know that command", "(no button 99)", "Choose your language"} {
+	for _, want := range []string{"Agent mode", "no eSIM yet", "don't know that command", "doesn't look like an ICCID", "Choose your language"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, &out)
 		}
+	}
+}
+
+// TestDemoKeepsTheSandbox runs the demo twice on one -db file: the second
+// run knows the eSIM of the first, with its usage, and sells another
+// ICCID.
+func TestDemoKeepsTheSandbox(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	first := deliveredICCID.FindStringSubmatch(demo(t, purchase, "-db", db, "-qr-dir", t.TempDir()))
+	if first == nil {
+		t.Fatal("nothing delivered in the first run")
+	}
+	text := demo(t, append([]string{"/usage", "/start"}, purchase...), "-db", db, "-qr-dir", t.TempDir())
+	usage, _, _ := strings.Cut(text, "> /start")
+	for _, want := range []string{"Usage of " + first[1], "1 GB left of 1 GB"} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("/usage after a restart lacks %q:\n%s", want, usage)
+		}
+	}
+	second := deliveredICCID.FindStringSubmatch(text)
+	switch {
+	case second == nil:
+		t.Errorf("nothing delivered in the second run:\n%s", text)
+	case second[1] == first[1]:
+		t.Errorf("the second run sold ICCID %s again", first[1])
+	}
+}
+
+// TestDemoNumbersAsText checks that a number is a button press only when
+// the latest message with buttons has that button: a phone number, or a
+// number past the buttons, is text.
+func TestDemoNumbersAsText(t *testing.T) {
+	text := demo(t, []string{"1", "france", "1", "1", "ada@example.com", "1",
+		"0612345678",    // a phone number without the country code: refused as text
+		"0033612345678", // with it
+		"7",             // the summary has six buttons
+	}, "-db", filepath.Join(t.TempDir(), "demo.db"))
+	for _, want := range []string{"Please include the country code", "💬 +33612345678", "I didn't expect that here"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "(no button") {
+		t.Errorf("a number was taken for a button:\n%s", text)
+	}
+}
+
+// TestDemoRemovesItsTemporaryFiles checks that a demo without -db and
+// -qr-dir leaves nothing in the temporary directory, QR codes included.
+func TestDemoRemovesItsTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	text := demo(t, purchase)
+	saved := regexp.MustCompile(`\[QR code saved to (\S+\.png)\]`).FindStringSubmatch(text)
+	if saved == nil || !strings.HasPrefix(saved[1], tmp+string(filepath.Separator)) {
+		t.Fatalf("QR code not saved in the temporary directory %s:\n%s", tmp, text)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		t.Errorf("left behind in the temporary directory: %s", e.Name())
 	}
 }
 

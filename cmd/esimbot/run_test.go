@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -314,6 +315,32 @@ func TestRunRestartMidConversation(t *testing.T) {
 	startRun(t, fake, sb, db, nil)
 	c.say("ada@example.com")
 	c.expect("full name")
+}
+
+// TestRunKeepsTheSandbox restarts "run" on the embedded sandbox: the
+// second run knows the eSIM sold in the first and sells another ICCID.
+func TestRunKeepsTheSandbox(t *testing.T) {
+	fake := telegramtest.NewServer(t, testToken)
+	db := filepath.Join(t.TempDir(), "bot.db")
+	iccid := regexp.MustCompile(`ICCID: (\d+)`)
+	r := startRun(t, fake, nil, db, nil)
+	c := newChat(t, fake, 801, "Ada", "en")
+	first := iccid.FindStringSubmatch(c.buy("ada@example.com", nil).Caption)
+	if first == nil {
+		t.Fatal("no ICCID in the delivery")
+	}
+	if code := r.stop(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, r.stderr)
+	}
+	startRun(t, fake, nil, db, nil)
+	c.say("/usage")
+	if m := c.expect("Usage of " + first[1]); !strings.Contains(m.Text, "left of") {
+		t.Errorf("usage after a restart: %s", m.Text)
+	}
+	second := iccid.FindStringSubmatch(c.buy("ada@example.com", nil).Caption)
+	if second == nil || second[1] == first[1] {
+		t.Errorf("second sale's ICCID %v after %s", second, first[1])
+	}
 }
 
 func TestRunDeliveryWaitsOutTooManyRequests(t *testing.T) {

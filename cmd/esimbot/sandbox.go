@@ -4,12 +4,44 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/esimbot/esimbot/reseller/sandbox"
+	"github.com/esimbot/esimbot/storage"
 )
+
+// sandboxBlob is the name of the embedded sandbox's state among the blobs
+// of the database.
+const sandboxBlob = "sandbox"
+
+// embeddedSandbox returns a sandbox with opts that keeps its state in
+// store, for "demo" and for "run" without a reseller API: restored from
+// the file now, and written to it after every sale and top-up before the
+// sandbox answers, so that a restart (or a kill) loses no order the bot
+// was told of and never sells an ICCID twice.
+func embeddedSandbox(ctx context.Context, store *storage.Store, opts sandbox.Options, log *slog.Logger) (*sandbox.Server, error) {
+	opts.OnChange = func(state []byte) error {
+		err := store.PutBlob(context.WithoutCancel(ctx), sandboxBlob, state)
+		if err != nil {
+			log.Error("sandbox: the sale is refused: its state could not be stored", "err", err)
+		}
+		return err
+	}
+	sb := sandbox.New(opts)
+	state, ok, err := store.Blob(ctx, sandboxBlob)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if ok {
+		if err := sb.Restore(state); err != nil {
+			return nil, fmt.Errorf("sandbox state in %s: %w", store.Path(), err)
+		}
+	}
+	return sb, nil
+}
 
 // runSandbox serves the reseller sandbox until ctx is done.
 func (m *Main) runSandbox(ctx context.Context, args []string) error {

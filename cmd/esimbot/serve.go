@@ -47,7 +47,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 
 	sandboxed := cfg.ResellerURL == ""
 	if sandboxed {
-		base, stop, err := m.startSandbox()
+		base, stop, err := m.startSandbox(ctx, store, log)
 		if err != nil {
 			return err
 		}
@@ -146,11 +146,14 @@ func (m *Main) logger(cfg config) *slog.Logger {
 	return slog.New(bot.RedactSecrets(h, cfg.Token, cfg.ResellerPass, cfg.WebhookSecret))
 }
 
-// startSandbox serves the reseller sandbox on a loopback port.
-func (m *Main) startSandbox() (base string, stop func(), err error) {
+// startSandbox serves the reseller sandbox on a loopback port: the one a
+// test gave, or one that keeps its state in store.
+func (m *Main) startSandbox(ctx context.Context, store *storage.Store, log *slog.Logger) (base string, stop func(), err error) {
 	sb := m.sandbox
 	if sb == nil {
-		sb = sandbox.New(sandbox.Options{})
+		if sb, err = embeddedSandbox(ctx, store, sandbox.Options{}, log); err != nil {
+			return "", nil, err
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -59,6 +59,14 @@
 //     a top-up), then the wallet. A refused sale changes nothing.
 //   - Paging: page_size defaults to 50 and is capped at 500; page_number
 //     starts at 1. The envelope's total counts every match before paging.
+//   - State: Snapshot returns what sales and top-ups changed (orders,
+//     profiles, the wallet, the sequences of IDs, ICCIDs and generated
+//     references) as opaque JSON, and Restore puts it back into a new
+//     sandbox of the same seed, so that a program can keep the sandbox
+//     across restarts; Options.OnChange is handed the new state after
+//     every sale and top-up, before the answer. Tokens are not kept: a
+//     restored sandbox answers 401 to the old ones and the client logs in
+//     again.
 //   - Faults injected with Inject (or from flags, see Flags) simulate
 //     latency, error statuses, dropped connections, sales that commit but
 //     never answer, and revoked tokens; their Rate draws from a seeded

@@ -568,7 +568,10 @@ func (s *Server) assign(r *http.Request) reply {
 	if rep := s.checkWallet(b); rep != nil {
 		return *rep
 	}
-	o := s.sell(b, nil, req.OrderReference, req.Email, req.Name, req.WhatsAppNumber)
+	o, undo := s.sell(b, nil, req.OrderReference, req.Email, req.Name, req.WhatsAppNumber)
+	if rep := s.changed(undo); rep != nil {
+		return *rep
+	}
 	return s.saleReply(o, cur)
 }
 
@@ -653,13 +656,19 @@ func (s *Server) topup(r *http.Request) reply {
 	if rep := s.checkWallet(b); rep != nil {
 		return *rep
 	}
-	o := s.sell(b, p, req.OrderReference, "", "", req.WhatsAppNumber)
+	o, undo := s.sell(b, p, req.OrderReference, "", "", req.WhatsAppNumber)
+	if rep := s.changed(undo); rep != nil {
+		return *rep
+	}
 	return s.saleReply(o, cur)
 }
 
 // sell charges the wallet and records an order of b, on a new profile when
-// p is nil. The caller holds s.mu and has made every check.
-func (s *Server) sell(b *Bundle, p *profile, ref, email, name, whatsapp string) *Order {
+// p is nil, and returns the order and a function that undoes the sale
+// (sequence included). The caller holds s.mu and has made every check.
+func (s *Server) sell(b *Bundle, p *profile, ref, email, name, whatsapp string) (*Order, func()) {
+	seq, _ := s.ids.src.MarshalBinary() // never fails
+	generatedRefs, newProfile := s.generatedRefs, p == nil
 	now := s.now()
 	for ref == "" || s.ordersByRef[ref] != nil {
 		s.generatedRefs++
@@ -709,7 +718,19 @@ func (s *Server) sell(b *Bundle, p *profile, ref, email, name, whatsapp string) 
 	s.ordersByID[id] = o
 	s.ordersByRef[ref] = o
 	s.wallet = s.wallet.Sub(b.PriceFinal)
-	return o
+	undo := func() {
+		s.wallet = s.wallet.Add(b.PriceFinal)
+		delete(s.ordersByRef, ref)
+		delete(s.ordersByID, id)
+		s.orders = s.orders[:len(s.orders)-1]
+		p.orders = p.orders[:len(p.orders)-1]
+		if newProfile {
+			delete(s.profiles, p.iccid)
+		}
+		s.generatedRefs = generatedRefs
+		_ = s.ids.src.UnmarshalBinary(seq) // the bytes MarshalBinary gave
+	}
+	return o, undo
 }
 
 // saleReply is the answer to a successful sale. The caller holds s.mu.

@@ -10,13 +10,17 @@ import (
 	"strings"
 )
 
-// idGen draws the identifiers of successive sales from the seed.
+// idGen draws the identifiers of successive sales from the seed. Its
+// whole state is the PCG source (a Rand buffers nothing), so that a
+// snapshot can save and restore the sequence.
 type idGen struct {
+	src *mrand.PCG
 	rng *mrand.Rand
 }
 
 func newIDGen(seed int64) *idGen {
-	return &idGen{rng: mrand.New(mrand.NewPCG(uint64(seed), 0x1d5e9))}
+	src := mrand.NewPCG(uint64(seed), 0x1d5e9)
+	return &idGen{src: src, rng: mrand.New(src)}
 }
 
 // hex24 returns 24 lowercase hexadecimal digits (12 bytes), like a

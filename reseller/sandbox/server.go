@@ -46,6 +46,14 @@ type Options struct {
 	Quirks Quirks
 	// Now is the clock (default time.Now); tests pass a fake clock.
 	Now func() time.Time
+	// OnChange, if set, is handed the sandbox's new state (see Snapshot)
+	// after every sale and top-up, before the request is answered, so
+	// that a program can keep it and give it to Restore after a restart.
+	// It is called with the sandbox locked, one call at a time and in the
+	// order of the changes, and must not call the Server's methods. When
+	// it returns an error the sale is undone and answered 500, as a
+	// platform that could not record it would.
+	OnChange func(state []byte) error
 }
 
 // Quirks are alternate wire forms that some deployments of the reseller API

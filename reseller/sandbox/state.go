@@ -1,0 +1,173 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// stateFormat is the version of the snapshot's JSON form.
+const stateFormat = 1
+
+// savedState is the JSON form of a snapshot: what a sale or a top-up
+// changes. The catalog follows from the seed, the settings from Options;
+// tokens, faults and call counts are not kept.
+type savedState struct {
+	Format int   `json:"format"`
+	Seed   int64 `json:"seed"`
+	// Sequence is the state of the generator of IDs and ICCIDs, so that a
+	// restored sandbox continues the sequence instead of starting it again.
+	Sequence      []byte          `json:"sequence"`
+	GeneratedRefs int             `json:"generated_refs"`
+	Wallet        decimal.Decimal `json:"wallet"`
+	Orders        []savedOrder    `json:"orders"` // oldest first
+}
+
+// savedOrder is an Order with JSON names of its own, so that renaming a
+// field of Order does not change the saved form unnoticed. Its fields are
+// Order's, in Order's order: the two types convert into each other.
+type savedOrder struct {
+	ID                  string          `json:"order_id"`
+	Reference           string          `json:"order_reference"`
+	BundleCode          string          `json:"bundle_code"`
+	BundleMarketingName string          `json:"bundle_marketing_name"`
+	ICCID               string          `json:"iccid"`
+	ProfileType         string          `json:"profile_type"`
+	Email               string          `json:"email,omitempty"`
+	Name                string          `json:"name,omitempty"`
+	WhatsApp            string          `json:"whatsapp_number,omitempty"`
+	Amount              decimal.Decimal `json:"amount"`
+	Currency            string          `json:"currency"`
+	CreatedAt           time.Time       `json:"created_at"`
+	ExpiresAt           time.Time       `json:"expires_at"`
+	ReadyAt             time.Time       `json:"ready_at"`
+	TopUpOf             string          `json:"topup_of,omitempty"`
+	SMDPAddress         string          `json:"smdp_address"`
+	MatchingID          string          `json:"matching_id"`
+	ActivationCode      string          `json:"activation_code"`
+	PlanUID             string          `json:"plan_uid"`
+	Status              string          `json:"-"` // computed from the clock
+}
+
+// Snapshot returns the sandbox's state: its orders and profiles, the
+// wallet, and the sequences of IDs, ICCIDs and generated references, as
+// JSON. Restore puts it back into a new Server, after a restart for
+// example. The catalog is not in it (it follows from the seed, and
+// SetBundlePrice and SetBundleAvailable are not kept), nor the tokens,
+// the faults or the call counts.
+func (s *Server) Snapshot() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshot()
+}
+
+// snapshot encodes the state. The caller holds s.mu.
+func (s *Server) snapshot() ([]byte, error) {
+	seq, err := s.ids.src.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: snapshot: %w", err)
+	}
+	st := savedState{
+		Format:        stateFormat,
+		Seed:          s.opts.Seed,
+		Sequence:      seq,
+		GeneratedRefs: s.generatedRefs,
+		Wallet:        s.wallet,
+		Orders:        make([]savedOrder, len(s.orders)),
+	}
+	for i, o := range s.orders {
+		st.Orders[i] = savedOrder(*o)
+		st.Orders[i].Status = ""
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: snapshot: %w", err)
+	}
+	return b, nil
+}
+
+// Restore replaces the sandbox's orders, profiles, wallet and sequences
+// with those of a snapshot taken by Snapshot (or handed to
+// Options.OnChange) of a sandbox with the same seed. Orders keep their
+// times, so activation and consumption go on from when they were made;
+// the next sale continues the sequence of IDs and ICCIDs. Tokens are not
+// in a snapshot: a restored sandbox refuses those of the one that took it
+// with 401, and a client logs in again. Call it before serving; on error
+// the sandbox is unchanged.
+func (s *Server) Restore(state []byte) error {
+	var st savedState
+	if err := json.Unmarshal(state, &st); err != nil {
+		return fmt.Errorf("sandbox: restore: %w", err)
+	}
+	if st.Format != stateFormat {
+		return fmt.Errorf("sandbox: restore: state format %d, want %d", st.Format, stateFormat)
+	}
+	if st.Seed != s.opts.Seed {
+		return fmt.Errorf("sandbox: restore: the state is of seed %d, this sandbox's is %d", st.Seed, s.opts.Seed)
+	}
+	src := new(mrand.PCG)
+	if err := src.UnmarshalBinary(st.Sequence); err != nil {
+		return fmt.Errorf("sandbox: restore: sequence: %w", err)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	orders := make([]*Order, 0, len(st.Orders))
+	byID := make(map[string]*Order, len(st.Orders))
+	byRef := make(map[string]*Order, len(st.Orders))
+	profiles := map[string]*profile{}
+	for i := range st.Orders {
+		o := Order(st.Orders[i])
+		b, ok := s.cat.byCode[o.BundleCode]
+		switch {
+		case !ok:
+			return fmt.Errorf("sandbox: restore: order %s: bundle %s: %w", o.ID, o.BundleCode, ErrBundleNotFound)
+		case o.ID == "" || o.Reference == "" || o.ICCID == "":
+			return fmt.Errorf("sandbox: restore: order %d: %w", i, errIncomplete)
+		case byID[o.ID] != nil:
+			return fmt.Errorf("sandbox: restore: order ID %s twice", o.ID)
+		case byRef[o.Reference] != nil:
+			return fmt.Errorf("sandbox: restore: order reference %s twice", o.Reference)
+		}
+		p := profiles[o.ICCID]
+		if p == nil {
+			p = &profile{iccid: o.ICCID, profileType: o.ProfileType, base: b, matchingID: o.MatchingID}
+			profiles[o.ICCID] = p
+		}
+		p.orders = append(p.orders, &o)
+		orders = append(orders, &o)
+		byID[o.ID], byRef[o.Reference] = &o, &o
+	}
+	s.orders, s.ordersByID, s.ordersByRef, s.profiles = orders, byID, byRef, profiles
+	s.wallet = st.Wallet
+	s.generatedRefs = st.GeneratedRefs
+	s.ids = &idGen{src: src, rng: mrand.New(src)}
+	return nil
+}
+
+// errIncomplete reports a saved order without an ID, reference or ICCID.
+var errIncomplete = errors.New("no ID, reference or ICCID")
+
+// changed hands the new state to Options.OnChange after a sale. If it
+// fails, undo reverts the sale and the answer is a 500. The caller holds
+// s.mu.
+func (s *Server) changed(undo func()) *reply {
+	if s.opts.OnChange == nil {
+		return nil
+	}
+	state, err := s.snapshot()
+	if err == nil {
+		err = s.opts.OnChange(state)
+	}
+	if err != nil {
+		undo()
+		r := errorReply(http.StatusInternalServerError, "Internal Server Error", "The sale could not be recorded")
+		return &r
+	}
+	return nil
+}
