@@ -65,7 +65,7 @@ func (s *scripted) seen() []flows.Event {
 
 // harness runs a bot on the fake Bot API.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	fake  *telegramtest.Server
 	bot   *bot.Bot
 	eng   *scripted
@@ -88,7 +88,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func start(t *testing.T, tune func(*bot.Config)) *harness {
+func start(t testing.TB, tune func(*bot.Config)) *harness {
 	t.Helper()
 	fake := telegramtest.NewServer(t, token)
 	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
