@@ -67,8 +67,11 @@ type Config struct {
 	Workers int
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
-	// GlobalRate and ChatRate are messages per second overall and per chat
-	// (defaults 30 and 1), with bursts of GlobalBurst and ChatBurst (30, 3).
+	// GlobalRate and ChatRate are Bot API calls per second overall and new
+	// messages per second in one chat (defaults 30 and 1), with bursts of
+	// GlobalBurst and ChatBurst (30, 3). What answers a tap (the edit of
+	// the screen, answerCallbackQuery) and chat actions wait only for the
+	// global rate, so browsing is not slowed to one screen a second.
 	GlobalRate, ChatRate   float64
 	GlobalBurst, ChatBurst int
 	// MaxRetries bounds the retries of one send after a 429 (default 3).

@@ -8,8 +8,10 @@
 // handled, and unhandled ones are handled first at start); polling or
 // webhook; and Telegram's limits: 64-byte callback data (flows keeps to
 // it), 4096-character messages (split on line breaks), 1024-character
-// captions, about 30 messages a second overall and one a second per chat,
-// 429 retry_after, and 403 from users who blocked the bot.
+// captions, about 30 calls a second overall and one new message a second
+// per chat (after a burst of three; the edit answering a tap, the tap's
+// answer and chat actions keep only to the overall rate, so browsing screens
+// is not slowed), 429 retry_after, and 403 from users who blocked the bot.
 //
 // The window the library leaves in polling mode: go-telegram/bot confirms
 // the updates of one getUpdates answer when it asks for the next ones. The

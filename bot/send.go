@@ -76,9 +76,24 @@ func newSender(api *tg.Bot, cfg Config, users Users, log *slog.Logger) *sender {
 	}
 }
 
-// wait takes a send slot for chat from both limiters.
-func (s *sender) wait(ctx context.Context, chat int64) error {
+// pace says which limiters a Bot API call waits for.
+type pace int
+
+const (
+	// paceMessage is a new message (sendMessage, sendPhoto), a broadcast's
+	// included: it waits for the chat's limiter, then the global one.
+	paceMessage pace = iota
+	// paceTap answers a tap (the edit of its screen, answerCallbackQuery) or
+	// shows a chat action: it waits for the global limiter only, so a user
+	// browsing screens is not slowed to one a second. Taps come at the
+	// user's own pace; Telegram's per-chat limit is on new messages.
+	paceTap
+)
+
+// chatLimiter returns the limiter of a chat's new messages.
+func (s *sender) chatLimiter(chat int64) *rate.Limiter {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	l := s.chats[chat]
 	if l == nil {
 		if len(s.chats) > 10000 { // forget idle chats rather than grow
@@ -91,18 +106,25 @@ func (s *sender) wait(ctx context.Context, chat int64) error {
 		l = rate.NewLimiter(rate.Limit(s.cfg.ChatRate), s.cfg.ChatBurst)
 		s.chats[chat] = l
 	}
-	s.mu.Unlock()
-	if err := l.Wait(ctx); err != nil {
-		return err
+	return l
+}
+
+// wait takes a send slot for a call to chat: from the chat's limiter for
+// a new message, and always from the global limiter.
+func (s *sender) wait(ctx context.Context, chat int64, p pace) error {
+	if p == paceMessage {
+		if err := s.chatLimiter(chat).Wait(ctx); err != nil {
+			return err
+		}
 	}
 	return s.global.Wait(ctx)
 }
 
-// call runs one Bot API call within the limits, retrying after 429 up to
-// MaxRetries times; a 403 marks the user blocked.
-func (s *sender) call(ctx context.Context, method string, chat int64, do func() error) error {
+// call runs one Bot API call within the limits of its pace, retrying after
+// 429 up to MaxRetries times; a 403 marks the user blocked.
+func (s *sender) call(ctx context.Context, method string, chat int64, p pace, do func() error) error {
 	for try := 0; ; try++ {
-		if err := s.wait(ctx, chat); err != nil {
+		if err := s.wait(ctx, chat, p); err != nil {
 			return err
 		}
 		err := do()
@@ -159,9 +181,22 @@ func (s *sender) markBlocked(ctx context.Context, chat int64) {
 	}
 }
 
-// act shows a chat action, best effort.
+// act shows a chat action, best effort: within the global limit, not
+// retried, failures ignored.
 func (s *sender) act(ctx context.Context, chat int64, action string) {
+	if s.wait(ctx, chat, paceTap) != nil {
+		return
+	}
 	_, _ = s.tg.SendChatAction(ctx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatAction(action)})
+}
+
+// answer answers a button press (answerCallbackQuery) in chat, with an
+// optional notice.
+func (s *sender) answer(ctx context.Context, chat int64, queryID, notice string) error {
+	return s.call(ctx, "answerCallbackQuery", chat, paceTap, func() error {
+		_, err := s.tg.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: notice})
+		return err
+	})
 }
 
 // Act implements flows.Actor.
@@ -182,7 +217,8 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	}
 	if m.Edit {
 		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
-			err := s.call(ctx, "editMessageText", id, func() error {
+			// The edit answers a tap: it does not wait for the chat's limiter.
+			err := s.call(ctx, "editMessageText", id, paceTap, func() error {
 				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
 					ParseMode: models.ParseModeHTML, ReplyMarkup: markup, LinkPreviewOptions: noPreview()})
 				return err
@@ -225,7 +261,7 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 		if i == len(parts)-1 {
 			mk = markup
 		}
-		err := s.call(ctx, "sendMessage", chat, func() error {
+		err := s.call(ctx, "sendMessage", chat, paceMessage, func() error {
 			_, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
 				ReplyMarkup: mk, LinkPreviewOptions: noPreview()})
 			return err
@@ -253,7 +289,7 @@ func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) err
 	fileID := s.photos[m.Photo.Key]
 	s.mu.Unlock()
 	var sent *models.Message
-	err := s.call(ctx, "sendPhoto", chat, func() error {
+	err := s.call(ctx, "sendPhoto", chat, paceMessage, func() error {
 		var file models.InputFile = &models.InputFileUpload{Filename: photoName(m.Photo), Data: bytes.NewReader(m.Photo.PNG)}
 		if fileID != "" {
 			file = &models.InputFileString{Data: fileID}
