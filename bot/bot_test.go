@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/esimbot/esimbot/bot"
 	"github.com/esimbot/esimbot/bot/telegramtest"
 	"github.com/esimbot/esimbot/flows"
@@ -464,4 +466,27 @@ func tinyPNG() []byte {
 		0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
 		0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
 		0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
+}
+
+func TestCopyButton(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(52, "C", "", "", "en")
+	const code = "LPA:1$smdp.example.com$K2-ABC-123"
+	err := h.bot.Messenger().Send(context.Background(), 52, flows.Message{Text: "Your eSIM", Buttons: [][]flows.Button{
+		{{Text: "Copy the code", CopyText: code}},
+		{{Text: "Both", Data: "g.both", CopyText: "ignored"}},
+		{{Text: "Too long", CopyText: strings.Repeat("x", 257)}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := h.botSaid(52, "Your eSIM")
+	rows := m.Buttons()
+	want := [][]telegramtest.Button{
+		{{Text: "Copy the code", CopyText: code}},
+		{{Text: "Both", CallbackData: "g.both"}},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("buttons (-want +got):\n%s", diff)
+	}
 }

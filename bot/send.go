@@ -33,11 +33,20 @@ type inlineKeyboard struct {
 	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
 }
 
+// inlineButton has exactly one of callback_data, url and copy_text.
 type inlineButton struct {
-	Text         string `json:"text"`
-	CallbackData string `json:"callback_data,omitempty"`
-	URL          string `json:"url,omitempty"`
+	Text         string    `json:"text"`
+	CallbackData string    `json:"callback_data,omitempty"`
+	URL          string    `json:"url,omitempty"`
+	CopyText     *copyText `json:"copy_text,omitempty"`
 }
+
+type copyText struct {
+	Text string `json:"text"`
+}
+
+// maxCopyText is the longest text a copy button copies.
+const maxCopyText = 256
 
 type replyKeyboard struct {
 	Keyboard [][]keyButton `json:"keyboard"`
@@ -336,15 +345,32 @@ func noPreview() *models.LinkPreviewOptions {
 	return &models.LinkPreviewOptions{IsDisabled: &yes}
 }
 
-// inline renders flows buttons as an inline keyboard.
+// inline renders flows buttons as an inline keyboard. A button does one
+// thing, the first set of Data, URL and CopyText. A copy button whose text
+// is longer than Telegram allows is left out (a cut code would be copied
+// wrong), and so is a row left empty.
 func inline(rows [][]flows.Button) inlineKeyboard {
 	kb := inlineKeyboard{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
 	for _, row := range rows {
 		r := make([]inlineButton, 0, len(row))
 		for _, b := range row {
-			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+			ib := inlineButton{Text: b.Text}
+			switch {
+			case b.Data != "":
+				ib.CallbackData = b.Data
+			case b.URL != "":
+				ib.URL = b.URL
+			case b.CopyText != "":
+				if len(utf16.Encode([]rune(b.CopyText))) > maxCopyText {
+					continue
+				}
+				ib.CopyText = &copyText{Text: b.CopyText}
+			}
+			r = append(r, ib)
 		}
-		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+		if len(r) > 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+		}
 	}
 	return kb
 }
