@@ -471,6 +471,8 @@ func tinyPNG() []byte {
 func TestCopyButton(t *testing.T) {
 	h := start(t, nil)
 	h.fake.SetUser(52, "C", "", "", "en")
+	h.fake.SendText(52, 52, "hi")
+	h.botSaid(52, `"hi"`) // the bot runs: stopping it will not cut its start short
 	const code = "LPA:1$smdp.example.com$K2-ABC-123"
 	err := h.bot.Messenger().Send(context.Background(), 52, flows.Message{Text: "Your eSIM", Buttons: [][]flows.Button{
 		{{Text: "Copy the code", CopyText: code}},
