@@ -594,6 +594,15 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("got %v, want a decode error", err)
 		}
 	})
+	t.Run("Stall", func(t *testing.T) {
+		h.fake.StallNext("sendMessage", 1)
+		sctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err := h.bot.SendMessage(sctx, &bot.SendMessageParams{ChatID: 11, Text: "hi"})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want the client's deadline", err)
+		}
+	})
 	t.Run("ChatNotFound", func(t *testing.T) {
 		_, err := h.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: 999, Text: "hi"})
 		wantBadRequest(t, err, "Bad Request: chat not found")
@@ -602,7 +611,7 @@ func TestFaults(t *testing.T) {
 	if got, want := len(h.fake.Messages(11)), 2; got != want {
 		t.Errorf("got %d messages, want %d", got, want)
 	}
-	if got, want := h.fake.Calls("sendMessage"), 8; got != want {
+	if got, want := h.fake.Calls("sendMessage"), 9; got != want {
 		t.Errorf("got %d sendMessage calls, want %d", got, want)
 	}
 }
