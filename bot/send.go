@@ -129,14 +129,17 @@ func (s *sender) wait(ctx context.Context, chat int64, p pace) error {
 	return s.global.Wait(ctx)
 }
 
-// call runs one Bot API call within the limits of its pace, retrying after
-// 429 up to MaxRetries times; a 403 marks the user blocked.
-func (s *sender) call(ctx context.Context, method string, chat int64, p pace, do func() error) error {
+// call runs one Bot API call within the limits of its pace, each try
+// bounded by SendTimeout, retrying after 429 up to MaxRetries times; a 403
+// marks the user blocked.
+func (s *sender) call(ctx context.Context, method string, chat int64, p pace, do func(context.Context) error) error {
 	for try := 0; ; try++ {
 		if err := s.wait(ctx, chat, p); err != nil {
 			return err
 		}
-		err := do()
+		tctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		err := do(tctx)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -196,13 +199,15 @@ func (s *sender) act(ctx context.Context, chat int64, action string) {
 	if s.wait(ctx, chat, paceTap) != nil {
 		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	defer cancel()
 	_, _ = s.tg.SendChatAction(ctx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatAction(action)})
 }
 
 // answer answers a button press (answerCallbackQuery) in chat, with an
 // optional notice.
 func (s *sender) answer(ctx context.Context, chat int64, queryID, notice string) error {
-	return s.call(ctx, "answerCallbackQuery", chat, paceTap, func() error {
+	return s.call(ctx, "answerCallbackQuery", chat, paceTap, func(ctx context.Context) error {
 		_, err := s.tg.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: notice})
 		return err
 	})
@@ -227,7 +232,7 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	if m.Edit {
 		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
 			// The edit answers a tap: it does not wait for the chat's limiter.
-			err := s.call(ctx, "editMessageText", id, paceTap, func() error {
+			err := s.call(ctx, "editMessageText", id, paceTap, func(ctx context.Context) error {
 				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
 					ParseMode: models.ParseModeHTML, ReplyMarkup: markup, LinkPreviewOptions: noPreview()})
 				return err
@@ -270,7 +275,7 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 		if i == len(parts)-1 {
 			mk = markup
 		}
-		err := s.call(ctx, "sendMessage", chat, paceMessage, func() error {
+		err := s.call(ctx, "sendMessage", chat, paceMessage, func(ctx context.Context) error {
 			_, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
 				ReplyMarkup: mk, LinkPreviewOptions: noPreview()})
 			return err
@@ -282,41 +287,47 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 	return nil
 }
 
-// sendPhoto sends a picture, reusing an earlier upload of the same key.
-// A caption longer than Telegram allows goes in a message after it.
+// ErrPhotoNotSent is matched, with errors.Is, by the error of a message
+// with a photo when the photo failed: see the package comment for what the
+// user has then.
+var ErrPhotoNotSent = errors.New("photo not sent")
+
+// photoError is a failed photo; errors.Is and errors.As also reach the
+// call's error (a timeout, a 403...).
+type photoError struct{ err error }
+
+func (e *photoError) Error() string { return "photo not sent: " + e.err.Error() }
+func (e *photoError) Unwrap() error { return e.err }
+
+// Is makes the error match ErrPhotoNotSent.
+func (e *photoError) Is(target error) bool { return target == ErrPhotoNotSent }
+
+// PhotoNotSent lets a package that cannot import bot recognise a failed
+// photo, by errors.As with an interface{ PhotoNotSent() bool }.
+func (e *photoError) PhotoNotSent() bool { return true }
+
+// sendPhoto sends a picture with its caption and buttons, reusing an
+// earlier upload of the same key. A caption longer than Telegram allows
+// goes, with the buttons, in a message after the photo. If the photo fails
+// nothing else is sent, and the error matches ErrPhotoNotSent.
 func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) error {
 	caption, rest := m.Text, ""
 	if length(caption) > maxCaption {
 		caption, rest = "", m.Text
 	}
-	var markup any
-	if len(m.Buttons) > 0 && rest == "" {
-		markup = inline(m.Buttons)
+	// The buttons go on one message only: the photo, or the text after it.
+	var onPhoto, onText any
+	if len(m.Buttons) > 0 {
+		if rest == "" {
+			onPhoto = inline(m.Buttons)
+		} else {
+			onText = inline(m.Buttons)
+		}
 	}
 	s.act(ctx, chat, "upload_photo")
-	s.mu.Lock()
-	fileID := s.photos[m.Photo.Key]
-	s.mu.Unlock()
-	var sent *models.Message
-	err := s.call(ctx, "sendPhoto", chat, paceMessage, func() error {
-		var file models.InputFile = &models.InputFileUpload{Filename: photoName(m.Photo), Data: bytes.NewReader(m.Photo.PNG)}
-		if fileID != "" {
-			file = &models.InputFileString{Data: fileID}
-		}
-		var err error
-		sent, err = s.tg.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: file, Caption: caption,
-			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
-		return err
-	})
-	if err != nil && fileID != "" && errors.Is(err, tg.ErrorBadRequest) {
-		// Telegram refused the file_id (expired, unknown): upload again.
-		s.mu.Lock()
-		delete(s.photos, m.Photo.Key)
-		s.mu.Unlock()
-		return s.sendPhoto(ctx, chat, m)
-	}
+	sent, err := s.postPhoto(ctx, chat, m.Photo, caption, onPhoto)
 	if err != nil {
-		return err
+		return &photoError{err: err}
 	}
 	if m.Photo.Key != "" && sent != nil && len(sent.Photo) > 0 {
 		s.mu.Lock()
@@ -324,13 +335,57 @@ func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) err
 		s.mu.Unlock()
 	}
 	if rest != "" {
-		var mk any
-		if len(m.Buttons) > 0 {
-			mk = inline(m.Buttons)
-		}
-		return s.sendText(ctx, chat, rest, mk)
+		return s.sendText(ctx, chat, rest, onText)
 	}
 	return nil
+}
+
+// postPhoto sends the photo by the file_id of an earlier upload if there is
+// one, and uploads it when there is none or Telegram refuses the file_id.
+func (s *sender) postPhoto(ctx context.Context, chat int64, p *flows.Photo, caption string, markup any) (*models.Message, error) {
+	s.mu.Lock()
+	fileID := s.photos[p.Key]
+	s.mu.Unlock()
+	if fileID != "" {
+		sent, err := s.photoCall(ctx, chat, func() models.InputFile { return &models.InputFileString{Data: fileID} }, caption, markup)
+		if err == nil || !refusedFile(err) {
+			return sent, err
+		}
+		// Expired or unknown: forget it and upload again.
+		s.mu.Lock()
+		delete(s.photos, p.Key)
+		s.mu.Unlock()
+	}
+	return s.photoCall(ctx, chat, func() models.InputFile {
+		return &models.InputFileUpload{Filename: photoName(p), Data: bytes.NewReader(p.PNG)}
+	}, caption, markup)
+}
+
+// photoCall is one sendPhoto; file gives the photo afresh for every try.
+func (s *sender) photoCall(ctx context.Context, chat int64, file func() models.InputFile, caption string, markup any) (*models.Message, error) {
+	var sent *models.Message
+	err := s.call(ctx, "sendPhoto", chat, paceMessage, func(ctx context.Context) error {
+		var err error
+		sent, err = s.tg.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: file(), Caption: caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+		return err
+	})
+	return sent, err
+}
+
+// refusedFile reports whether Telegram refused a photo's file_id (rather
+// than its caption or buttons).
+func refusedFile(err error) bool {
+	if !errors.Is(err, tg.ErrorBadRequest) {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"file identifier", "file_id", "file reference", "file_reference", "media_empty"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func photoName(p *flows.Photo) string {
