@@ -67,10 +67,17 @@ type Config struct {
 	Workers int
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
-	// GlobalRate and ChatRate are messages per second overall and per chat
-	// (defaults 30 and 1), with bursts of GlobalBurst and ChatBurst (30, 3).
+	// GlobalRate and ChatRate are Bot API calls per second overall and new
+	// messages per second in one chat (defaults 30 and 1), with bursts of
+	// GlobalBurst and ChatBurst (30, 3). What answers a tap (the edit of
+	// the screen, answerCallbackQuery) and chat actions wait only for the
+	// global rate, so browsing is not slowed to one screen a second.
 	GlobalRate, ChatRate   float64
 	GlobalBurst, ChatBurst int
+	// SendTimeout bounds one try of a Bot API call that sends (a message, a
+	// photo upload, an edit, a button's answer), apart from long polling's
+	// PollTimeout (default 30 s).
+	SendTimeout time.Duration
 	// MaxRetries bounds the retries of one send after a 429 (default 3).
 	MaxRetries int
 	// AnswerWithin is how long a button press may wait for the engine
@@ -106,6 +113,9 @@ func (c *Config) defaults() {
 	}
 	if c.ChatBurst <= 0 {
 		c.ChatBurst = 3
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 30 * time.Second
 	}
 	if c.MaxRetries <= 0 {
 		c.MaxRetries = 3
@@ -148,7 +158,9 @@ func New(cfg Config, inbox Inbox, users Users, cat *locales.Catalog) (*Bot, erro
 	}
 	b := &Bot{cfg: cfg, inbox: inbox, cat: cat}
 	b.log = slog.New(RedactSecrets(cfg.Logger.Handler(), cfg.Token))
-	client := &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}
+	// The client's timeout only backs up the calls' own: getUpdates waits up
+	// to PollTimeout, a send up to SendTimeout.
+	client := &http.Client{Timeout: max(cfg.PollTimeout, cfg.SendTimeout) + 10*time.Second}
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(strings.TrimRight(cfg.ServerURL, "/")),
 		tg.WithSkipGetMe(),

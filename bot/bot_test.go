@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/esimbot/esimbot/bot"
 	"github.com/esimbot/esimbot/bot/telegramtest"
 	"github.com/esimbot/esimbot/flows"
@@ -65,7 +67,7 @@ func (s *scripted) seen() []flows.Event {
 
 // harness runs a bot on the fake Bot API.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	fake  *telegramtest.Server
 	bot   *bot.Bot
 	eng   *scripted
@@ -88,7 +90,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func start(t *testing.T, tune func(*bot.Config)) *harness {
+func start(t testing.TB, tune func(*bot.Config)) *harness {
 	t.Helper()
 	fake := telegramtest.NewServer(t, token)
 	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
@@ -464,4 +466,29 @@ func tinyPNG() []byte {
 		0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
 		0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
 		0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
+}
+
+func TestCopyButton(t *testing.T) {
+	h := start(t, nil)
+	h.fake.SetUser(52, "C", "", "", "en")
+	h.fake.SendText(52, 52, "hi")
+	h.botSaid(52, `"hi"`) // the bot runs: stopping it will not cut its start short
+	const code = "LPA:1$smdp.example.com$K2-ABC-123"
+	err := h.bot.Messenger().Send(context.Background(), 52, flows.Message{Text: "Your eSIM", Buttons: [][]flows.Button{
+		{{Text: "Copy the code", CopyText: code}},
+		{{Text: "Both", Data: "g.both", CopyText: "ignored"}},
+		{{Text: "Too long", CopyText: strings.Repeat("x", 257)}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := h.botSaid(52, "Your eSIM")
+	rows := m.Buttons()
+	want := [][]telegramtest.Button{
+		{{Text: "Copy the code", CopyText: code}},
+		{{Text: "Both", CallbackData: "g.both"}},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("buttons (-want +got):\n%s", diff)
+	}
 }

@@ -8,8 +8,26 @@
 // handled, and unhandled ones are handled first at start); polling or
 // webhook; and Telegram's limits: 64-byte callback data (flows keeps to
 // it), 4096-character messages (split on line breaks), 1024-character
-// captions, about 30 messages a second overall and one a second per chat,
-// 429 retry_after, and 403 from users who blocked the bot.
+// captions, about 30 calls a second overall and one new message a second
+// per chat (after a burst of three; the edit answering a tap, the tap's
+// answer and chat actions keep only to the overall rate, so browsing screens
+// is not slowed), 429 retry_after, and 403 from users who blocked the bot.
+// Every try of a Bot API call but long polling gets Config.SendTimeout
+// (default 30 s) for its answer.
+//
+// A failed photo. A message with a photo is one sendPhoto carrying the
+// caption and the buttons or, when the caption is longer than 1024
+// characters, the photo alone and then the text with the buttons: either
+// way the buttons go on one message. When the photo fails (a 5xx, a 400
+// other than a refused file_id, which is uploaded again, a 403, 429s beyond
+// MaxRetries, or no answer within SendTimeout), nothing more of the message
+// is sent and Send's error matches ErrPhotoNotSent with errors.Is; flows,
+// which cannot import bot, recognises it by errors.As with an
+// interface{ PhotoNotSent() bool }. The user has none of the message, except
+// that after a timeout or a 5xx Telegram may have delivered the photo all the
+// same, so sending it again may show it twice. The caller may send the text
+// on its own and the photo later. An error that does not match after a photo
+// means the photo arrived and the text after it did not.
 //
 // The window the library leaves in polling mode: go-telegram/bot confirms
 // the updates of one getUpdates answer when it asks for the next ones. The

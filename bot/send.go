@@ -33,6 +33,7 @@ type inlineKeyboard struct {
 	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
 }
 
+// inlineButton has exactly one of callback_data, url and copy_text.
 type inlineButton struct {
 	Text         string    `json:"text"`
 	CallbackData string    `json:"callback_data,omitempty"`
@@ -43,6 +44,9 @@ type inlineButton struct {
 type copyText struct {
 	Text string `json:"text"`
 }
+
+// maxCopyText is the longest text a copy button copies.
+const maxCopyText = 256
 
 type replyKeyboard struct {
 	Keyboard [][]keyButton `json:"keyboard"`
@@ -81,9 +85,24 @@ func newSender(api *tg.Bot, cfg Config, users Users, log *slog.Logger) *sender {
 	}
 }
 
-// wait takes a send slot for chat from both limiters.
-func (s *sender) wait(ctx context.Context, chat int64) error {
+// pace says which limiters a Bot API call waits for.
+type pace int
+
+const (
+	// paceMessage is a new message (sendMessage, sendPhoto), a broadcast's
+	// included: it waits for the chat's limiter, then the global one.
+	paceMessage pace = iota
+	// paceTap answers a tap (the edit of its screen, answerCallbackQuery) or
+	// shows a chat action: it waits for the global limiter only, so a user
+	// browsing screens is not slowed to one a second. Taps come at the
+	// user's own pace; Telegram's per-chat limit is on new messages.
+	paceTap
+)
+
+// chatLimiter returns the limiter of a chat's new messages.
+func (s *sender) chatLimiter(chat int64) *rate.Limiter {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	l := s.chats[chat]
 	if l == nil {
 		if len(s.chats) > 10000 { // forget idle chats rather than grow
@@ -96,21 +115,31 @@ func (s *sender) wait(ctx context.Context, chat int64) error {
 		l = rate.NewLimiter(rate.Limit(s.cfg.ChatRate), s.cfg.ChatBurst)
 		s.chats[chat] = l
 	}
-	s.mu.Unlock()
-	if err := l.Wait(ctx); err != nil {
-		return err
+	return l
+}
+
+// wait takes a send slot for a call to chat: from the chat's limiter for
+// a new message, and always from the global limiter.
+func (s *sender) wait(ctx context.Context, chat int64, p pace) error {
+	if p == paceMessage {
+		if err := s.chatLimiter(chat).Wait(ctx); err != nil {
+			return err
+		}
 	}
 	return s.global.Wait(ctx)
 }
 
-// call runs one Bot API call within the limits, retrying after 429 up to
-// MaxRetries times; a 403 marks the user blocked.
-func (s *sender) call(ctx context.Context, method string, chat int64, do func() error) error {
+// call runs one Bot API call within the limits of its pace, each try
+// bounded by SendTimeout, retrying after 429 up to MaxRetries times; a 403
+// marks the user blocked.
+func (s *sender) call(ctx context.Context, method string, chat int64, p pace, do func(context.Context) error) error {
 	for try := 0; ; try++ {
-		if err := s.wait(ctx, chat); err != nil {
+		if err := s.wait(ctx, chat, p); err != nil {
 			return err
 		}
-		err := do()
+		tctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		err := do(tctx)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -164,9 +193,24 @@ func (s *sender) markBlocked(ctx context.Context, chat int64) {
 	}
 }
 
-// act shows a chat action, best effort.
+// act shows a chat action, best effort: within the global limit, not
+// retried, failures ignored.
 func (s *sender) act(ctx context.Context, chat int64, action string) {
+	if s.wait(ctx, chat, paceTap) != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+	defer cancel()
 	_, _ = s.tg.SendChatAction(ctx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatAction(action)})
+}
+
+// answer answers a button press (answerCallbackQuery) in chat, with an
+// optional notice.
+func (s *sender) answer(ctx context.Context, chat int64, queryID, notice string) error {
+	return s.call(ctx, "answerCallbackQuery", chat, paceTap, func(ctx context.Context) error {
+		_, err := s.tg.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: notice})
+		return err
+	})
 }
 
 // Act implements flows.Actor.
@@ -187,7 +231,8 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	}
 	if m.Edit {
 		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
-			err := s.call(ctx, "editMessageText", id, func() error {
+			// The edit answers a tap: it does not wait for the chat's limiter.
+			err := s.call(ctx, "editMessageText", id, paceTap, func(ctx context.Context) error {
 				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
 					ParseMode: models.ParseModeHTML, ReplyMarkup: markup, LinkPreviewOptions: noPreview()})
 				return err
@@ -230,7 +275,7 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 		if i == len(parts)-1 {
 			mk = markup
 		}
-		err := s.call(ctx, "sendMessage", chat, func() error {
+		err := s.call(ctx, "sendMessage", chat, paceMessage, func(ctx context.Context) error {
 			_, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
 				ReplyMarkup: mk, LinkPreviewOptions: noPreview()})
 			return err
@@ -242,41 +287,47 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 	return nil
 }
 
-// sendPhoto sends a picture, reusing an earlier upload of the same key.
-// A caption longer than Telegram allows goes in a message after it.
+// ErrPhotoNotSent is matched, with errors.Is, by the error of a message
+// with a photo when the photo failed: see the package comment for what the
+// user has then.
+var ErrPhotoNotSent = errors.New("photo not sent")
+
+// photoError is a failed photo; errors.Is and errors.As also reach the
+// call's error (a timeout, a 403...).
+type photoError struct{ err error }
+
+func (e *photoError) Error() string { return "photo not sent: " + e.err.Error() }
+func (e *photoError) Unwrap() error { return e.err }
+
+// Is makes the error match ErrPhotoNotSent.
+func (e *photoError) Is(target error) bool { return target == ErrPhotoNotSent }
+
+// PhotoNotSent lets a package that cannot import bot recognise a failed
+// photo, by errors.As with an interface{ PhotoNotSent() bool }.
+func (e *photoError) PhotoNotSent() bool { return true }
+
+// sendPhoto sends a picture with its caption and buttons, reusing an
+// earlier upload of the same key. A caption longer than Telegram allows
+// goes, with the buttons, in a message after the photo. If the photo fails
+// nothing else is sent, and the error matches ErrPhotoNotSent.
 func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) error {
 	caption, rest := m.Text, ""
 	if length(caption) > maxCaption {
 		caption, rest = "", m.Text
 	}
-	var markup any
-	if len(m.Buttons) > 0 && rest == "" {
-		markup = inline(m.Buttons)
+	// The buttons go on one message only: the photo, or the text after it.
+	var onPhoto, onText any
+	if len(m.Buttons) > 0 {
+		if rest == "" {
+			onPhoto = inline(m.Buttons)
+		} else {
+			onText = inline(m.Buttons)
+		}
 	}
 	s.act(ctx, chat, "upload_photo")
-	s.mu.Lock()
-	fileID := s.photos[m.Photo.Key]
-	s.mu.Unlock()
-	var sent *models.Message
-	err := s.call(ctx, "sendPhoto", chat, func() error {
-		var file models.InputFile = &models.InputFileUpload{Filename: photoName(m.Photo), Data: bytes.NewReader(m.Photo.PNG)}
-		if fileID != "" {
-			file = &models.InputFileString{Data: fileID}
-		}
-		var err error
-		sent, err = s.tg.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: file, Caption: caption,
-			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
-		return err
-	})
-	if err != nil && fileID != "" && errors.Is(err, tg.ErrorBadRequest) {
-		// Telegram refused the file_id (expired, unknown): upload again.
-		s.mu.Lock()
-		delete(s.photos, m.Photo.Key)
-		s.mu.Unlock()
-		return s.sendPhoto(ctx, chat, m)
-	}
+	sent, err := s.postPhoto(ctx, chat, m.Photo, caption, onPhoto)
 	if err != nil {
-		return err
+		return &photoError{err: err}
 	}
 	if m.Photo.Key != "" && sent != nil && len(sent.Photo) > 0 {
 		s.mu.Lock()
@@ -284,13 +335,57 @@ func (s *sender) sendPhoto(ctx context.Context, chat int64, m flows.Message) err
 		s.mu.Unlock()
 	}
 	if rest != "" {
-		var mk any
-		if len(m.Buttons) > 0 {
-			mk = inline(m.Buttons)
-		}
-		return s.sendText(ctx, chat, rest, mk)
+		return s.sendText(ctx, chat, rest, onText)
 	}
 	return nil
+}
+
+// postPhoto sends the photo by the file_id of an earlier upload if there is
+// one, and uploads it when there is none or Telegram refuses the file_id.
+func (s *sender) postPhoto(ctx context.Context, chat int64, p *flows.Photo, caption string, markup any) (*models.Message, error) {
+	s.mu.Lock()
+	fileID := s.photos[p.Key]
+	s.mu.Unlock()
+	if fileID != "" {
+		sent, err := s.photoCall(ctx, chat, func() models.InputFile { return &models.InputFileString{Data: fileID} }, caption, markup)
+		if err == nil || !refusedFile(err) {
+			return sent, err
+		}
+		// Expired or unknown: forget it and upload again.
+		s.mu.Lock()
+		delete(s.photos, p.Key)
+		s.mu.Unlock()
+	}
+	return s.photoCall(ctx, chat, func() models.InputFile {
+		return &models.InputFileUpload{Filename: photoName(p), Data: bytes.NewReader(p.PNG)}
+	}, caption, markup)
+}
+
+// photoCall is one sendPhoto; file gives the photo afresh for every try.
+func (s *sender) photoCall(ctx context.Context, chat int64, file func() models.InputFile, caption string, markup any) (*models.Message, error) {
+	var sent *models.Message
+	err := s.call(ctx, "sendPhoto", chat, paceMessage, func(ctx context.Context) error {
+		var err error
+		sent, err = s.tg.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: file(), Caption: caption,
+			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+		return err
+	})
+	return sent, err
+}
+
+// refusedFile reports whether Telegram refused a photo's file_id (rather
+// than its caption or buttons).
+func refusedFile(err error) bool {
+	if !errors.Is(err, tg.ErrorBadRequest) {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"file identifier", "file_id", "file reference", "file_reference", "media_empty"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func photoName(p *flows.Photo) string {
@@ -305,19 +400,32 @@ func noPreview() *models.LinkPreviewOptions {
 	return &models.LinkPreviewOptions{IsDisabled: &yes}
 }
 
-// inline renders flows buttons as an inline keyboard.
+// inline renders flows buttons as an inline keyboard. A button does one
+// thing, the first set of Data, URL and CopyText. A copy button whose text
+// is longer than Telegram allows is left out (a cut code would be copied
+// wrong), and so is a row left empty.
 func inline(rows [][]flows.Button) inlineKeyboard {
 	kb := inlineKeyboard{InlineKeyboard: make([][]inlineButton, 0, len(rows))}
 	for _, row := range rows {
 		r := make([]inlineButton, 0, len(row))
 		for _, b := range row {
-			ib := inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL}
-			if b.CopyText != "" && b.Data == "" && b.URL == "" {
+			ib := inlineButton{Text: b.Text}
+			switch {
+			case b.Data != "":
+				ib.CallbackData = b.Data
+			case b.URL != "":
+				ib.URL = b.URL
+			case b.CopyText != "":
+				if len(utf16.Encode([]rune(b.CopyText))) > maxCopyText {
+					continue
+				}
 				ib.CopyText = &copyText{Text: b.CopyText}
 			}
 			r = append(r, ib)
 		}
-		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+		if len(r) > 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+		}
 	}
 	return kb
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/esimbot/esimbot/flows"
@@ -129,9 +128,8 @@ func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQ
 	actx := context.WithoutCancel(ctx)
 	answer := func(text string) {
 		once.Do(func() {
-			if _, err := b.tg.AnswerCallbackQuery(actx, &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: text}); err != nil {
-				b.log.Warn("answer button press", "err", redact(err, b.cfg.Token))
-			}
+			// A failure is logged by the sender.
+			_ = b.out.answer(actx, q.From.ID, q.ID, text)
 		})
 	}
 	early := time.AfterFunc(b.cfg.AnswerWithin, func() { answer("") })

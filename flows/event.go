@@ -73,7 +73,8 @@ type Message struct {
 	RemoveKeyboard bool
 }
 
-// Button is an inline button: it sends Data back, or opens URL.
+// Button is an inline button: it sends Data back, opens URL, or copies
+// CopyText.
 type Button struct {
 	// Text is the label.
 	Text string
@@ -82,7 +83,7 @@ type Button struct {
 	// URL opens a link instead.
 	URL string
 	// CopyText, when set, makes a button that copies this text to the
-	// clipboard when pressed (Telegram's copy_text; at most 256 characters).
+	// clipboard when pressed (Telegram's copy_text); at most 256 characters.
 	CopyText string
 }
 

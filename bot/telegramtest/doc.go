@@ -22,9 +22,11 @@
 // Transcript), and records callback answers, chat actions, command menus
 // and the webhook. Requests are validated like Telegram does, with its
 // error descriptions: HTML parse mode, the 4096 and 1024 length limits
-// (after parsing), inline keyboards (callback data of 1 to 64 bytes, button
-// URLs), edits that change nothing, unknown or answered callback queries.
-// FailNext injects 429, 403 and 5xx answers.
+// (after parsing), inline keyboards (exactly one action per button;
+// callback data of 1 to 64 bytes, button URLs, copy_text of 1 to 256
+// characters), edits that change nothing, unknown or answered callback
+// queries.
+// FailNext injects 429, 403 and 5xx answers, StallNext no answer at all.
 //
 // Methods served: getMe, getUpdates, setWebhook, deleteWebhook,
 // getWebhookInfo, sendMessage, sendPhoto, editMessageText,

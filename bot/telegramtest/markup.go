@@ -11,6 +11,7 @@ type Button struct {
 	Text           string
 	CallbackData   string // inline keyboards
 	URL            string // inline keyboards
+	CopyText       string // inline keyboards: the text a copy_text button copies
 	RequestContact bool   // reply keyboards: "share my phone number"
 }
 
@@ -32,10 +33,13 @@ func (m Message) Button(label string) (Button, bool) {
 }
 
 type wireButton struct {
-	Text           string `json:"text"`
-	CallbackData   string `json:"callback_data"`
-	URL            string `json:"url"`
-	RequestContact bool   `json:"request_contact"`
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+	URL          string `json:"url"`
+	CopyText     struct {
+		Text string `json:"text"`
+	} `json:"copy_text"`
+	RequestContact bool `json:"request_contact"`
 }
 
 func (b *wireButton) UnmarshalJSON(data []byte) error {
@@ -68,7 +72,7 @@ func markupButtons(raw json.RawMessage) [][]Button {
 	for _, row := range rows {
 		var r []Button
 		for _, b := range row {
-			r = append(r, Button(b))
+			r = append(r, Button{Text: b.Text, CallbackData: b.CallbackData, URL: b.URL, CopyText: b.CopyText.Text, RequestContact: b.RequestContact})
 		}
 		out = append(out, r)
 	}
@@ -171,13 +175,17 @@ func parseMarkup(raw, chatType string, editing bool) (json.RawMessage, markupKin
 	return norm, kind, nil
 }
 
-// inlineActions are the fields that give an inline button its action;
-// copy_text is handled apart.
+// inlineActions are the fields that give an inline button its action:
+// exactly one per button.
 var inlineActions = []string{
 	"url", "callback_data", "web_app", "login_url", "switch_inline_query",
 	"switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-	"callback_game", "pay",
+	"copy_text", "callback_game", "pay",
 }
+
+// maxCopyText is the longest text a copy_text button copies, in UTF-16
+// code units.
+const maxCopyText = 256
 
 func checkInlineButton(b map[string]json.RawMessage) *apiError {
 	var text string
@@ -189,6 +197,18 @@ func checkInlineButton(b map[string]json.RawMessage) *apiError {
 		if _, ok := b[k]; ok {
 			actions++
 		}
+	}
+	var ct struct {
+		Text *string `json:"text"`
+	}
+	if raw, ok := b["copy_text"]; ok && actions > 1 && json.Unmarshal(raw, &ct) == nil && ct.Text != nil && *ct.Text == "" {
+		// go-telegram/bot always sends "copy_text":{"text":""}; Telegram
+		// ignores it next to another action (and refuses it alone).
+		delete(b, "copy_text")
+		actions--
+	}
+	if actions > 1 {
+		return badRequest("BUTTON_TYPE_INVALID")
 	}
 	if raw, ok := b["callback_data"]; ok {
 		var data string
@@ -202,16 +222,13 @@ func checkInlineButton(b map[string]json.RawMessage) *apiError {
 			return badRequest("BUTTON_URL_INVALID")
 		}
 	}
-	if raw, ok := b["copy_text"]; ok && actions == 0 {
-		// go-telegram/bot always sends "copy_text":{"text":""}; Telegram
-		// ignores it next to another action, and rejects it alone.
+	if raw, ok := b["copy_text"]; ok {
 		var ct struct {
 			Text string `json:"text"`
 		}
-		if json.Unmarshal(raw, &ct) != nil || ct.Text == "" || len(ct.Text) > 256 {
+		if json.Unmarshal(raw, &ct) != nil || ct.Text == "" || utf16Len(ct.Text) > maxCopyText {
 			return badRequest("BUTTON_COPY_TEXT_INVALID")
 		}
-		actions++
 	}
 	if actions == 0 {
 		return badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")

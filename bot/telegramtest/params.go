@@ -170,6 +170,7 @@ type apiError struct {
 	description string
 	retryAfter  int
 	html        bool // answer with a proxy's HTML page instead of JSON
+	stall       bool // do not answer: hold the request until the client gives up
 }
 
 func badRequest(format string, args ...any) *apiError {

@@ -191,6 +191,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// client never sees a connection reset in place of the answer.
 	p, aerr := parseParams(r)
 	if f, ok := s.countCall(m.name); ok {
+		if f.stall {
+			s.logf("%s: injected stall: no answer", m.name)
+			select {
+			case <-r.Context().Done():
+			case <-s.closing:
+			}
+			return
+		}
 		s.logf("%s: injected failure %d %s", m.name, f.code, f.description)
 		writeError(w, f)
 		return
@@ -249,6 +257,7 @@ type Failure struct {
 	Code        int    // HTTP status and error_code: 429, 403, 400, 500, 502...
 	Description string // empty: Telegram's usual description for Code
 	RetryAfter  int    // parameters.retry_after, in seconds, for 429
+	stall       bool   // no answer at all (StallNext)
 }
 
 // FailNext makes the next n calls of method (any case, for example
@@ -259,6 +268,14 @@ type Failure struct {
 // front end does; other codes answer Telegram's usual JSON error.
 func (s *Server) FailNext(method string, n int, code int, retryAfter int) {
 	s.FailNextWith(method, n, Failure{Code: code, RetryAfter: retryAfter})
+}
+
+// StallNext makes the next n calls of method (any case) get no answer, with
+// nothing changed: each request is held until the client gives up (its
+// timeout or context) or the test ends, like a Bot API that does not answer
+// in time.
+func (s *Server) StallNext(method string, n int) {
+	s.FailNextWith(method, n, Failure{stall: true})
 }
 
 // FailNextWith is FailNext with a chosen description.
@@ -276,7 +293,7 @@ func (s *Server) FailNextWith(method string, n int, f Failure) {
 }
 
 func (f Failure) apiError() *apiError {
-	e := &apiError{code: f.Code, description: f.Description, retryAfter: f.RetryAfter}
+	e := &apiError{code: f.Code, description: f.Description, retryAfter: f.RetryAfter, stall: f.stall}
 	if e.description == "" {
 		switch f.Code {
 		case http.StatusTooManyRequests:

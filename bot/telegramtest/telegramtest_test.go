@@ -326,6 +326,11 @@ func TestInlineKeyboardValidation(t *testing.T) {
 		{"ErrEmptyData", 7, inlineKeyboard([]models.InlineKeyboardButton{{Text: "a"}}), "BUTTON_COPY_TEXT_INVALID"},
 		{"ErrURL", 7, inlineKeyboard([]models.InlineKeyboardButton{{Text: "a", URL: "ftp://example.com"}}), "BUTTON_URL_INVALID"},
 		{"ErrURLNoHost", 7, inlineKeyboard([]models.InlineKeyboardButton{{Text: "a", URL: "example.com/x"}}), "BUTTON_URL_INVALID"},
+		{"OKCopyText256", 7, rawKeyboard(`{"text":"a","copy_text":{"text":"` + strings.Repeat("é", 256) + `"}}`), ""},
+		{"ErrCopyText257", 7, rawKeyboard(`{"text":"a","copy_text":{"text":"` + strings.Repeat("x", 257) + `"}}`), "BUTTON_COPY_TEXT_INVALID"},
+		{"ErrCopyTextEmpty", 7, rawKeyboard(`{"text":"a","copy_text":{"text":""}}`), "BUTTON_COPY_TEXT_INVALID"},
+		{"ErrCopyTextAndData", 7, rawKeyboard(`{"text":"a","callback_data":"x","copy_text":{"text":"y"}}`), "BUTTON_TYPE_INVALID"},
+		{"ErrURLAndData", 7, rawKeyboard(`{"text":"a","callback_data":"x","url":"https://example.com"}`), "BUTTON_TYPE_INVALID"},
 		{"ErrContactInGroup", -500, &models.ReplyKeyboardMarkup{Keyboard: [][]models.KeyboardButton{{{Text: "Share", RequestContact: true}}}}, "phone number can be requested in private chats only"},
 	}
 	for _, tt := range tests {
@@ -339,6 +344,29 @@ func TestInlineKeyboardValidation(t *testing.T) {
 			}
 			wantBadRequest(t, err, tt.want)
 		})
+	}
+}
+
+// rawKeyboard is an inline keyboard of one button given as JSON, as the
+// library's models cannot send every button.
+func rawKeyboard(button string) json.RawMessage {
+	return json.RawMessage(`{"inline_keyboard":[[` + button + `]]}`)
+}
+
+func TestCopyTextButton(t *testing.T) {
+	h := newHarness(t)
+	h.fake.SetUser(7, "Bob", "", "", "en")
+	sent, err := h.bot.SendMessage(testContext(t), &bot.SendMessageParams{ChatID: 7, Text: "Your code",
+		ReplyMarkup: rawKeyboard(`{"text":"Copy","copy_text":{"text":"LPA:1$smdp.example$ABC-123"}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := h.fake.Message(7, sent.ID)
+	if b, ok := msg.Button("Copy"); !ok || b.CopyText != "LPA:1$smdp.example$ABC-123" || b.CallbackData != "" || b.URL != "" {
+		t.Errorf("got button %+v", b)
+	}
+	if _, _, err := h.fake.PressButtonText(7, 7, sent.ID, "Copy"); err == nil {
+		t.Error("a copy button was pressed as a callback button")
 	}
 }
 
@@ -566,6 +594,15 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("got %v, want a decode error", err)
 		}
 	})
+	t.Run("Stall", func(t *testing.T) {
+		h.fake.StallNext("sendMessage", 1)
+		sctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err := h.bot.SendMessage(sctx, &bot.SendMessageParams{ChatID: 11, Text: "hi"})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("got %v, want the client's deadline", err)
+		}
+	})
 	t.Run("ChatNotFound", func(t *testing.T) {
 		_, err := h.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: 999, Text: "hi"})
 		wantBadRequest(t, err, "Bad Request: chat not found")
@@ -574,7 +611,7 @@ func TestFaults(t *testing.T) {
 	if got, want := len(h.fake.Messages(11)), 2; got != want {
 		t.Errorf("got %d messages, want %d", got, want)
 	}
-	if got, want := h.fake.Calls("sendMessage"), 8; got != want {
+	if got, want := h.fake.Calls("sendMessage"), 9; got != want {
 		t.Errorf("got %d sendMessage calls, want %d", got, want)
 	}
 }

@@ -185,9 +185,13 @@ func (t *terminal) Send(_ context.Context, _ flows.ChatID, m flows.Message) erro
 		for _, row := range m.Buttons {
 			for _, btn := range row {
 				t.buttons = append(t.buttons, btn)
-				if btn.URL != "" {
+				// Like on Telegram, a button does the first of Data, URL, CopyText.
+				switch {
+				case btn.Data == "" && btn.URL != "":
 					fmt.Fprintf(&b, "[%d] %s → %s\n", len(t.buttons), btn.Text, btn.URL)
-				} else {
+				case btn.Data == "" && btn.CopyText != "":
+					fmt.Fprintf(&b, "[%d] %s ⧉ %s\n", len(t.buttons), btn.Text, btn.CopyText)
+				default:
 					fmt.Fprintf(&b, "[%d] %s\n", len(t.buttons), btn.Text)
 				}
 			}
@@ -211,8 +215,12 @@ func (t *terminal) event(line string) (flows.Event, bool) {
 	defer t.mu.Unlock()
 	if n, err := strconv.Atoi(line); err == nil && strconv.Itoa(n) == line && n >= 1 && n <= len(t.buttons) {
 		btn := t.buttons[n-1]
-		if btn.URL != "" {
+		switch {
+		case btn.Data == "" && btn.URL != "":
 			fmt.Fprintf(t.out, "(opens %s)\n", btn.URL)
+			return flows.Event{}, false
+		case btn.Data == "" && btn.CopyText != "":
+			fmt.Fprintf(t.out, "(copied: %s)\n", btn.CopyText)
 			return flows.Event{}, false
 		}
 		return flows.Event{Kind: flows.EventButton, Data: btn.Data}, true

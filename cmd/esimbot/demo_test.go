@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/esimbot/esimbot/flows"
 )
 
 // demo runs "esimbot demo" with args on script and returns its output.
@@ -152,5 +154,31 @@ func TestPlain(t *testing.T) {
 	got := plain(`<b>Bold</b> &amp; <i>it</i> <code>x&lt;y</code> <a href="https://e.x/?a=1">link</a>`)
 	if want := "Bold & it x<y link (https://e.x/?a=1)"; got != want {
 		t.Errorf("plain = %q, want %q", got, want)
+	}
+}
+
+func TestTerminalCopyButton(t *testing.T) {
+	var out bytes.Buffer
+	term := &terminal{out: &out}
+	const code = "LPA:1$smdp.example.com$K2-ABC"
+	err := term.Send(context.Background(), 1, flows.Message{Text: "Your eSIM", Buttons: [][]flows.Button{
+		{{Text: "Copy the code", CopyText: code}},
+		{{Text: "Usage", Data: "g.usage"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[1] Copy the code ⧉ " + code + "\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, &out)
+	}
+	out.Reset()
+	if ev, ok := term.event("1"); ok {
+		t.Errorf("pressing a copy button made an event %+v", ev)
+	}
+	if want := "(copied: " + code + ")\n"; out.String() != want {
+		t.Errorf("pressing it printed %q, want %q", &out, want)
+	}
+	if ev, ok := term.event("2"); !ok || ev.Data != "g.usage" {
+		t.Errorf("the other button made %+v, %v", ev, ok)
 	}
 }
