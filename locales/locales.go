@@ -21,9 +21,9 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/bojanz/currency"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
@@ -38,6 +38,7 @@ type Catalog struct {
 	bundle  *i18n.Bundle
 	tags    []language.Tag
 	matcher language.Matcher
+	formats map[language.Tag]*formats
 }
 
 // New loads the embedded catalogs. English is the fallback.
@@ -69,7 +70,43 @@ func newFromFS(fsys fs.FS) (*Catalog, error) {
 			tags[0], tags[i] = tags[i], tags[0]
 		}
 	}
-	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+	c := &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), formats: map[language.Tag]*formats{}}
+	for _, t := range tags {
+		c.formats[t] = newFormats(t)
+	}
+	return c, nil
+}
+
+// formats are the CLDR formats of one language. They are built once per
+// catalog and only read afterwards, so Localizers share them.
+type formats struct {
+	money  *currency.Formatter // an amount in a known currency
+	amount *currency.Formatter // an amount alone, for an unknown currency
+}
+
+func newFormats(tag language.Tag) *formats {
+	loc := currency.NewLocale(cldrLocale(tag))
+	f := &formats{money: currency.NewFormatter(loc), amount: currency.NewFormatter(loc)}
+	// Round to the currency's minor unit, as the amount is charged.
+	f.money.MaxDigits = currency.DefaultDigits
+	f.amount.CurrencyDisplay = currency.DisplayNone
+	f.amount.MinDigits, f.amount.MaxDigits = 2, 2
+	return f
+}
+
+// cldrLocale is the CLDR locale whose money formats a language uses: the
+// language in its likely region (CLDR likely subtags: en-US, fr-FR,
+// ar-EG). For Arabic this matters: since CLDR 48, bare ar writes Latin
+// digits (as the Maghreb does), while ar-EG, like the other Middle-East
+// locales, keeps CLDR's Arabic-Indic digits, which Number, N and the
+// Arabic catalog use (golang.org/x/text has CLDR 32, where ar has them).
+func cldrLocale(tag language.Tag) string {
+	r, _ := tag.Region()
+	t, err := language.Compose(tag, r)
+	if err != nil {
+		return tag.String()
+	}
+	return t.String()
 }
 
 // MustNew is New for tests and program start: it panics on a broken catalog,
@@ -104,10 +141,15 @@ func (c *Catalog) Match(prefs ...string) language.Tag {
 // For returns a Localizer for the supported language closest to lang.
 func (c *Catalog) For(lang string) *Localizer {
 	tag := c.Match(lang)
+	f, ok := c.formats[tag]
+	if !ok { // not a catalog language: Match rules it out
+		f = newFormats(tag)
+	}
 	return &Localizer{
 		Tag: tag,
 		l:   i18n.NewLocalizer(c.bundle, tag.String(), "en"),
 		p:   message.NewPrinter(tag),
+		f:   f,
 	}
 }
 
@@ -117,6 +159,7 @@ type Localizer struct {
 	Tag language.Tag
 	l   *i18n.Localizer
 	p   *message.Printer
+	f   *formats
 }
 
 // T renders message key with arguments given as name, value pairs
@@ -179,19 +222,26 @@ func (l *Localizer) render(key string, count any, args []any) string {
 // passed to T or N without escaping.
 type Raw string
 
-// Price formats an amount in a currency (ISO 4217) for the language, for
-// example "€ 4.01" or "€ 4,01". An unknown currency code is shown as is.
+// Price formats an amount in a currency (ISO 4217) as CLDR writes money in
+// the language ("$6.75", "6,75 $US", "٦٫٧٥ US$" after a right-to-left
+// mark), rounded to the currency's minor unit. An amount in an unknown
+// currency is the number (two decimals) followed by the code as given, or
+// the number alone without a code.
 func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	unit, err := currency.ParseISO(code)
-	f := amount.InexactFloat64() // display only: the ledger keeps decimals
-	if err != nil {
-		if code == "" {
-			return l.p.Sprintf("%.2f", f)
-		}
-		return l.p.Sprintf("%.2f %s", f, code)
+	if a, err := currency.NewAmount(amount.String(), code); err == nil {
+		return l.f.money.Format(a)
 	}
-	return l.p.Sprint(currency.Symbol(unit.Amount(f)))
+	// Any known currency will do: the formatter shows only the number.
+	a, err := currency.NewAmount(amount.String(), "USD")
+	if err != nil { // a decimal always reads back; this is a safety net
+		a, _ = currency.NewAmount("0", "USD")
+	}
+	s := l.f.amount.Format(a)
+	if code == "" {
+		return s
+	}
+	return s + "\u00a0" + code
 }
 
 // Decimal formats a number with at most one decimal (1.5, "1,5", "١٫٥"),
