@@ -6,6 +6,7 @@ require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/bojanz/currency v1.5.1
 	github.com/getkin/kin-openapi v0.153.0
+	github.com/go-playground/locales v0.14.2
 	github.com/go-telegram/bot v1.19.0
 	github.com/google/go-cmp v0.7.0
 	github.com/makiuchi-d/gozxing v0.1.1

@@ -18,10 +18,15 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/bojanz/currency"
+	cldrar "github.com/go-playground/locales/ar"
+	cldren "github.com/go-playground/locales/en"
+	cldrfr "github.com/go-playground/locales/fr"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/shopspring/decimal"
 	"golang.org/x/text/language"
@@ -80,13 +85,39 @@ func newFromFS(fsys fs.FS) (*Catalog, error) {
 // formats are the CLDR formats of one language. They are built once per
 // catalog and only read afterwards, so Localizers share them.
 type formats struct {
-	money  *currency.Formatter // an amount in a known currency
-	amount *currency.Formatter // an amount alone, for an unknown currency
+	money  *currency.Formatter    // an amount in a known currency
+	amount *currency.Formatter    // an amount alone, for an unknown currency
+	date   func(time.Time) string // CLDR long date, Latin digits; nil if none
+	digits *strings.Replacer      // Latin digits to the language's; nil if Latin
+}
+
+// longDates are the CLDR long date formats (github.com/go-playground/locales,
+// CLDR 36) of the catalog languages, by BCP 47 tag. That library has a
+// package per locale: a new catalog language imports its own here, which
+// TestDate asks for.
+var longDates = map[string]func(time.Time) string{
+	"ar": cldrar.New().FmtDateLong,
+	"en": cldren.New().FmtDateLong,
+	"fr": cldrfr.New().FmtDateLong,
 }
 
 func newFormats(tag language.Tag) *formats {
 	loc := currency.NewLocale(cldrLocale(tag))
 	f := &formats{money: currency.NewFormatter(loc), amount: currency.NewFormatter(loc)}
+	for t := tag; f.date == nil && t != language.Und; t = t.Parent() {
+		f.date = longDates[t.String()]
+	}
+	// The digits of Number, which golang.org/x/text takes from CLDR.
+	p := message.NewPrinter(tag)
+	var pairs []string
+	for i := range 10 {
+		if d := p.Sprint(i); d != strconv.Itoa(i) {
+			pairs = append(pairs, strconv.Itoa(i), d)
+		}
+	}
+	if pairs != nil {
+		f.digits = strings.NewReplacer(pairs...)
+	}
 	// Round to the currency's minor unit, as the amount is charged.
 	f.money.MaxDigits = currency.DefaultDigits
 	f.amount.CurrencyDisplay = currency.DisplayNone
@@ -242,6 +273,21 @@ func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 		return s
 	}
 	return s + "\u00a0" + code
+}
+
+// Date formats the calendar date of t (in t's location) in the language's
+// long form, as CLDR has it ("December 8, 2026", "8 décembre 2026",
+// "٨ ديسمبر ٢٠٢٦"), with the digits of Number. A language without CLDR
+// date data gets the ISO form 2026-12-08.
+func (l *Localizer) Date(t time.Time) string {
+	s := t.Format("2006-01-02")
+	if l.f.date != nil {
+		s = l.f.date(t)
+	}
+	if l.f.digits != nil {
+		s = l.f.digits.Replace(s)
+	}
+	return s
 }
 
 // Decimal formats a number with at most one decimal (1.5, "1,5", "١٫٥"),

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"text/template"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -1015,3 +1016,84 @@ func TestPlain(t *testing.T) {
 		t.Errorf("Plain = %q", got)
 	}
 }
+
+// TestDate pins the CLDR long date of each catalog language, with the
+// language's digits, and asks every catalog language for its CLDR date
+// data (a new language imports its go-playground/locales package in
+// locales.go; without it, dates show as 2026-12-08).
+func TestDate(t *testing.T) {
+	cat := newCatalog(t)
+	paris := time.FixedZone("CET", 3600)
+	for _, tc := range []struct {
+		lang string
+		t    time.Time
+		want string
+	}{
+		{"en", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "December 8, 2026"},
+		{"en", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), "January 31, 2027"},
+		{"fr", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "8 décembre 2026"},
+		{"fr", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "1 août 2026"},
+		{"ar", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "٨ ديسمبر ٢٠٢٦"},
+		{"ar", time.Date(2027, 5, 19, 0, 0, 0, 0, time.UTC), "١٩ مايو ٢٠٢٧"},
+		// The date in t's own location: 23:30 UTC is already the 9th in Paris.
+		{"en", time.Date(2026, 12, 8, 23, 30, 0, 0, time.UTC).In(paris), "December 9, 2026"},
+	} {
+		if got := cat.For(tc.lang).Date(tc.t); got != tc.want {
+			t.Errorf("%s: Date(%s) = %q, want %q", tc.lang, tc.t, got, tc.want)
+		}
+	}
+	iso := regexp.MustCompile(`^\p{Nd}{4}-\p{Nd}{2}-\p{Nd}{2}$`)
+	for _, lang := range catalogLangs(t) {
+		if got := cat.For(lang).Date(time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)); iso.MatchString(got) {
+			t.Errorf("%s: Date = %q: no CLDR date data for the language (see longDates in locales.go)", lang, got)
+		}
+	}
+}
+
+// TestDigits: within one language, every number in a message has the same
+// digits, whichever library formats it: Arabic-Indic in Arabic, ASCII in
+// English and French.
+func TestDigits(t *testing.T) {
+	cat := newCatalog(t)
+	for _, tc := range []struct {
+		lang   string
+		digits *unicode.RangeTable // the language's digits
+	}{
+		{"en", asciiDigits},
+		{"fr", asciiDigits},
+		{"ar", arabicIndicDigits},
+	} {
+		loc := cat.For(tc.lang)
+		for _, out := range []string{
+			loc.Price(decimal.RequireFromString("1234567.89"), "USD"),
+			loc.Price(decimal.RequireFromString("-6.75"), "EUR"),
+			loc.Price(decimal.RequireFromString("4.01"), "XYZ"),
+			loc.Date(time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)),
+			loc.Number(1234567890),
+			loc.Decimal(1.5),
+			loc.Decimal(1234.5),
+			loc.Percent(30),
+			loc.N("days", 30),
+		} {
+			n := 0
+			for _, r := range out {
+				if !unicode.IsDigit(r) {
+					continue
+				}
+				n++
+				if !unicode.Is(tc.digits, r) {
+					t.Errorf("%s: %+q has digit %q, not the language's", tc.lang, out, r)
+					break
+				}
+			}
+			if n == 0 {
+				t.Errorf("%s: %+q has no digits", tc.lang, out)
+			}
+		}
+	}
+}
+
+var (
+	asciiDigits       = &unicode.RangeTable{R16: []unicode.Range16{{Lo: '0', Hi: '9', Stride: 1}}}
+	arabicIndicDigits = &unicode.RangeTable{R16: []unicode.Range16{{Lo: '٠', Hi: '٩', Stride: 1}}}
+)
