@@ -1,6 +1,6 @@
 // Package locales holds every user-visible string of esimbot, one catalog
-// per language (active.<lang>.toml, embedded), and formats prices, numbers
-// and country names for a language.
+// per language (active.<lang>.toml, embedded), and formats prices, dates,
+// numbers and country names for a language.
 //
 // Messages are Telegram HTML: they may contain <b>, <i>, <code> and <a>.
 // Every string argument is HTML-escaped by T and N, so callers pass raw
@@ -8,9 +8,17 @@
 // (English one/other; French one/other; Arabic zero/one/two/few/many/other),
 // through github.com/nicksnyder/go-i18n/v2.
 //
+// Values follow CLDR too, each from a library generated from it: prices
+// from github.com/bojanz/currency, long dates from
+// github.com/go-playground/locales, numbers, percentages and country names
+// from golang.org/x/text. Every number in one language's messages has the
+// same digits: Arabic-Indic in Arabic, ASCII in English and French.
+//
 // To add a language, copy active.en.toml to active.<tag>.toml, translate
-// every value (keep the {{.Placeholders}}), and run go test ./locales: the
-// tests fail on a missing key or a placeholder that differs from English.
+// every value (keep the {{.Placeholders}}), add the language's
+// go-playground/locales package to longDates, and run go test ./locales:
+// the tests fail on a missing key, a placeholder that differs from
+// English, or a language without CLDR date data.
 package locales
 
 import (
