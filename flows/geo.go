@@ -233,10 +233,12 @@ func searchCountries(query string, available []string, tag language.Tag, limit i
 	return out
 }
 
-// typoBudget is how many edits (Levenshtein distance) a query of n letters
-// may carry and still match a name: none up to 4 letters, where one edit
-// turns a word into another country ("chat" into Chad, "japn" is left
-// unmatched too), 1 from 5 to 7 letters ("germny"), 2 from 8 ("philipines").
+// typoBudget is how many edits (see editDistance: a letter added, dropped,
+// changed, or two adjacent letters swapped) a query of n letters may carry
+// and still match a name: none up to 4 letters, where one edit turns a
+// word into another country ("chat" into Chad; "japn" is left unmatched
+// too), 1 from 5 to 7 letters ("germny", "frnace"), 2 from 8
+// ("swizerlnd").
 func typoBudget(n int) int {
 	switch {
 	case n <= 4:
@@ -247,13 +249,17 @@ func typoBudget(n int) int {
 	return 2
 }
 
-// editDistance is the Levenshtein distance of a and b, or limit+1 as soon
-// as it must exceed limit.
+// editDistance is the optimal string alignment distance of a and b (the
+// Levenshtein distance, where swapping two adjacent letters also counts
+// as one edit: "frnace" is one edit from "france"), or limit+1 as soon as
+// it must exceed limit.
 func editDistance(a, b string, limit int) int {
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > limit || -d > limit {
 		return limit + 1
 	}
+	// Rows i-2, i-1 and i of the distances between ra[:i] and rb[:j].
+	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -268,12 +274,17 @@ func editDistance(a, b string, limit int) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 			rowMin = min(rowMin, cur[j])
 		}
+		// A swap reaches back two rows, but costs no less than the
+		// diagonal of the row before: a row past limit ends it.
 		if rowMin > limit {
 			return limit + 1
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
 }

@@ -122,9 +122,12 @@ func TestSearchCountriesTypos(t *testing.T) {
 		{"germn", "en", []string{"DEU"}},      // one edit in the beginning of "germany"
 		{"thail", "en", []string{"THA"}},      // a beginning, no typo
 		{"philipines", "en", []string{"PHL"}}, // one edit, 10 letters
-		{"thialand", "en", []string{"THA"}},   // two edits, 8 letters
-		{"japn", "en", nil},                   // 4 letters: no typo matching
-		{"chat", "en", nil},                   // not Chad
+		{"thialand", "en", []string{"THA"}},   // a swap is one edit
+		{"frnace", "en", []string{"FRA"}},
+		{"spian", "en", []string{"ESP"}},
+		{"swizerlnd", "en", []string{"CHE"}}, // two edits, 9 letters
+		{"japn", "en", nil},                  // 4 letters: no typo matching
+		{"chat", "en", nil},                  // not Chad
 		{"peru", "en", []string{"PER"}},
 		{"atlantis", "en", nil},
 	} {
@@ -132,6 +135,20 @@ func TestSearchCountriesTypos(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("searchCountries(%q, %s) = %v, want %v", tc.q, tc.lang, got, tc.want)
 		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"france", "france", 0}, {"frnace", "france", 1}, {"germny", "germany", 1},
+		{"thialand", "thailand", 1}, {"abc", "ca", 3}, {"ab", "ba", 1}, {"مصر", "مضر", 1},
+	} {
+		if got := editDistance(tc.a, tc.b, 5); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+	if got := editDistance("frnace", "italy", 1); got != 2 {
+		t.Errorf("editDistance(frnace, italy, limit 1) = %d, want 2 (limit+1)", got)
 	}
 	for n, want := range map[int]int{1: 0, 4: 0, 5: 1, 7: 1, 8: 2, 20: 2} {
 		if got := typoBudget(n); got != want {
