@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -147,8 +148,9 @@ func gazetteer(available []string, tag language.Tag) []country {
 
 // searchCountries finds the available countries (ISO-3 codes) that match
 // a typed query: a code, an alias, a name in the user's language or in
-// English, a prefix of one, or a name with a small typo. Exact matches
-// come alone; otherwise up to limit matches, best first.
+// English, a name that starts with or contains it, or, only when no name
+// does, a name with a small typo (see typoBudget). Exact matches come
+// alone; otherwise up to limit matches, best first.
 func searchCountries(query string, available []string, tag language.Tag, limit int) []string {
 	q := fold(query)
 	if q == "" {
@@ -173,32 +175,44 @@ func searchCountries(query string, available []string, tag language.Tag, limit i
 		score int
 	}
 	var hits []scored
-	for _, c := range all {
-		best := -1
-		for _, n := range c.names {
-			s := -1
-			switch {
-			case n == q:
-				s = 100
-			case strings.HasPrefix(n, q) && len(q) >= 3:
-				s = 80
-			case len(q) >= 4 && strings.Contains(n, q):
-				s = 60
-			case len(q) >= 4:
-				if d := editDistance(q, n, 2); d <= typoBudget(q) {
-					s = 50 - 10*d
-				} else if len(n) > len(q) {
-					// A typo in a prefix: "thail" for "thailand".
-					if d := editDistance(q, n[:len(q)], 1); d <= 1 && len(q) >= 5 {
-						s = 30
-					}
+	collect := func(score func(name string) int) {
+		for _, c := range all {
+			best := -1
+			for _, n := range c.names {
+				best = max(best, score(n))
+			}
+			if best >= 0 {
+				hits = append(hits, scored{c.iso3, best})
+			}
+		}
+	}
+	runes := utf8.RuneCountInString(q)
+	collect(func(n string) int {
+		switch {
+		case n == q:
+			return 100
+		case strings.HasPrefix(n, q) && runes >= 3:
+			return 80
+		case strings.Contains(n, q) && runes >= 4:
+			return 60
+		}
+		return -1
+	})
+	// A typo only when no name has the text: "congo" is the two Congos,
+	// not also Mongolia.
+	if budget := typoBudget(runes); len(hits) == 0 && budget > 0 {
+		collect(func(n string) int {
+			if d := editDistance(q, n, budget); d <= budget {
+				return 50 - 10*d // "germny", "thialand"
+			}
+			// A typo in the beginning of a longer name: "germn".
+			if p := []rune(n); len(p) > runes {
+				if d := editDistance(q, string(p[:runes]), budget); d <= budget {
+					return 25 - 10*d
 				}
 			}
-			best = max(best, s)
-		}
-		if best >= 0 {
-			hits = append(hits, scored{c.iso3, best})
-		}
+			return -1
+		})
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].score != hits[j].score {
@@ -219,21 +233,33 @@ func searchCountries(query string, available []string, tag language.Tag, limit i
 	return out
 }
 
-// typoBudget is how many edits a query of this length may carry.
-func typoBudget(q string) int {
-	if len([]rune(q)) <= 5 {
+// typoBudget is how many edits (see editDistance: a letter added, dropped,
+// changed, or two adjacent letters swapped) a query of n letters may carry
+// and still match a name: none up to 4 letters, where one edit turns a
+// word into another country ("chat" into Chad; "japn" is left unmatched
+// too), 1 from 5 to 7 letters ("germny", "frnace"), 2 from 8
+// ("swizerlnd").
+func typoBudget(n int) int {
+	switch {
+	case n <= 4:
+		return 0
+	case n <= 7:
 		return 1
 	}
 	return 2
 }
 
-// editDistance is the Levenshtein distance of a and b, or limit+1 as soon
-// as it must exceed limit.
+// editDistance is the optimal string alignment distance of a and b (the
+// Levenshtein distance, where swapping two adjacent letters also counts
+// as one edit: "frnace" is one edit from "france"), or limit+1 as soon as
+// it must exceed limit.
 func editDistance(a, b string, limit int) int {
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > limit || -d > limit {
 		return limit + 1
 	}
+	// Rows i-2, i-1 and i of the distances between ra[:i] and rb[:j].
+	prev2 := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -248,12 +274,17 @@ func editDistance(a, b string, limit int) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 			rowMin = min(rowMin, cur[j])
 		}
+		// A swap reaches back two rows, but costs no less than the
+		// diagonal of the row before: a row past limit ends it.
 		if rowMin > limit {
 			return limit + 1
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
 }

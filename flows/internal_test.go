@@ -92,6 +92,71 @@ func TestSearchCountries(t *testing.T) {
 	}
 }
 
+// TestSearchCountriesTypos: a typo is matched only when no name starts
+// with or contains the query, within typoBudget, among all the countries
+// of the world (every current ISO 3166 code, as a full catalog has them).
+func TestSearchCountriesTypos(t *testing.T) {
+	var world []string
+	seen := map[string]bool{}
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			r, err := language.ParseRegion(string([]rune{a, b}))
+			if err != nil || !r.IsCountry() || r.Canonicalize() != r || seen[r.ISO3()] {
+				continue // not a country, or a withdrawn code (DD, ZR)
+			}
+			seen[r.ISO3()] = true
+			world = append(world, r.ISO3())
+		}
+	}
+	if len(world) < 240 {
+		t.Fatalf("only %d countries; is the list broken?", len(world))
+	}
+	for _, tc := range []struct {
+		q, lang string
+		want    []string
+	}{
+		{"congo", "en", []string{"COD", "COG"}}, // both Congos start with it; Mongolia is only a typo away
+		{"Congo", "fr", []string{"COD", "COG"}},
+		{"mongo", "en", []string{"MNG"}},
+		{"germny", "en", []string{"DEU"}},     // one edit, 6 letters
+		{"germn", "en", []string{"DEU"}},      // one edit in the beginning of "germany"
+		{"thail", "en", []string{"THA"}},      // a beginning, no typo
+		{"philipines", "en", []string{"PHL"}}, // one edit, 10 letters
+		{"thialand", "en", []string{"THA"}},   // a swap is one edit
+		{"frnace", "en", []string{"FRA"}},
+		{"spian", "en", []string{"ESP"}},
+		{"swizerlnd", "en", []string{"CHE"}}, // two edits, 9 letters
+		{"japn", "en", nil},                  // 4 letters: no typo matching
+		{"chat", "en", nil},                  // not Chad
+		{"peru", "en", []string{"PER"}},
+		{"atlantis", "en", nil},
+	} {
+		got := searchCountries(tc.q, world, language.MustParse(tc.lang), 6)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("searchCountries(%q, %s) = %v, want %v", tc.q, tc.lang, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"france", "france", 0}, {"frnace", "france", 1}, {"germny", "germany", 1},
+		{"thialand", "thailand", 1}, {"abc", "ca", 3}, {"ab", "ba", 1}, {"مصر", "مضر", 1},
+	} {
+		if got := editDistance(tc.a, tc.b, 5); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+	if got := editDistance("frnace", "italy", 1); got != 2 {
+		t.Errorf("editDistance(frnace, italy, limit 1) = %d, want 2 (limit+1)", got)
+	}
+	for n, want := range map[int]int{1: 0, 4: 0, 5: 1, 7: 1, 8: 2, 20: 2} {
+		if got := typoBudget(n); got != want {
+			t.Errorf("typoBudget(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
 func TestFlag(t *testing.T) {
 	for in, want := range map[string]string{"FRA": "🇫🇷", "fr": "🇫🇷", "JPN": "🇯🇵", "XXX": "", "": "", "150": ""} {
 		if got := flag(in); got != want {

@@ -1,6 +1,6 @@
 // Package locales holds every user-visible string of esimbot, one catalog
-// per language (active.<lang>.toml, embedded), and formats prices, numbers
-// and country names for a language.
+// per language (active.<lang>.toml, embedded), and formats prices, dates,
+// numbers and country names for a language.
 //
 // Messages are Telegram HTML: they may contain <b>, <i>, <code> and <a>.
 // Every string argument is HTML-escaped by T and N, so callers pass raw
@@ -8,9 +8,17 @@
 // (English one/other; French one/other; Arabic zero/one/two/few/many/other),
 // through github.com/nicksnyder/go-i18n/v2.
 //
+// Values follow CLDR too, each from a library generated from it: prices
+// from github.com/bojanz/currency, long dates from
+// github.com/go-playground/locales, numbers, percentages and country names
+// from golang.org/x/text. Every number in one language's messages has the
+// same digits: Arabic-Indic in Arabic, ASCII in English and French.
+//
 // To add a language, copy active.en.toml to active.<tag>.toml, translate
-// every value (keep the {{.Placeholders}}), and run go test ./locales: the
-// tests fail on a missing key or a placeholder that differs from English.
+// every value (keep the {{.Placeholders}}), add the language's
+// go-playground/locales package to longDates, and run go test ./locales:
+// the tests fail on a missing key, a placeholder that differs from
+// English, or a language without CLDR date data.
 package locales
 
 import (
@@ -18,12 +26,17 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/bojanz/currency"
+	cldrar "github.com/go-playground/locales/ar"
+	cldren "github.com/go-playground/locales/en"
+	cldrfr "github.com/go-playground/locales/fr"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/shopspring/decimal"
-	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
@@ -38,6 +51,7 @@ type Catalog struct {
 	bundle  *i18n.Bundle
 	tags    []language.Tag
 	matcher language.Matcher
+	formats map[language.Tag]*formats
 }
 
 // New loads the embedded catalogs. English is the fallback.
@@ -69,7 +83,69 @@ func newFromFS(fsys fs.FS) (*Catalog, error) {
 			tags[0], tags[i] = tags[i], tags[0]
 		}
 	}
-	return &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags)}, nil
+	c := &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), formats: map[language.Tag]*formats{}}
+	for _, t := range tags {
+		c.formats[t] = newFormats(t)
+	}
+	return c, nil
+}
+
+// formats are the CLDR formats of one language. They are built once per
+// catalog and only read afterwards, so Localizers share them.
+type formats struct {
+	money  *currency.Formatter    // an amount in a known currency
+	amount *currency.Formatter    // an amount alone, for an unknown currency
+	date   func(time.Time) string // CLDR long date, Latin digits; nil if none
+	digits *strings.Replacer      // Latin digits to the language's; nil if Latin
+}
+
+// longDates are the CLDR long date formats (github.com/go-playground/locales,
+// CLDR 36) of the catalog languages, by BCP 47 tag. That library has a
+// package per locale: a new catalog language imports its own here, which
+// TestDate asks for.
+var longDates = map[string]func(time.Time) string{
+	"ar": cldrar.New().FmtDateLong,
+	"en": cldren.New().FmtDateLong,
+	"fr": cldrfr.New().FmtDateLong,
+}
+
+func newFormats(tag language.Tag) *formats {
+	loc := currency.NewLocale(cldrLocale(tag))
+	f := &formats{money: currency.NewFormatter(loc), amount: currency.NewFormatter(loc)}
+	for t := tag; f.date == nil && t != language.Und; t = t.Parent() {
+		f.date = longDates[t.String()]
+	}
+	// The digits of Number, which golang.org/x/text takes from CLDR.
+	p := message.NewPrinter(tag)
+	var pairs []string
+	for i := range 10 {
+		if d := p.Sprint(i); d != strconv.Itoa(i) {
+			pairs = append(pairs, strconv.Itoa(i), d)
+		}
+	}
+	if pairs != nil {
+		f.digits = strings.NewReplacer(pairs...)
+	}
+	// Round to the currency's minor unit, as the amount is charged.
+	f.money.MaxDigits = currency.DefaultDigits
+	f.amount.CurrencyDisplay = currency.DisplayNone
+	f.amount.MinDigits, f.amount.MaxDigits = 2, 2
+	return f
+}
+
+// cldrLocale is the CLDR locale whose money formats a language uses: the
+// language in its likely region (CLDR likely subtags: en-US, fr-FR,
+// ar-EG). For Arabic this matters: since CLDR 48, bare ar writes Latin
+// digits (as the Maghreb does), while ar-EG, like the other Middle-East
+// locales, keeps CLDR's Arabic-Indic digits, which Number, N and the
+// Arabic catalog use (golang.org/x/text has CLDR 32, where ar has them).
+func cldrLocale(tag language.Tag) string {
+	r, _ := tag.Region()
+	t, err := language.Compose(tag, r)
+	if err != nil {
+		return tag.String()
+	}
+	return t.String()
 }
 
 // MustNew is New for tests and program start: it panics on a broken catalog,
@@ -104,10 +180,15 @@ func (c *Catalog) Match(prefs ...string) language.Tag {
 // For returns a Localizer for the supported language closest to lang.
 func (c *Catalog) For(lang string) *Localizer {
 	tag := c.Match(lang)
+	f, ok := c.formats[tag]
+	if !ok { // not a catalog language: Match rules it out
+		f = newFormats(tag)
+	}
 	return &Localizer{
 		Tag: tag,
 		l:   i18n.NewLocalizer(c.bundle, tag.String(), "en"),
 		p:   message.NewPrinter(tag),
+		f:   f,
 	}
 }
 
@@ -117,6 +198,7 @@ type Localizer struct {
 	Tag language.Tag
 	l   *i18n.Localizer
 	p   *message.Printer
+	f   *formats
 }
 
 // T renders message key with arguments given as name, value pairs
@@ -179,19 +261,41 @@ func (l *Localizer) render(key string, count any, args []any) string {
 // passed to T or N without escaping.
 type Raw string
 
-// Price formats an amount in a currency (ISO 4217) for the language, for
-// example "€ 4.01" or "€ 4,01". An unknown currency code is shown as is.
+// Price formats an amount in a currency (ISO 4217) as CLDR writes money in
+// the language ("$6.75", "6,75 $US", "٦٫٧٥ US$" after a right-to-left
+// mark), rounded to the currency's minor unit. An amount in an unknown
+// currency is the number (two decimals) followed by the code as given, or
+// the number alone without a code.
 func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 	code = strings.ToUpper(strings.TrimSpace(code))
-	unit, err := currency.ParseISO(code)
-	f := amount.InexactFloat64() // display only: the ledger keeps decimals
-	if err != nil {
-		if code == "" {
-			return l.p.Sprintf("%.2f", f)
-		}
-		return l.p.Sprintf("%.2f %s", f, code)
+	if a, err := currency.NewAmount(amount.String(), code); err == nil {
+		return l.f.money.Format(a)
 	}
-	return l.p.Sprint(currency.Symbol(unit.Amount(f)))
+	// Any known currency will do: the formatter shows only the number.
+	a, err := currency.NewAmount(amount.String(), "USD")
+	if err != nil { // a decimal always reads back; this is a safety net
+		a, _ = currency.NewAmount("0", "USD")
+	}
+	s := l.f.amount.Format(a)
+	if code == "" {
+		return s
+	}
+	return s + "\u00a0" + code
+}
+
+// Date formats the calendar date of t (in t's location) in the language's
+// long form, as CLDR has it ("December 8, 2026", "8 décembre 2026",
+// "٨ ديسمبر ٢٠٢٦"), with the digits of Number. A language without CLDR
+// date data gets the ISO form 2026-12-08.
+func (l *Localizer) Date(t time.Time) string {
+	s := t.Format("2006-01-02")
+	if l.f.date != nil {
+		s = l.f.date(t)
+	}
+	if l.f.digits != nil {
+		s = l.f.digits.Replace(s)
+	}
+	return s
 }
 
 // Decimal formats a number with at most one decimal (1.5, "1,5", "١٫٥"),

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"text/template"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -681,25 +682,47 @@ func TestN(t *testing.T) {
 	}
 }
 
+// TestPrice pins the CLDR money formats of each catalog language, as
+// github.com/bojanz/currency has them (CLDR 49): symbol and its place,
+// separators, digits, the no-break spaces and the right-to-left mark of
+// Arabic, and how an unknown currency is shown.
 func TestPrice(t *testing.T) {
 	cat := newCatalog(t)
 	d := decimal.RequireFromString
+	const (
+		nbsp  = "\u00a0" // between amount and symbol
+		nnbsp = "\u202f" // French thousands
+		rlm   = "\u200f" // Arabic amounts start right to left
+		alm   = "\u061c" // Arabic letter mark, before the minus sign
+	)
 	for _, tc := range []struct {
 		lang, amount, code string
 		want               string
 	}{
-		{"en", "4.01", "EUR", "€ 4.01"},
-		{"en", "4.01", " eur ", "€ 4.01"},
-		{"en", "1234.5", "USD", "$ 1,234.50"},
-		{"en", "4.01", "XYZ", "4.01 XYZ"},
+		{"en", "6.75", "USD", "$6.75"},
+		{"en", "4.01", "EUR", "€4.01"},
+		{"en", "4.01", " eur ", "€4.01"},
+		{"en", "1234.5", "USD", "$1,234.50"},
+		{"en", "-4.01", "EUR", "-€4.01"},
+		{"en", "4.005", "EUR", "€4.01"}, // rounded half up to the cent
+		{"en", "1500", "JPY", "¥1,500"},
+		{"en", "4.01", "CHF", "CHF" + nbsp + "4.01"},
+		{"en", "4.01", "XYZ", "4.01" + nbsp + "XYZ"},
 		{"en", "4.01", "", "4.01"},
-		{"fr", "4.01", "EUR", "€ 4,01"},
-		{"fr", "4.01", "XYZ", "4,01 XYZ"},
-		{"ar", "4.01", "EUR", "€ ٤٫٠١"},
-		{"ar", "4.01", "XYZ", "٤٫٠١ XYZ"},
+
+		{"fr", "6.75", "USD", "6,75" + nbsp + "$US"},
+		{"fr", "4.01", "EUR", "4,01" + nbsp + "€"},
+		{"fr", "1234.5", "USD", "1" + nnbsp + "234,50" + nbsp + "$US"},
+		{"fr", "4.01", "XYZ", "4,01" + nbsp + "XYZ"},
+
+		{"ar", "6.75", "USD", rlm + "٦٫٧٥" + nbsp + "US$"},
+		{"ar", "4.01", "EUR", rlm + "٤٫٠١" + nbsp + "€"},
+		{"ar", "1234.5", "USD", rlm + "١٬٢٣٤٫٥٠" + nbsp + "US$"},
+		{"ar", "-4.01", "EUR", alm + "-" + rlm + "٤٫٠١" + nbsp + "€"},
+		{"ar", "4.01", "XYZ", rlm + "٤٫٠١" + nbsp + "XYZ"},
 	} {
 		if got := cat.For(tc.lang).Price(d(tc.amount), tc.code); got != tc.want {
-			t.Errorf("%s: Price(%s, %q) = %q, want %q", tc.lang, tc.amount, tc.code, got, tc.want)
+			t.Errorf("%s: Price(%s, %q) = %+q, want %+q", tc.lang, tc.amount, tc.code, got, tc.want)
 		}
 	}
 	// Odd input never panics and still shows the amount.
@@ -712,9 +735,6 @@ func TestPrice(t *testing.T) {
 				}
 			}
 		}
-	}
-	if got := cat.For("ar").Price(d("12.5"), "EUR"); strings.ContainsAny(got, "0123456789") {
-		t.Errorf("ar: Price = %q, want Arabic-Indic digits", got)
 	}
 }
 
@@ -996,5 +1016,79 @@ func TestPlain(t *testing.T) {
 	l := locales.MustNew().For("en")
 	if got := l.Plain("btn_use", "Value", "D'Angelo <x@y.z>"); got != "Use D'Angelo <x@y.z>" {
 		t.Errorf("Plain = %q", got)
+	}
+}
+
+// TestDate pins the CLDR long date of each catalog language, with the
+// language's digits, and asks every catalog language for its CLDR date
+// data (a new language imports its go-playground/locales package in
+// locales.go; without it, dates show as 2026-12-08).
+func TestDate(t *testing.T) {
+	cat := newCatalog(t)
+	paris := time.FixedZone("CET", 3600)
+	for _, tc := range []struct {
+		lang string
+		t    time.Time
+		want string
+	}{
+		{"en", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "December 8, 2026"},
+		{"en", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), "January 31, 2027"},
+		{"fr", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "8 décembre 2026"},
+		{"fr", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "1 août 2026"},
+		{"ar", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "٨ ديسمبر ٢٠٢٦"},
+		{"ar", time.Date(2027, 5, 19, 0, 0, 0, 0, time.UTC), "١٩ مايو ٢٠٢٧"},
+		// The date in t's own location: 23:30 UTC is already the 9th in Paris.
+		{"en", time.Date(2026, 12, 8, 23, 30, 0, 0, time.UTC).In(paris), "December 9, 2026"},
+	} {
+		if got := cat.For(tc.lang).Date(tc.t); got != tc.want {
+			t.Errorf("%s: Date(%s) = %q, want %q", tc.lang, tc.t, got, tc.want)
+		}
+	}
+	iso := regexp.MustCompile(`^\p{Nd}{4}-\p{Nd}{2}-\p{Nd}{2}$`)
+	for _, lang := range catalogLangs(t) {
+		if got := cat.For(lang).Date(time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)); iso.MatchString(got) {
+			t.Errorf("%s: Date = %q: no CLDR date data for the language (see longDates in locales.go)", lang, got)
+		}
+	}
+}
+
+// TestDigits: within one language, every number in a message has the same
+// digits, whichever library formats it: those of Number, for every catalog
+// language; Arabic-Indic in Arabic, ASCII in English and French.
+func TestDigits(t *testing.T) {
+	cat := newCatalog(t)
+	want := map[string]string{"en": "0123456789", "fr": "0123456789", "ar": "٠١٢٣٤٥٦٧٨٩"}
+	for _, lang := range catalogLangs(t) {
+		loc := cat.For(lang)
+		digits, ok := want[lang]
+		if !ok { // a newer catalog: the digits of Number
+			digits = loc.Number(1234567890)
+		}
+		for _, out := range []string{
+			loc.Price(decimal.RequireFromString("1234567.89"), "USD"),
+			loc.Price(decimal.RequireFromString("-6.75"), "EUR"),
+			loc.Price(decimal.RequireFromString("4.01"), "XYZ"),
+			loc.Date(time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)),
+			loc.Number(1234567890),
+			loc.Decimal(1.5),
+			loc.Decimal(1234.5),
+			loc.Percent(30),
+			loc.N("days", 30),
+		} {
+			n := 0
+			for _, r := range out {
+				if !unicode.IsDigit(r) {
+					continue
+				}
+				n++
+				if !strings.ContainsRune(digits, r) {
+					t.Errorf("%s: %+q has digit %q, not the language's", lang, out, r)
+					break
+				}
+			}
+			if n == 0 {
+				t.Errorf("%s: %+q has no digits", lang, out)
+			}
+		}
 	}
 }
