@@ -160,9 +160,14 @@ func (t *turn) showBundles(b func(string, string, ...string) Button, back []Butt
 	if len(nav) > 0 {
 		rows = append(rows, nav)
 	}
-	text := t.loc.T("bundles_title", "Destination", t.destinationTitle()) + "\n" +
-		t.loc.T("bundles_page", "Page", t.loc.Number(int64(d.Page+1)), "Pages", t.loc.Number(int64(pages))) + "\n\n" +
-		strings.Join(lines, "\n") + "\n\n" + t.loc.T("bundles_legend")
+	order := t.loc.T("bundles_sorted")
+	if pages > 1 {
+		order = t.loc.T("bundles_page", "Page", t.loc.Number(int64(d.Page+1)), "Pages", t.loc.Number(int64(pages)))
+	}
+	text := t.loc.T("bundles_title", "Destination", t.destinationTitle()) + "\n" + order + "\n\n" + strings.Join(lines, "\n")
+	if legend := t.legend(page); legend != "" {
+		text += "\n\n" + legend
+	}
 	return t.screen(text, append(rows, back)...)
 }
 
@@ -209,6 +214,26 @@ func (t *turn) dataLabel(mb int64) string {
 	return t.loc.T("data_mb", "Amount", t.loc.Number(mb))
 }
 
+// legend explains the marks that the offers carry, and only those.
+func (t *turn) legend(offers []BundleOffer) string {
+	var calls, topup, global bool
+	for _, o := range offers {
+		calls = calls || o.CallsSMS
+		topup = topup || o.Topup
+		global = global || o.ProfileType == "GLOBAL_ESIM"
+	}
+	var parts []string
+	for _, m := range []struct {
+		on  bool
+		key string
+	}{{calls, "legend_calls"}, {topup, "legend_topup"}, {global, "legend_global"}} {
+		if m.on {
+			parts = append(parts, t.loc.T(m.key))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
 // marks are the bundle's symbols: calls/SMS, top-up, Global eSIM.
 func marks(o BundleOffer) string {
 	var m string
@@ -230,9 +255,61 @@ func (t *turn) bundleLine(n int, o BundleOffer) string {
 		"Days", t.loc.N("days", o.Days), "Price", t.loc.Price(o.Price, o.Currency), "Marks", marks(o))
 }
 
-// bundleButton is a bundle's button label (plain text).
+// bundleButton is a bundle's button label (plain text), with the marks
+// of its line.
 func (t *turn) bundleButton(o BundleOffer) string {
-	return t.dataLabel(o.DataMB) + " · " + t.loc.N("days", o.Days) + " · " + t.loc.Price(o.Price, o.Currency)
+	return html.UnescapeString(t.dataLabel(o.DataMB)+" · "+t.loc.N("days", o.Days)+" · "+t.loc.Price(o.Price, o.Currency)) + marks(o)
+}
+
+// bundleName names a bundle in the user's language from its parts, such
+// as "Allemagne · 1 Go · 7 jours" (plain text): the API's marketing name
+// is English and shown only as the plan's name.
+func (t *turn) bundleName(o BundleOffer) string {
+	parts := []string{t.offerPlace(o), t.dataLabel(o.DataMB), t.loc.N("days", o.Days)}
+	if parts[0] == "" {
+		parts[0] = o.Name
+	}
+	return html.UnescapeString(strings.Join(parts, " · "))
+}
+
+// offerPlace names what a bundle covers, in the user's language: its
+// country, its region, Global or Cruise; "" when it cannot be told.
+func (t *turn) offerPlace(o BundleOffer) string {
+	d := t.conv.Draft
+	kind := o.Category
+	if kind == "" {
+		switch {
+		case len(o.Countries) == 1:
+			kind = destCountry
+		case o.Region != "":
+			kind = destRegion
+		case d.Kind == KindNew:
+			kind = d.DestKind
+		}
+	}
+	switch kind {
+	case destCountry:
+		code := d.DestCode
+		if len(o.Countries) == 1 || (len(o.Countries) > 0 && d.DestKind != destCountry) {
+			code = o.Countries[0]
+		}
+		if code != "" {
+			return countryName(code, t.loc.Tag)
+		}
+	case destRegion:
+		code := o.Region
+		if code == "" && d.DestKind == destRegion {
+			code = d.DestCode
+		}
+		if code != "" || o.RegionName != "" {
+			return t.regionName(code, o.RegionName)
+		}
+	case destGlobal:
+		return t.loc.Plain("dest_global")
+	case destCruise:
+		return t.loc.Plain("dest_cruise")
+	}
+	return ""
 }
 
 // showBundle shows a bundle's details and networks.
@@ -265,8 +342,7 @@ func (t *turn) showBundle(b func(string, string, ...string) Button, back []Butto
 
 // bundleDetails describes a bundle (HTML).
 func (t *turn) bundleDetails(o BundleOffer) string {
-	text := t.loc.T("bundle_details", "Name", o.Name, "Data", t.dataLabel(o.DataMB), "Days", t.loc.N("days", o.Days),
-		"Price", t.loc.Price(o.Price, o.Currency))
+	text := t.loc.T("bundle_details", "Name", t.bundleName(o), "Plan", o.Name, "Price", t.loc.Price(o.Price, o.Currency))
 	if o.CallsSMS {
 		text += "\n" + t.loc.T("bundle_calls_sms")
 	}
@@ -347,6 +423,9 @@ func (t *turn) inputWhatsApp(s string) error {
 		return t.send(Message{Text: t.loc.T(err.Error())})
 	}
 	t.conv.Draft.WhatsApp = e164
+	if t.role != RoleCustomer {
+		return t.afterDetail() // no share-number keyboard to close
+	}
 	if err := t.send(Message{Text: t.loc.T("whatsapp_saved", "Number", e164), RemoveKeyboard: true}); err != nil {
 		return err
 	}
@@ -358,6 +437,9 @@ func (t *turn) inputWhatsApp(s string) error {
 // share-number keyboard.
 func (t *turn) skipWhatsApp() error {
 	t.conv.Draft.WhatsApp = ""
+	if t.role != RoleCustomer {
+		return t.afterDetail() // no share-number keyboard to close
+	}
 	if err := t.send(Message{Text: t.loc.T("whatsapp_skipped"), RemoveKeyboard: true}); err != nil {
 		return err
 	}
@@ -409,7 +491,7 @@ func (t *turn) showSummary(b func(string, string, ...string) Button, back []Butt
 	if d.WhatsApp != "" {
 		wa = html.EscapeString(d.WhatsApp)
 	}
-	text := t.loc.T("summary", "Destination", t.destinationTitle(), "Bundle", locales.Raw(t.bundleDetails(*d.Bundle)),
+	text := t.loc.T(agentKey("summary", t.role), "Bundle", locales.Raw(t.bundleDetails(*d.Bundle)),
 		"Email", d.Email, "Name", d.Name, "WhatsApp", locales.Raw(wa))
 	if t.e.cfg.Sandbox {
 		text += "\n\n" + t.loc.T("sandbox_banner")

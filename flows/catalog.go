@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,12 @@ func (e *Engine) offer(b reseller.Bundle) BundleOffer {
 		Code: b.Code, Name: b.MarketingName, Price: e.cfg.Price.customerPrice(b), Currency: cur,
 		Cost: b.PriceFinal, DataMB: b.Data.MB, Days: int(b.ValidityDays),
 		CallsSMS: bool(b.SupportsCallsSMS), Topup: bool(b.SupportsTopup), ProfileType: string(b.Profile()),
+		Category: strings.ToLower(string(b.Category)), Region: b.RegionCode, RegionName: b.RegionName,
+	}
+	for _, c := range b.CountryCodes {
+		if iso3, ok := iso3Of(c); ok {
+			o.Countries = append(o.Countries, iso3)
+		}
 	}
 	if o.Name == "" {
 		o.Name = b.Name

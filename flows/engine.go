@@ -371,7 +371,7 @@ func (t *turn) send(m Message) error {
 // screen shows a new screen: a new stamp (older buttons go stale) and the
 // message, editing the pressed message when the event is a button.
 func (t *turn) screen(text string, rows ...[]Button) error {
-	if t.saved.Step == stepWhatsApp && t.conv.Step != stepWhatsApp && !t.kbRemoved {
+	if t.saved.Step == stepWhatsApp && t.conv.Step != stepWhatsApp && !t.kbRemoved && t.role == RoleCustomer {
 		// Leaving the WhatsApp step: close its share-number keyboard, which
 		// takes a message of its own, and show the screen below it.
 		if err := t.send(Message{Text: t.loc.T("keyboard_closed"), RemoveKeyboard: true}); err != nil {

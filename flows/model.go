@@ -122,10 +122,14 @@ type Sale struct {
 	SoldBy Role `json:"sold_by"`
 	// Lang is the language to deliver in.
 	Lang string `json:"lang,omitempty"`
-	// BundleCode, BundleName and ProfileType describe what was sold.
+	// BundleCode, BundleName and ProfileType describe what was sold;
+	// BundleName is in the sale's language, Plan is the API's name.
 	BundleCode  string `json:"bundle_code"`
 	BundleName  string `json:"bundle_name"`
+	Plan        string `json:"plan,omitempty"`
 	ProfileType string `json:"profile_type,omitempty"`
+	// Days is the bundle's validity.
+	Days int `json:"days,omitempty"`
 	// Price and Currency are what the customer was shown; Cost is what the
 	// reseller pays (bundle_price_final).
 	Price    decimal.Decimal `json:"price"`
@@ -236,8 +240,17 @@ type Draft struct {
 type BundleOffer struct {
 	// Code identifies the bundle.
 	Code string `json:"code"`
-	// Name is the display name.
+	// Name is the plan's name as the API gives it (bundle_marketing_name,
+	// usually English); users see a name built in their language from the
+	// destination, the data and the days.
 	Name string `json:"name"`
+	// Category is country, region, global or cruise, when the API says;
+	// Countries (ISO-3) and Region say what it covers.
+	Category  string   `json:"category,omitempty"`
+	Countries []string `json:"countries,omitempty"`
+	Region    string   `json:"region,omitempty"`
+	// RegionName is the API's name of the region.
+	RegionName string `json:"region_name,omitempty"`
 	// Price and Currency are the customer price.
 	Price    decimal.Decimal `json:"price"`
 	Currency string          `json:"currency"`

@@ -68,7 +68,7 @@ func (t *turn) confirm() error {
 		back, summary = stepTopupBundles, stepTopupSummary
 	}
 	if fresh == nil {
-		if err := t.send(Message{Text: t.loc.T("bundle_gone", "Name", d.Bundle.Name)}); err != nil {
+		if err := t.send(Message{Text: t.loc.T("bundle_gone", "Name", t.bundleName(*d.Bundle))}); err != nil {
 			return err
 		}
 		d.Bundle = nil
@@ -88,7 +88,7 @@ func (t *turn) confirm() error {
 	now := t.e.cfg.Now()
 	s := Sale{
 		Kind: d.Kind, Chat: t.ev.Chat, User: t.ev.User, SoldBy: t.role, Lang: t.loc.Tag.String(),
-		BundleCode: fresh.Code, BundleName: fresh.Name, ProfileType: fresh.ProfileType,
+		BundleCode: fresh.Code, BundleName: t.bundleName(*fresh), Plan: fresh.Name, ProfileType: fresh.ProfileType, Days: fresh.Days,
 		Price: fresh.Price, Currency: fresh.Currency, Cost: fresh.Cost,
 		Email: d.Email, Name: d.Name, WhatsApp: d.WhatsApp,
 		State: SaleConfirmed, History: []Transition{{State: SaleConfirmed, At: now}}, Created: now,
@@ -267,7 +267,7 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 		return uerr
 	}
 	if first {
-		e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T("sale_pending")})
+		e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T(agentKey("sale_pending", s.SoldBy))})
 	}
 	e.log.WarnContext(ctx, "sale not reconciled yet", "ref", s.Ref, "attempt", s.Attempts, "err", err)
 	return nil
@@ -315,7 +315,8 @@ func (e *Engine) notify(ctx context.Context, s Sale, m Message) {
 func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 	loc := e.cat.For(s.Lang)
 	if s.Kind == KindTopup {
-		m := Message{Text: loc.T("topup_done", "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
+		e.usage.drop(s.ICCID) // the profile has a new bundle
+		m := Message{Text: loc.T(agentKey("topup_done", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
 			{{Text: loc.T("btn_usage"), Data: globalData("usage", s.ICCID)}, {Text: loc.T("btn_menu"), Data: globalData("menu")}},
 		}}
 		if err := e.msg.Send(ctx, s.Chat, m); err != nil {

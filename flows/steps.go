@@ -261,8 +261,10 @@ func (t *turn) back() error {
 	case stepWhatsApp:
 		if d.Editing {
 			d.Editing = false
-			if err := t.send(Message{Text: t.loc.T("keyboard_closed"), RemoveKeyboard: true}); err != nil {
-				return err
+			if t.role == RoleCustomer {
+				if err := t.send(Message{Text: t.loc.T("keyboard_closed"), RemoveKeyboard: true}); err != nil {
+					return err
+				}
 			}
 			return t.goTo(stepSummary)
 		}
@@ -362,7 +364,7 @@ func (t *turn) show() error {
 		if t.role == RoleCustomer && t.user.Email != "" && !d.Editing {
 			rows = append(rows, []Button{b(t.loc.Plain("btn_use", "Value", t.user.Email), "use")})
 		}
-		return t.screen(t.loc.T("ask_email"), append(rows, back)...)
+		return t.screen(t.loc.T(agentKey("ask_email", t.role)), append(rows, back)...)
 	case stepName:
 		rows := [][]Button{}
 		if def := t.defaultName(); def != "" {
@@ -374,6 +376,11 @@ func (t *turn) show() error {
 		}
 		return t.screen(t.loc.T(key), append(rows, back)...)
 	case stepWhatsApp:
+		if t.role != RoleCustomer {
+			// An agent's own number must not go on the customer's order:
+			// no share-number keyboard.
+			return t.screen(t.loc.T("ask_whatsapp_agent"), []Button{b(t.loc.T("btn_skip"), "skip")}, back)
+		}
 		// The share-contact keyboard needs its own message; the inline
 		// buttons (Skip, Back) go on it too.
 		return t.send(Message{
@@ -489,7 +496,7 @@ func atoi(s string, n int) (int, bool) {
 // a translation, else as the API names it.
 func (t *turn) regionName(code, apiName string) string {
 	key := "region_" + strings.ToLower(code)
-	if s := t.loc.T(key); !strings.HasPrefix(s, "[") {
+	if s := t.loc.Plain(key); !strings.HasPrefix(s, "[") {
 		return s
 	}
 	if apiName != "" {

@@ -50,7 +50,7 @@ func (t *turn) showESIMs(b func(string, string, ...string) Button, back []Button
 		return err
 	}
 	if len(list) == 0 {
-		return t.screen(t.loc.T("esims_none"), []Button{b(t.loc.T("btn_buy"), "buy_new")}, back)
+		return t.screen(t.loc.T(agentKey("esims_none", t.role)), []Button{b(t.loc.T("btn_buy"), "buy_new")}, back)
 	}
 	d := &t.conv.Draft
 	d.Choices = d.Choices[:0]
@@ -61,11 +61,22 @@ func (t *turn) showESIMs(b func(string, string, ...string) Button, back []Button
 			break
 		}
 		d.Choices = append(d.Choices, m.first.Ref)
-		lines = append(lines, t.loc.T("esim_line", "N", t.loc.Number(int64(i+1)), "Bundle", m.first.BundleName,
-			"ICCID", m.first.ICCID, "State", t.stateLabel(m.first.State), "Topups", t.loc.Number(int64(len(m.topups)))))
-		rows = append(rows, []Button{b(t.loc.Plain("esim_button", "N", t.loc.Number(int64(i+1)), "Tail", tail(m.first.ICCID)), "e", strconv.Itoa(i))})
+		lines = append(lines, t.loc.T(agentKey("esim_line", t.role), "N", t.loc.Number(int64(i+1)), "Bundle", m.first.BundleName,
+			"ICCID", m.first.ICCID, "State", t.stateLabel(m.first.State), "Topups", t.loc.Number(int64(len(m.topups))),
+			"Customer", m.first.Name, "Ref", m.first.Ref))
+		rows = append(rows, []Button{b(t.esimLabel(i, m.first), "e", strconv.Itoa(i))})
 	}
-	return t.screen(t.loc.T("esims_title")+"\n\n"+strings.Join(lines, "\n"), append(rows, back)...)
+	return t.screen(t.loc.T(agentKey("esims_title", t.role))+"\n\n"+strings.Join(lines, "\n"), append(rows, back)...)
+}
+
+// esimLabel is the button label of the i-th eSIM of a list: its number and
+// the end of its ICCID, and for agents the customer's name.
+func (t *turn) esimLabel(i int, s Sale) string {
+	label := t.loc.Plain("esim_button", "N", t.loc.Number(int64(i+1)), "Tail", tail(s.ICCID))
+	if t.role != RoleCustomer && s.Name != "" {
+		label += " · " + s.Name
+	}
+	return label
 }
 
 // tail is the end of an ICCID, enough to tell eSIMs apart.
@@ -271,7 +282,7 @@ func (t *turn) showUsagePick(b func(string, string, ...string) Button, back []Bu
 			break
 		}
 		d.Choices = append(d.Choices, m.first.ICCID)
-		rows = append(rows, []Button{b(m.first.BundleName+" "+tail(m.first.ICCID), "u", strconv.Itoa(i))})
+		rows = append(rows, []Button{b(t.esimLabel(i, m.first), "u", strconv.Itoa(i))})
 	}
 	return t.screen(t.loc.T("usage_pick"), append(rows, back)...)
 }

@@ -927,6 +927,9 @@ var dynamicKeys = []string{
 	"email_invalid", "name_length", "name_chars", "whatsapp_invalid", "whatsapp_need_country",
 	"esim_ready", "esim_ready_agent", "esim_qr_caption", "esim_qr_caption_agent",
 	"selling", "selling_agent", "activation_pending", "activation_pending_agent", "sale_failed_after_assign",
+	"ask_email", "ask_email_agent", "summary", "summary_agent", "sale_pending", "sale_pending_agent",
+	"topup_done", "topup_done_agent", "esims_title", "esims_title_agent", "esims_none", "esims_none_agent",
+	"esim_line", "esim_line_agent",
 }
 
 // TestFlowsKeys fails when flows uses a key English lacks, uses a plural
