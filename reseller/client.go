@@ -30,8 +30,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry bounds the retries of reads; zero fields take defaults.
 	Retry RetryPolicy
-	// RefreshBefore is how long before expiry the token is refreshed
-	// (default 30 s).
+	// RefreshBefore is the longest margin before expiry at which the
+	// access token is refreshed (default 30 s). The margin of each token is
+	// RefreshBefore or a quarter of its lifetime, whichever is shorter, so
+	// tokens of any lifetime are used (a 4 s token is renewed after 3 s).
 	RefreshBefore time.Duration
 	// Logger receives debug lines about calls (never tokens or bodies);
 	// nil discards them.
@@ -164,6 +166,7 @@ const maxBody = 16 << 20
 
 // do sends req with authentication, retries (reads only) and one
 // re-authentication on 401/403, and returns a 2xx answer or an error.
+// Nothing is sent without an Access-Token unless req.noAuth.
 func (c *Client) do(ctx context.Context, req request) (response, error) {
 	reauthed := false
 	for attempt := 1; ; attempt++ {
@@ -171,7 +174,11 @@ func (c *Client) do(ctx context.Context, req request) (response, error) {
 		var gen uint64
 		if !req.noAuth {
 			var err error
-			if tok, gen, err = c.auth.token(ctx); err != nil {
+			tok, gen, err = c.auth.token(ctx)
+			if err == nil && tok == "" {
+				err = fmt.Errorf("reseller: %s %s: %w: no access token to send", req.method, req.path, ErrUnauthorized)
+			}
+			if err != nil {
 				return response{}, err
 			}
 		}

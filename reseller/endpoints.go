@@ -21,7 +21,7 @@ func (c *Client) Login(ctx context.Context) (Session, error) {
 	case <-ctx.Done():
 		return Session{}, fmt.Errorf("reseller: wait for login: %w", ctx.Err())
 	}
-	err := c.auth.login(ctx)
+	_, _, err := c.auth.login(ctx)
 	<-c.auth.sem
 	if err != nil {
 		return Session{}, err
@@ -29,8 +29,10 @@ func (c *Client) Login(ctx context.Context) (Session, error) {
 	return c.auth.currentSession(), nil
 }
 
-// Session returns the current session, logging in first if needed. Its
-// ShowGlobalESIMBundles says whether Global eSIM bundles may be offered.
+// Session returns the current session, logging in or refreshing first when
+// the token is missing, refused since, or inside its early-refresh margin;
+// an error means no token can be had now. Its ShowGlobalESIMBundles says
+// whether Global eSIM bundles may be offered.
 func (c *Client) Session(ctx context.Context) (Session, error) {
 	if _, _, err := c.auth.token(ctx); err != nil {
 		return Session{}, err

@@ -11,7 +11,9 @@ import (
 // Sentinel errors, matched with errors.Is against the errors this package
 // returns (an [*APIError] matches the sentinels its status and body imply).
 var (
-	// ErrUnauthorized: the credentials or the token were refused (401).
+	// ErrUnauthorized: the credentials or the token were refused (401), or
+	// no access token could be had (a login or refresh answer without one),
+	// in which case the call was not sent.
 	ErrUnauthorized = errors.New("reseller: unauthorized")
 	// ErrForbidden: the account may not do this (403).
 	ErrForbidden = errors.New("reseller: forbidden")
