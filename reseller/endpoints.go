@@ -77,8 +77,11 @@ func (c *Client) Networks(ctx context.Context, bundleCode string) ([]Network, er
 }
 
 // AssignBundle sells a bundle to an end user (POST /Bundle). It is never
-// retried: if the answer is lost the error wraps ErrOutcomeUnknown and the
-// caller must reconcile with OrderByReference before trying again.
+// retried, except once after a 401/403 with a renewed token. When the sale
+// may exist (a lost answer, a 5xx, a 409 "reference already used", or any
+// failure after a 401/403) the error wraps ErrOutcomeUnknown, with the cause
+// still reachable by errors.Is and errors.As, and the caller must reconcile
+// with OrderByReference before trying again.
 func (c *Client) AssignBundle(ctx context.Context, r AssignRequest, o AssignOptions) (AssignResult, error) {
 	if r.BundleCode == "" || r.Email == "" || r.Name == "" {
 		return AssignResult{}, fmt.Errorf("reseller: assign bundle: %w: bundle_code, email and name are required", ErrInvalidRequest)
@@ -115,8 +118,8 @@ func (c *Client) purchase(ctx context.Context, op, path string, body any, o Assi
 	if res.OrderID == "" && res.ICCID == "" {
 		// A 200 that is really a refusal on some deployments.
 		if rc := string(res.ResponseCode); rc != "" && rc != "1" {
-			return AssignResult{}, &APIError{Method: req.method, Endpoint: path, Status: http.StatusBadRequest,
-				Title: res.Title, Message: res.Message, DeveloperMessage: res.DeveloperMessage, ResponseCode: rc}
+			return AssignResult{}, purchaseFailure(req, &APIError{Method: req.method, Endpoint: path, Status: http.StatusBadRequest,
+				Title: res.Title, Message: res.Message, DeveloperMessage: res.DeveloperMessage, ResponseCode: rc}, resp.resent)
 		}
 		return AssignResult{}, &outcomeError{op: op, cause: errors.New("answer has no order_id nor iccid")}
 	}
