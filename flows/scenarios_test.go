@@ -321,9 +321,6 @@ func TestSaleRefusedByTheAPI(t *testing.T) {
 		{"Refused", func(w *world) {
 			w.sb.Inject(sandbox.Fault{Kind: sandbox.FaultStatus, Method: "POST", Path: "/Bundle", Status: 400})
 		}, "refused the order details"},
-		{"Forbidden", func(w *world) {
-			w.sb.Inject(sandbox.Fault{Kind: sandbox.FaultStatus, Method: "POST", Path: "/Bundle", Status: 403})
-		}, "didn't go through"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,7 +17,7 @@ type auth struct {
 	c        *Client
 	username string
 	password secret
-	skew     time.Duration
+	before   time.Duration // Config.RefreshBefore: the longest early-refresh margin
 
 	sem chan struct{} // held by the goroutine that logs in or refreshes
 
@@ -24,30 +25,44 @@ type auth struct {
 	access     secret
 	refresh    secret
 	accessExp  time.Time
+	renewAt    time.Time // from then on the access token is renewed before use
 	refreshExp time.Time
 	gen        uint64 // bumped with every new access token
 	session    Session
 }
 
-func newAuth(c *Client, username string, password secret, skew time.Duration) *auth {
-	return &auth{c: c, username: username, password: password, skew: skew, sem: make(chan struct{}, 1)}
+func newAuth(c *Client, username string, password secret, before time.Duration) *auth {
+	return &auth{c: c, username: username, password: password, before: before, sem: make(chan struct{}, 1)}
 }
 
-// current returns a token that is not about to expire, if there is one.
+// refreshMargin is how long before its expiry a token of this lifetime is
+// renewed: Config.RefreshBefore, but never more than a quarter of the
+// lifetime, so a short-lived token is still used for three quarters of its
+// life (a 4 s token is renewed after 3 s, a 1 h token 30 s before expiry).
+// A token that arrives already expired by our clock gets no margin.
+func refreshMargin(lifetime, before time.Duration) time.Duration {
+	if lifetime <= 0 {
+		return 0
+	}
+	return min(before, lifetime/4)
+}
+
+// current returns the access token and its generation, and whether it is
+// still outside its early-refresh margin.
 func (a *auth) current() (secret, uint64, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.access != "" && a.c.now().Before(a.accessExp.Add(-a.skew)) {
-		return a.access, a.gen, true
-	}
-	return "", 0, false
+	return a.access, a.gen, a.access != "" && a.c.now().Before(a.renewAt)
 }
 
-// token returns a valid access token and its generation, logging in or
-// refreshing first when needed.
+// token returns an access token and its generation, logging in or
+// refreshing first when needed. It never returns an empty token without an
+// error: a token just obtained is used even if its lifetime is shorter
+// than the early-refresh margin.
 func (a *auth) token(ctx context.Context) (secret, uint64, error) {
-	if tok, gen, ok := a.current(); ok {
-		return tok, gen, nil
+	tok, seen, ok := a.current()
+	if ok {
+		return tok, seen, nil
 	}
 	select {
 	case a.sem <- struct{}{}:
@@ -55,17 +70,19 @@ func (a *auth) token(ctx context.Context) (secret, uint64, error) {
 		return "", 0, fmt.Errorf("reseller: wait for login: %w", ctx.Err())
 	}
 	defer func() { <-a.sem }()
-	if tok, gen, ok := a.current(); ok { // another caller renewed it meanwhile
+	// Another caller renewed the token while we waited: use its token, even
+	// if (very short-lived) it is already inside its margin, so that many
+	// callers waiting on one expired token cause one renewal.
+	if tok, gen, ok := a.current(); ok || (tok != "" && gen != seen) {
 		return tok, gen, nil
 	}
 	a.mu.Lock()
 	refresh, refreshExp := a.refresh, a.refreshExp
 	a.mu.Unlock()
 	if refresh != "" && (refreshExp.IsZero() || a.c.now().Before(refreshExp)) {
-		err := a.renew(ctx, request{method: http.MethodPost, path: a.c.paths.Refresh, noAuth: true,
+		tok, gen, err := a.renew(ctx, request{method: http.MethodPost, path: a.c.paths.Refresh, noAuth: true,
 			body: map[string]string{"refresh_token": string(refresh)}})
 		if err == nil {
-			tok, gen, _ := a.current()
 			return tok, gen, nil
 		}
 		// A refused refresh token means logging in again; anything else
@@ -74,38 +91,35 @@ func (a *auth) token(ctx context.Context) (secret, uint64, error) {
 			return "", 0, err
 		}
 	}
-	if err := a.login(ctx); err != nil {
-		return "", 0, err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.access, a.gen, nil
+	return a.login(ctx)
 }
 
 // login logs in with the username and password.
-func (a *auth) login(ctx context.Context) error {
+func (a *auth) login(ctx context.Context) (secret, uint64, error) {
 	return a.renew(ctx, request{method: http.MethodPost, path: a.c.paths.Login, noAuth: true,
 		body: map[string]string{"username": a.username, "password": string(a.password)}})
 }
 
-// renew sends a login or refresh request and stores the tokens it returns.
-func (a *auth) renew(ctx context.Context, req request) error {
+// renew sends a login or refresh request, stores the tokens it returns,
+// and returns the new access token and its generation.
+func (a *auth) renew(ctx context.Context, req request) (secret, uint64, error) {
 	resp, err := a.c.do(ctx, req)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	var lr loginResponse
 	if err := decode(req, resp, &lr); err != nil {
-		return err
+		return "", 0, err
 	}
-	if lr.AccessToken == "" {
-		return fmt.Errorf("reseller: %s %s: %w: no access_token", req.method, req.path, ErrBadResponse)
+	if strings.TrimSpace(lr.AccessToken) == "" {
+		return "", 0, fmt.Errorf("reseller: %s %s: %w: %w: no access_token in the answer", req.method, req.path, ErrUnauthorized, ErrBadResponse)
 	}
 	now := a.c.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.access = secret(lr.AccessToken)
 	a.accessExp = expiry(now, lr.ExpiresIn, time.Hour)
+	a.renewAt = a.accessExp.Add(-refreshMargin(a.accessExp.Sub(now), a.before))
 	if lr.RefreshToken != "" {
 		a.refresh = secret(lr.RefreshToken)
 		a.refreshExp = expiry(now, lr.RefreshExpiresIn, 0)
@@ -121,7 +135,7 @@ func (a *auth) renew(ctx context.Context, req request) error {
 	if lr.ShowGlobalESIMBundles != nil {
 		a.session.ShowGlobalESIMBundles = bool(*lr.ShowGlobalESIMBundles)
 	}
-	return nil
+	return a.access, a.gen, nil
 }
 
 // invalidate marks the access token of generation gen as expired, so the
@@ -131,7 +145,7 @@ func (a *auth) invalidate(gen uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.gen == gen {
-		a.accessExp = time.Time{}
+		a.renewAt = time.Time{}
 	}
 }
 

@@ -30,8 +30,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry bounds the retries of reads; zero fields take defaults.
 	Retry RetryPolicy
-	// RefreshBefore is how long before expiry the token is refreshed
-	// (default 30 s).
+	// RefreshBefore is the longest margin before expiry at which the
+	// access token is refreshed (default 30 s). The margin of each token is
+	// RefreshBefore or a quarter of its lifetime, whichever is shorter, so
+	// tokens of any lifetime are used (a 4 s token is renewed after 3 s).
 	RefreshBefore time.Duration
 	// Logger receives debug lines about calls (never tokens or bodies);
 	// nil discards them.
@@ -158,12 +160,14 @@ type request struct {
 type response struct {
 	status int
 	body   []byte
+	resent bool // sent a second time after a 401/403
 }
 
 const maxBody = 16 << 20
 
 // do sends req with authentication, retries (reads only) and one
 // re-authentication on 401/403, and returns a 2xx answer or an error.
+// Nothing is sent without an Access-Token unless req.noAuth.
 func (c *Client) do(ctx context.Context, req request) (response, error) {
 	reauthed := false
 	for attempt := 1; ; attempt++ {
@@ -171,7 +175,16 @@ func (c *Client) do(ctx context.Context, req request) (response, error) {
 		var gen uint64
 		if !req.noAuth {
 			var err error
-			if tok, gen, err = c.auth.token(ctx); err != nil {
+			tok, gen, err = c.auth.token(ctx)
+			if err == nil && tok == "" {
+				err = fmt.Errorf("reseller: %s %s: %w: no access token to send", req.method, req.path, ErrUnauthorized)
+			}
+			if err != nil {
+				if req.purchase && reauthed {
+					// The purchase was answered 401/403 and may have been
+					// committed all the same.
+					return response{}, &outcomeError{op: req.op, cause: err}
+				}
 				return response{}, err
 			}
 		}
@@ -179,20 +192,20 @@ func (c *Client) do(ctx context.Context, req request) (response, error) {
 		var apiErr *APIError
 		switch {
 		case err == nil:
+			resp.resent = reauthed
 			return resp, nil
 		case errors.As(err, &apiErr) && !req.noAuth && !reauthed &&
 			(apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden):
 			// The token was refused: refresh (or log in) once and try again.
-			// This is safe for purchases too: a refused call sold nothing.
+			// A purchase is sent again too; since the API may have committed
+			// the refused one, every failure of the second sending is an
+			// unknown outcome (see purchaseFailure).
 			reauthed = true
 			c.auth.invalidate(gen)
 			attempt--
 			continue
 		case req.purchase:
-			if errors.As(err, &apiErr) && apiErr.Status < 500 {
-				return response{}, err
-			}
-			return response{}, &outcomeError{op: req.op, cause: err}
+			return response{}, purchaseFailure(req, err, reauthed)
 		}
 		retryAfter, retryable := c.retryable(err)
 		if !retryable || req.method != http.MethodGet || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
@@ -202,6 +215,20 @@ func (c *Client) do(ctx context.Context, req request) (response, error) {
 			return response{}, fmt.Errorf("%w (retry cut short: %w)", err, serr)
 		}
 	}
+}
+
+// purchaseFailure classifies a failed purchase. A 4xx refusal of its first
+// sending sold nothing and is returned as is. Anything else is an unknown
+// outcome wrapping err: a lost answer or a 5xx; a 409 or any other
+// "reference already used" (an earlier sending of this reference may have
+// sold); and any failure of a sending that follows a 401/403, which the API
+// may have committed before refusing the token.
+func purchaseFailure(req request, err error, resent bool) error {
+	var apiErr *APIError
+	if !resent && errors.As(err, &apiErr) && apiErr.Status < 500 && !errors.Is(err, ErrDuplicateReference) {
+		return err
+	}
+	return &outcomeError{op: req.op, cause: err}
 }
 
 // retryable reports whether a read that failed with err may be tried

@@ -39,6 +39,8 @@ type fakeAPI struct {
 	refreshOK  bool
 	logins     atomic.Int64
 	refreshes  atomic.Int64
+	noToken    atomic.Int64 // calls other than login and refresh sent without Access-Token
+	loginDown  atomic.Bool  // login and refresh answer 503
 	lastTokens []string
 }
 
@@ -90,6 +92,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls[route]++
 	h := f.routes[route]
 	f.mu.Unlock()
+	if f.loginDown.Load() && (route == "POST /Agent/login" || route == "POST /Token/Refresh") {
+		writeJSON(w, 503, map[string]any{"message": "login is down"})
+		return
+	}
 	switch route {
 	case "POST /Agent/login":
 		f.logins.Add(1)
@@ -119,6 +125,9 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, 200, map[string]any{"access_token": f.newToken("access"), "refresh_token": f.newToken("refresh"), "expires_in": f.expiresIn})
 		return
+	}
+	if r.Header.Get("Access-Token") == "" {
+		f.noToken.Add(1)
 	}
 	f.mu.Lock()
 	ok := f.valid[r.Header.Get("Access-Token")]
@@ -316,34 +325,62 @@ func TestStillUnauthorizedAfterReauthGivesUp(t *testing.T) {
 	}
 }
 
+// TestConcurrentCallersShareOneRefresh: 100 callers on a token that was
+// refused, has expired, or is inside its early-refresh margin cause exactly
+// one refresh, whatever the token's lifetime, and none sends a request
+// without a token.
 func TestConcurrentCallersShareOneRefresh(t *testing.T) {
-	f := newFakeAPI(t)
-	f.handle("GET /Regions", raw(200, `[]`))
-	c := newClient(t, f)
-	ctx := context.Background()
-	if _, err := c.Session(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f.revokeAll()
-	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	for range 100 {
-		wg.Go(func() {
-			if _, err := c.Regions(ctx, reseller.CoverageQuery{}); err != nil {
-				errs <- err
+	for _, tc := range []struct {
+		name     string
+		lifetime int // expires_in, seconds
+		revoke   bool
+		advance  time.Duration
+	}{
+		{"RevokedHourToken", 3600, true, 0},
+		{"HourTokenInMargin", 3600, false, 3590 * time.Second},
+		{"RevokedFourSecondToken", 4, true, 0},
+		{"FourSecondTokenInMargin", 4, false, 3500 * time.Millisecond},
+		{"FourSecondTokenExpired", 4, false, 10 * time.Second},
+		{"OneSecondTokenExpired", 1, false, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.expiresIn = tc.lifetime
+			f.handle("GET /Regions", raw(200, `[]`))
+			clk := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+			c := newClient(t, f, func(c *reseller.Config) { c.Now = clk.Now })
+			ctx := context.Background()
+			if _, err := c.Session(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if tc.revoke {
+				f.revokeAll()
+			}
+			clk.Add(tc.advance)
+			var wg sync.WaitGroup
+			errs := make(chan error, 100)
+			for range 100 {
+				wg.Go(func() {
+					if _, err := c.Regions(ctx, reseller.CoverageQuery{}); err != nil {
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			if got := f.refreshes.Load(); got != 1 {
+				t.Errorf("refreshes = %d, want exactly 1", got)
+			}
+			if got := f.logins.Load(); got != 1 {
+				t.Errorf("logins = %d, want 1", got)
+			}
+			if got := f.noToken.Load(); got != 0 {
+				t.Errorf("%d requests sent without Access-Token", got)
 			}
 		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if got := f.refreshes.Load(); got != 1 {
-		t.Errorf("refreshes = %d, want exactly 1", got)
-	}
-	if got := f.logins.Load(); got != 1 {
-		t.Errorf("logins = %d, want 1", got)
 	}
 }
 

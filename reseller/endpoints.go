@@ -21,7 +21,7 @@ func (c *Client) Login(ctx context.Context) (Session, error) {
 	case <-ctx.Done():
 		return Session{}, fmt.Errorf("reseller: wait for login: %w", ctx.Err())
 	}
-	err := c.auth.login(ctx)
+	_, _, err := c.auth.login(ctx)
 	<-c.auth.sem
 	if err != nil {
 		return Session{}, err
@@ -29,8 +29,10 @@ func (c *Client) Login(ctx context.Context) (Session, error) {
 	return c.auth.currentSession(), nil
 }
 
-// Session returns the current session, logging in first if needed. Its
-// ShowGlobalESIMBundles says whether Global eSIM bundles may be offered.
+// Session returns the current session, logging in or refreshing first when
+// the token is missing, refused since, or inside its early-refresh margin;
+// an error means no token can be had now. Its ShowGlobalESIMBundles says
+// whether Global eSIM bundles may be offered.
 func (c *Client) Session(ctx context.Context) (Session, error) {
 	if _, _, err := c.auth.token(ctx); err != nil {
 		return Session{}, err
@@ -75,8 +77,11 @@ func (c *Client) Networks(ctx context.Context, bundleCode string) ([]Network, er
 }
 
 // AssignBundle sells a bundle to an end user (POST /Bundle). It is never
-// retried: if the answer is lost the error wraps ErrOutcomeUnknown and the
-// caller must reconcile with OrderByReference before trying again.
+// retried, except once after a 401/403 with a renewed token. When the sale
+// may exist (a lost answer, a 5xx, a 409 "reference already used", or any
+// failure after a 401/403) the error wraps ErrOutcomeUnknown, with the cause
+// still reachable by errors.Is and errors.As, and the caller must reconcile
+// with OrderByReference before trying again.
 func (c *Client) AssignBundle(ctx context.Context, r AssignRequest, o AssignOptions) (AssignResult, error) {
 	if r.BundleCode == "" || r.Email == "" || r.Name == "" {
 		return AssignResult{}, fmt.Errorf("reseller: assign bundle: %w: bundle_code, email and name are required", ErrInvalidRequest)
@@ -113,8 +118,8 @@ func (c *Client) purchase(ctx context.Context, op, path string, body any, o Assi
 	if res.OrderID == "" && res.ICCID == "" {
 		// A 200 that is really a refusal on some deployments.
 		if rc := string(res.ResponseCode); rc != "" && rc != "1" {
-			return AssignResult{}, &APIError{Method: req.method, Endpoint: path, Status: http.StatusBadRequest,
-				Title: res.Title, Message: res.Message, DeveloperMessage: res.DeveloperMessage, ResponseCode: rc}
+			return AssignResult{}, purchaseFailure(req, &APIError{Method: req.method, Endpoint: path, Status: http.StatusBadRequest,
+				Title: res.Title, Message: res.Message, DeveloperMessage: res.DeveloperMessage, ResponseCode: rc}, resp.resent)
 		}
 		return AssignResult{}, &outcomeError{op: op, cause: errors.New("answer has no order_id nor iccid")}
 	}

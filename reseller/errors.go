@@ -11,7 +11,9 @@ import (
 // Sentinel errors, matched with errors.Is against the errors this package
 // returns (an [*APIError] matches the sentinels its status and body imply).
 var (
-	// ErrUnauthorized: the credentials or the token were refused (401).
+	// ErrUnauthorized: the credentials or the token were refused (401), or
+	// no access token could be had (a login or refresh answer without one),
+	// in which case the call was not sent.
 	ErrUnauthorized = errors.New("reseller: unauthorized")
 	// ErrForbidden: the account may not do this (403).
 	ErrForbidden = errors.New("reseller: forbidden")
@@ -28,11 +30,17 @@ var (
 	// ErrBundleUnavailable: the bundle cannot be sold (unknown, withdrawn,
 	// or not a valid top-up for the profile).
 	ErrBundleUnavailable = errors.New("reseller: bundle unavailable")
-	// ErrDuplicateReference: the order_reference was used before (409).
+	// ErrDuplicateReference: the order_reference was used before (409). A
+	// purchase returns it wrapped in an ErrOutcomeUnknown error: the order
+	// with that reference may be this very sale.
 	ErrDuplicateReference = errors.New("reseller: order reference already used")
-	// ErrOutcomeUnknown: a purchase was sent but its answer was lost (a
-	// timeout, a reset connection, a 5xx, an empty answer). The sale may or
-	// may not exist: reconcile with OrderByReference, never resend blindly.
+	// ErrOutcomeUnknown: a purchase was sent but whether it sold is not
+	// known: its answer was lost (a timeout, a reset connection, a 5xx, an
+	// empty answer), the reference already exists (409), or it was answered
+	// 401/403 and the sending that followed failed in any way (the API may
+	// commit a sale and still refuse the token). The sale may or may not
+	// exist: reconcile with OrderByReference, never resend blindly. The
+	// cause stays reachable with errors.Is and errors.As.
 	ErrOutcomeUnknown = errors.New("reseller: purchase outcome unknown")
 	// ErrUnavailable: the API could not be reached or answered 5xx to a read.
 	ErrUnavailable = errors.New("reseller: service unavailable")

@@ -132,7 +132,6 @@ func TestPurchaseRefusalsAreNotUnknown(t *testing.T) {
 	}{
 		{"Insufficient", raw(400, `{"title":"Insufficient balance","message":"Insufficient wallet balance"}`), reseller.ErrInsufficientBalance},
 		{"Unavailable", raw(400, `{"title":"Bundle unavailable","message":"Bundle is not available"}`), reseller.ErrBundleUnavailable},
-		{"Duplicate", raw(409, `{"message":"Order reference already exists"}`), reseller.ErrDuplicateReference},
 		{"RefusedIn200", raw(200, `{"title":"Error","message":"Bundle is not available","response_code":"0"}`), reseller.ErrBundleUnavailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

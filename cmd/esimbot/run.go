@@ -32,6 +32,7 @@ type Main struct {
 	pollTimeout time.Duration     // tests shorten Telegram's long polling
 	tuneBot     func(*bot.Config) // tests lift the rate limits
 	sandbox     *sandbox.Server   // tests inspect the embedded sandbox
+	readyEvery  time.Duration     // tests re-check /readyz at every request
 }
 
 // errUsage marks a command-line mistake: the usage was already printed.

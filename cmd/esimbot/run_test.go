@@ -39,7 +39,7 @@ type running struct {
 	stop   func() int
 }
 
-func startRun(t *testing.T, fake *telegramtest.Server, sb *sandbox.Server, db string, env map[string]string) *running {
+func startRun(t *testing.T, fake *telegramtest.Server, sb *sandbox.Server, db string, env map[string]string, tune ...func(*Main)) *running {
 	t.Helper()
 	r := &running{t: t, fake: fake, sb: sb, db: db, stderr: &syncBuffer{}}
 	vars := map[string]string{
@@ -55,6 +55,9 @@ func startRun(t *testing.T, fake *telegramtest.Server, sb *sandbox.Server, db st
 		OnListen:    func(_, a string) { addrc <- a },
 		pollTimeout: 2 * time.Second, sandbox: sb,
 		tuneBot: func(c *bot.Config) { c.GlobalRate, c.ChatRate, c.GlobalBurst, c.ChatBurst = 1000, 1000, 1000, 1000 },
+	}
+	for _, f := range tune {
+		f(m)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

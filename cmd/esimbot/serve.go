@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,7 +86,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		return err
 	}
 
-	ready := &readiness{store: store, api: api, bot: b}
+	ready := &readiness{store: store, api: api, bot: b, every: cmp.Or(m.readyEvery, 5*time.Second)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", ready)
@@ -123,6 +124,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { eng.Run(engCtx, 30*time.Second) })
+	wg.Go(func() { watchLogin(engCtx, api, log, 5*time.Second, 5*time.Minute) })
 	runErr := b.Run(ctx, eng, drainTime)
 	stopEngine()
 	wg.Wait()
@@ -164,12 +166,53 @@ func (m *Main) startSandbox(ctx context.Context, store *storage.Store, log *slog
 	return "http://" + ln.Addr().String() + sb.Prefix(), func() { _ = srv.Close() }, nil
 }
 
+// watchLogin logs in to the reseller API at start. A failure (a wrong
+// password, the API unreachable) is logged once, as an error; the bot runs
+// on (every call tries to log in again, customers are told the service is
+// unavailable, /readyz answers not ready) and watchLogin tries again, after
+// first, doubling up to longest, until a login succeeds, which it logs too.
+// The error names the call and the status, never a secret.
+func watchLogin(ctx context.Context, api *reseller.Client, log *slog.Logger, first, longest time.Duration) {
+	wait, failed := first, false
+	for {
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := api.Session(lctx)
+		cancel()
+		switch {
+		case err == nil:
+			if failed {
+				log.Info("reseller login succeeded")
+			}
+			return
+		case ctx.Err() != nil:
+			return
+		case !failed:
+			log.Error("reseller login failed", "err", err)
+			failed = true
+		default:
+			log.Debug("reseller login failed again", "err", err, "next_in", wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, longest)
+	}
+}
+
 // readiness answers /readyz: the database, the reseller login and
-// Telegram's getMe, each checked at most every few seconds.
+// Telegram's getMe, each checked at most every few seconds. The reseller
+// check asks the client for a session, which logs in or refreshes when the
+// token is missing, refused or about to expire: not ready means no token
+// can be had now.
 type readiness struct {
 	store *storage.Store
 	api   *reseller.Client
 	bot   *bot.Bot
+	every time.Duration // how long a result is kept
 
 	mu      sync.Mutex
 	checked time.Time
@@ -179,7 +222,7 @@ type readiness struct {
 func (r *readiness) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if time.Since(r.checked) > 5*time.Second {
+	if time.Since(r.checked) > r.every {
 		ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
 		defer cancel()
 		r.problem = ""

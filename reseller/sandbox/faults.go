@@ -28,6 +28,14 @@ const (
 	// FaultUnauthorized answers 401 "Invalid or expired token" even for a
 	// valid token.
 	FaultUnauthorized
+	// FaultCommitThenStatus, for POST /Bundle and POST /Bundles/Topup
+	// only, handles the request (a valid sale happens: wallet charged,
+	// order created) and then answers Fault.Status (default 401, "Invalid
+	// or expired token"; 403 and others get their status's error body)
+	// instead of the sale's answer, whatever the outcome: the platform
+	// that commits a purchase and still refuses the token. Other endpoints
+	// neither feel it nor use up its Count.
+	FaultCommitThenStatus
 )
 
 // String returns the kind's name, e.g. "latency".
@@ -43,6 +51,8 @@ func (k FaultKind) String() string {
 		return "commit-then-timeout"
 	case FaultUnauthorized:
 		return "unauthorized"
+	case FaultCommitThenStatus:
+		return "commit-then-status"
 	}
 	return "unknown"
 }
@@ -64,7 +74,8 @@ type Fault struct {
 	// Latency is the delay of FaultLatency, and the longest a
 	// FaultCommitThenTimeout stalls (0: until the client gives up).
 	Latency time.Duration
-	// Status is the status of FaultStatus (default 503).
+	// Status is the status of FaultStatus (default 503) and of
+	// FaultCommitThenStatus (default 401).
 	Status int
 }
 
@@ -83,6 +94,9 @@ func newFaultRNG(seed int64) *rand.Rand {
 func (s *Server) Inject(f Fault) {
 	if f.Kind == FaultStatus && f.Status == 0 {
 		f.Status = http.StatusServiceUnavailable
+	}
+	if f.Kind == FaultCommitThenStatus && f.Status == 0 {
+		f.Status = http.StatusUnauthorized
 	}
 	if s.prefix != "" && strings.HasPrefix(f.Path, s.prefix+"/") {
 		f.Path = strings.TrimPrefix(f.Path, s.prefix)
@@ -116,7 +130,7 @@ func (s *Server) pickFaults(method, path string) (delay time.Duration, hit *Faul
 		f := fs.f
 		matches := (f.Method == "" || strings.EqualFold(f.Method, method)) &&
 			(f.Path == "" || f.Path == path) &&
-			(f.Kind != FaultCommitThenTimeout || isPurchase(method, path)) &&
+			((f.Kind != FaultCommitThenTimeout && f.Kind != FaultCommitThenStatus) || isPurchase(method, path)) &&
 			(hit == nil || f.Kind == FaultLatency)
 		if matches && (f.Rate <= 0 || s.faultRNG.Float64() < f.Rate) {
 			if f.Kind == FaultLatency {
@@ -139,8 +153,9 @@ func (s *Server) pickFaults(method, path string) (delay time.Duration, hit *Faul
 }
 
 // applyFaults applies the injected faults to a request. It returns the
-// fault to apply after handling (FaultCommitThenTimeout) if any, and false
-// when it has answered (or dropped) the request itself.
+// fault to apply after handling (FaultCommitThenTimeout,
+// FaultCommitThenStatus) if any, and false when it has answered (or
+// dropped) the request itself.
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, path string) (*Fault, bool) {
 	delay, hit := s.pickFaults(r.Method, path)
 	if delay > 0 {
@@ -184,6 +199,15 @@ func (s *Server) withhold(w http.ResponseWriter, r *http.Request, f *Fault) {
 		<-r.Context().Done()
 	}
 	drop(w)
+}
+
+// refusal is the end of FaultCommitThenStatus: the request has been
+// handled; its answer is replaced by an error of status f.Status.
+func refusal(f *Fault) reply {
+	if f.Status == http.StatusUnauthorized {
+		return unauthorized()
+	}
+	return errorReply(f.Status, statusTitle(f.Status), "Injected fault")
 }
 
 // drop closes the client's connection without a response.

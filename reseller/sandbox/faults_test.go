@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 
 	"github.com/esimbot/esimbot/reseller/sandbox"
 )
@@ -165,10 +166,66 @@ func TestFaultCommitThenTimeout(t *testing.T) {
 	e.post("/Bundle", assignBody("FRA_1GB_7D", "CTT-1")).wantError(t, http.StatusConflict, "Order reference already exists")
 }
 
+func TestFaultCommitThenStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		status  int // injected; 0 takes the default
+		want    int
+		message string
+	}{
+		{"Unauthorized", 0, http.StatusUnauthorized, "Invalid or expired token"},
+		{"Forbidden", http.StatusForbidden, http.StatusForbidden, "Injected fault"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, sandbox.Options{})
+			e.srv.Inject(sandbox.Fault{Kind: sandbox.FaultCommitThenStatus, Status: tc.status, Count: 2})
+
+			// Other endpoints are not affected, and do not use up the count.
+			e.get("/Regions", nil).want(t, http.StatusOK)
+
+			wallet := e.srv.Wallet()
+			e.post("/Bundle", assignBody("FRA_1GB_7D", "CTS-1")).wantError(t, tc.want, tc.message)
+			o, ok := e.srv.OrderByReference("CTS-1")
+			if !ok {
+				t.Fatal("the sale did not commit")
+			}
+			if !e.srv.Wallet().Equal(wallet.Sub(o.Amount)) {
+				t.Errorf("wallet %s, want %s", e.srv.Wallet(), wallet.Sub(o.Amount))
+			}
+			orders, _ := e.orders(url.Values{"order_reference": {"CTS-1"}})
+			if len(orders) != 1 || orders[0].ID != o.ID {
+				t.Errorf("GET /Orders found %+v", orders)
+			}
+
+			// A top-up commits too.
+			e.post("/Bundles/Topup", map[string]string{"bundle_code": "FRA_1GB_7D", "order_id": o.ID, "order_reference": "CTS-2"}).wantError(t, tc.want, tc.message)
+			if top, ok := e.srv.OrderByReference("CTS-2"); !ok || top.ICCID != o.ICCID {
+				t.Errorf("top-up %+v committed %v", top, ok)
+			}
+
+			// Used up: the same reference again is the plain 409.
+			e.post("/Bundle", assignBody("FRA_1GB_7D", "CTS-1")).wantError(t, http.StatusConflict, "Order reference already exists")
+			if n := len(e.srv.Orders()); n != 2 {
+				t.Errorf("%d orders, want 2", n)
+			}
+		})
+	}
+	t.Run("RefusedSaleStillRefusedWithTheStatus", func(t *testing.T) {
+		e := newEnv(t, sandbox.Options{})
+		e.srv.SetWallet(decimal.Zero)
+		e.srv.Inject(sandbox.Fault{Kind: sandbox.FaultCommitThenStatus, Count: 1})
+		e.post("/Bundle", assignBody("FRA_1GB_7D", "CTS-3")).wantError(t, http.StatusUnauthorized, "Invalid or expired token")
+		if _, ok := e.srv.OrderByReference("CTS-3"); ok {
+			t.Error("a sale the wallet cannot fund committed")
+		}
+	})
+}
+
 func TestFaultKindString(t *testing.T) {
 	for k, want := range map[sandbox.FaultKind]string{
 		sandbox.FaultLatency: "latency", sandbox.FaultStatus: "status", sandbox.FaultDrop: "drop",
-		sandbox.FaultCommitThenTimeout: "commit-then-timeout", sandbox.FaultUnauthorized: "unauthorized", 0: "unknown",
+		sandbox.FaultCommitThenTimeout: "commit-then-timeout", sandbox.FaultUnauthorized: "unauthorized",
+		sandbox.FaultCommitThenStatus: "commit-then-status", 0: "unknown",
 	} {
 		if got := k.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", int(k), got, want)

@@ -37,6 +37,7 @@ type Flags struct {
 	FaultDropRate      float64
 	Fault401Rate       float64
 	FaultCommitTimeout bool
+	FaultCommitStatus  int
 }
 
 // Register defines the sandbox flags on fs.
@@ -59,6 +60,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.FaultDropRate, "fault-drop-rate", 0, "sandbox: fraction of requests whose connection is dropped (0 to 1)")
 	fs.BoolVar(&f.FaultCommitTimeout, "fault-commit-timeout", false, "sandbox: purchases commit and then never answer")
 	fs.Float64Var(&f.Fault401Rate, "fault-401-rate", 0, "sandbox: fraction of requests answered 401 (0 to 1)")
+	fs.IntVar(&f.FaultCommitStatus, "fault-commit-status", 0, "sandbox: purchases commit and then are answered this status, e.g. 401 or 403 (0: off)")
 }
 
 // Options returns the Options and the Faults to inject that the flags
@@ -155,6 +157,13 @@ func (f *Flags) Options() (Options, []Fault, error) {
 	}
 	if f.FaultCommitTimeout {
 		faults = append(faults, Fault{Kind: FaultCommitThenTimeout})
+	}
+	switch {
+	case f.FaultCommitStatus == 0:
+	case f.FaultCommitStatus < 400 || f.FaultCommitStatus > 599:
+		return Options{}, nil, fmt.Errorf("sandbox: -fault-commit-status %d: want an error status, 400 to 599", f.FaultCommitStatus)
+	default:
+		faults = append(faults, Fault{Kind: FaultCommitThenStatus, Status: f.FaultCommitStatus})
 	}
 	return o, faults, nil
 }

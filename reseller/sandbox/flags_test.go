@@ -47,7 +47,7 @@ func TestFlags(t *testing.T) {
 		o, faults, err := parseFlags(t, "-seed", "5", "-username", "u", "-password-file", pw, "-wallet", "12.5", "-currency", "eur",
 			"-global-esim", "-activation-delay", "3s", "-access-ttl", "2m", "-refresh-ttl", "1h", "-prefix", "/api/v0", "-list-shape", "array",
 			"-quirks", "numbers-as-strings, ids-as-integers,expires-in-unix,bare-activation-code,empty-as-no-content",
-			"-fault-latency", "10ms", "-fault-5xx-rate", "0.1", "-fault-drop-rate", "0.2", "-fault-401-rate", "0.3", "-fault-commit-timeout")
+			"-fault-latency", "10ms", "-fault-5xx-rate", "0.1", "-fault-drop-rate", "0.2", "-fault-401-rate", "0.3", "-fault-commit-timeout", "-fault-commit-status", "403")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,6 +66,7 @@ func TestFlags(t *testing.T) {
 			{Kind: sandbox.FaultDrop, Rate: 0.2},
 			{Kind: sandbox.FaultUnauthorized, Rate: 0.3},
 			{Kind: sandbox.FaultCommitThenTimeout},
+			{Kind: sandbox.FaultCommitThenStatus, Status: 403},
 		}
 		if diff := cmp.Diff(wantFaults, faults); diff != "" {
 			t.Errorf("faults (-want +got):\n%s", diff)
@@ -99,6 +100,8 @@ func TestFlags(t *testing.T) {
 			{[]string{"-fault-401-rate", "NaN"}, "-fault-401-rate"},
 			{[]string{"-access-ttl", "-1s"}, "-access-ttl"},
 			{[]string{"-fault-latency", "-1s"}, "-fault-latency"},
+			{[]string{"-fault-commit-status", "200"}, "-fault-commit-status"},
+			{[]string{"-fault-commit-status", "600"}, "-fault-commit-status"},
 			{[]string{"-password", "x", "-password-file", empty}, "exclusive"},
 			{[]string{"-password-file", filepath.Join(dir, "missing")}, "-password-file"},
 			{[]string{"-password-file", empty}, "is empty"},

@@ -432,9 +432,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := s.authorize(r, rt)
-	if hit != nil && hit.Kind == FaultCommitThenTimeout {
+	switch {
+	case hit != nil && hit.Kind == FaultCommitThenTimeout:
 		s.withhold(w, r, hit)
 		return
+	case hit != nil && hit.Kind == FaultCommitThenStatus:
+		rep = refusal(hit)
 	}
 	s.write(w, rep)
 }
