@@ -144,7 +144,7 @@ func (c *tgChat) buy(email string, before func()) telegramtest.Message {
 	c.tap("Buy an eSIM")
 	c.expect("Where are you travelling")
 	c.say("france")
-	c.expect("cheapest first")
+	c.expect("heapest first")
 	c.tap("1 GB")
 	c.expect("Networks")
 	c.tap("Choose this bundle")
