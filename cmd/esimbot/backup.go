@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,11 +25,8 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		db = "esimbot.db"
 	}
 	fs.StringVar(&db, "db", db, "the database `file` to copy (from $ESIMBOT_DB if set)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage // the flag package printed the error and the usage
+	if err := m.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(m.Stderr, "esimbot backup: want one FILE to write, got %d arguments\n", fs.NArg())

@@ -68,7 +68,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	fs.StringVar(&c.WebhookURL, "webhook-url", c.WebhookURL, "public `URL` of the webhook; empty: long polling (ESIMBOT_WEBHOOK_URL)")
 	fs.StringVar(&level, "log-level", level, "log `level`: debug, info, warn, error (ESIMBOT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text, json, or auto (text on a terminal) (ESIMBOT_LOG_FORMAT)")
-	if err := parse(fs, args); err != nil {
+	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
 	var err error
