@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -180,11 +181,12 @@ func (b *Bot) Username() string {
 	return b.username
 }
 
-// Ping asks Telegram who the bot is (getMe), for readiness checks.
+// Ping asks Telegram who the bot is (getMe), for readiness checks. Its
+// error says whether the token was refused or the Bot API not reached.
 func (b *Bot) Ping(ctx context.Context) error {
 	me, err := b.tg.GetMe(ctx)
 	if err != nil {
-		return fmt.Errorf("getMe: %s", redact(err, b.cfg.Token))
+		return fmt.Errorf("getMe: %s", b.explain(err))
 	}
 	b.mu.Lock()
 	b.username = me.Username
@@ -388,6 +390,22 @@ func (r *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (r *redactHandler) WithGroup(name string) slog.Handler {
 	return &redactHandler{h: r.h.WithGroup(name), secrets: r.secrets}
+}
+
+// explain returns the text of a Bot API error, without the token, naming
+// the two causes an operator must act on: a refused token and an
+// unreachable server.
+func (b *Bot) explain(err error) string {
+	var ue *url.Error
+	switch {
+	case errors.Is(err, tg.ErrorUnauthorized):
+		return "Telegram refused the bot token (401 Unauthorized)"
+	case errors.Is(err, tg.ErrorNotFound):
+		return "Telegram refused the bot token (404 Not Found)"
+	case errors.As(err, &ue):
+		return fmt.Sprintf("cannot reach the Bot API at %s: %s", strings.TrimRight(b.cfg.ServerURL, "/"), redact(ue.Err, b.cfg.Token))
+	}
+	return redact(err, b.cfg.Token)
 }
 
 // redact returns err's text without the token.

@@ -129,8 +129,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	if runErr != nil && ctx.Err() == nil {
+		// Logged here, before "stopped", so the log tells the whole story.
+		log.Error("esimbot cannot run on Telegram", "err", runErr)
+		log.Info("esimbot stopped")
+		return errLogged
+	}
 	log.Info("esimbot stopped")
-	return runErr
+	return nil
 }
 
 // logger builds the program's logger: text on a terminal, JSON otherwise,
