@@ -102,8 +102,8 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if c.ResellerPaths, err = reseller.PathsPreset(env("RESELLER_PATHS", "default")); err != nil {
 		return c, &configError{"RESELLER_PATHS", "want default or legacy"}
 	}
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return c, &configError{"ESIMBOT_LISTEN", "want host:port, such as 127.0.0.1:8080"}
+	if err := checkListen(c.Listen); err != nil {
+		return c, err
 	}
 	if c.WebhookURL != "" {
 		u, err := url.Parse(c.WebhookURL)
@@ -166,6 +166,19 @@ func (m *Main) secret(name string) (string, error) {
 		return strings.TrimSpace(string(b)), nil
 	}
 	return strings.TrimSpace(v), nil
+}
+
+// checkListen checks a TCP address to listen on (ESIMBOT_LISTEN): host:port
+// with a numeric port, 0 (any free port) to 65535.
+func checkListen(v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return &configError{"ESIMBOT_LISTEN", "want host:port, such as 127.0.0.1:8080"}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
+		return &configError{"ESIMBOT_LISTEN", fmt.Sprintf("port %q is not a number from 0 to 65535: want host:port, such as 127.0.0.1:8080", port)}
+	}
+	return nil
 }
 
 func checkURL(name, v string) error {

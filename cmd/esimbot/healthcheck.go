@@ -20,6 +20,9 @@ func (m *Main) runHealthcheck(ctx context.Context, args []string) error {
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
+	if err := checkListen(*listen); err != nil {
+		return err
+	}
 	u, err := localURL(*listen, "/healthz")
 	if err != nil {
 		return &configError{"ESIMBOT_LISTEN", "want host:port"}

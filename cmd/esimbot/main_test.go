@@ -135,6 +135,7 @@ func TestCommands(t *testing.T) {
 		{"StrayArg", []string{"sandbox", "extra"}, 2, "", `unexpected argument "extra"`},
 		{"BadListShape", []string{"sandbox", "-list-shape", "cube"}, 1, "", "cube"},
 		{"BadListen", []string{"sandbox", "-listen", "256.0.0.1:-1"}, 1, "", "listen"},
+		{"HealthcheckBadPort", []string{"healthcheck", "-listen", "localhost:99999"}, 2, "", `esimbot: configuration: ESIMBOT_LISTEN: port "99999" is not a number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
