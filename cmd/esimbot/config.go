@@ -43,7 +43,9 @@ type configError struct{ name, problem string }
 func (e *configError) Error() string { return e.name + ": " + e.problem }
 
 // loadConfig reads the environment, then the flags in args (which win for
-// what they set). Secrets come only from the environment or files.
+// what they set). Every setting that is not a secret has a flag, whose
+// usage names its variable; secrets come only from the environment or
+// files.
 func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	env := func(name, def string) string {
 		if v := strings.TrimSpace(m.Getenv(name)); v != "" {
@@ -51,26 +53,32 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		}
 		return def
 	}
-	c := config{
-		TelegramURL: env("TELEGRAM_API_URL", "https://api.telegram.org"),
-		ResellerURL: env("RESELLER_API_URL", ""),
-		DB:          env("ESIMBOT_DB", "esimbot.db"),
-		Listen:      env("ESIMBOT_LISTEN", "127.0.0.1:8080"),
-		WebhookURL:  env("ESIMBOT_WEBHOOK_URL", ""),
-		LogFormat:   env("ESIMBOT_LOG_FORMAT", "auto"),
-		Currency:    env("ESIMBOT_CURRENCY", "USD"),
-		OrderPrefix: env("ESIMBOT_ORDER_PREFIX", "EB"),
-		Price:       flows.PriceField(env("ESIMBOT_PRICE", string(flows.PriceRetail))),
+	// setting reads variable name (def if unset) into p and registers its
+	// flag; a back-quoted word of usage names the flag's value.
+	setting := func(p *string, flagName, name, def, usage string) {
+		*p = env(name, def)
+		fs.StringVar(p, flagName, *p, usage+" ("+name+")")
 	}
-	level := env("ESIMBOT_LOG_LEVEL", "info")
-	fs.StringVar(&c.DB, "db", c.DB, "bbolt database `file` (ESIMBOT_DB)")
-	fs.StringVar(&c.Listen, "listen", c.Listen, "`address` for /healthz, /readyz, /metrics and the webhook (ESIMBOT_LISTEN)")
-	fs.StringVar(&c.WebhookURL, "webhook-url", c.WebhookURL, "public `URL` of the webhook; empty: long polling (ESIMBOT_WEBHOOK_URL)")
-	fs.StringVar(&level, "log-level", level, "log `level`: debug, info, warn, error (ESIMBOT_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text, json, or auto (text on a terminal) (ESIMBOT_LOG_FORMAT)")
+	var c config
+	var paths, agents, admins, price, level string
+	setting(&c.TelegramURL, "telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server `URL` (a self-hosted one, or a fake in tests)")
+	setting(&c.ResellerURL, "reseller-api-url", "RESELLER_API_URL", "", "reseller API base `URL` including the prefix (…/api/v1); empty: the built-in sandbox")
+	setting(&c.ResellerUser, "reseller-username", "RESELLER_USERNAME", "", "reseller login `name`, required with a reseller URL")
+	setting(&paths, "reseller-paths", "RESELLER_PATHS", "default", "reseller endpoint `naming`: default or legacy")
+	setting(&c.DB, "db", "ESIMBOT_DB", "esimbot.db", "bbolt database `file`")
+	setting(&c.Listen, "listen", "ESIMBOT_LISTEN", "127.0.0.1:8080", "`address` of /healthz, /readyz, /metrics and the webhook")
+	setting(&c.WebhookURL, "webhook-url", "ESIMBOT_WEBHOOK_URL", "", "public https `URL` of the webhook; empty: long polling")
+	setting(&agents, "agents", "ESIMBOT_AGENTS", "", "Telegram user `IDs` of the shop agents, comma-separated")
+	setting(&admins, "admins", "ESIMBOT_ADMINS", "", "Telegram user `IDs` of the admins, comma-separated")
+	setting(&price, "price", "ESIMBOT_PRICE", string(flows.PriceRetail), "price `field` shown: reseller_retail_price (falls back to subscriber_price) or subscriber_price")
+	setting(&c.Currency, "currency", "ESIMBOT_CURRENCY", "USD", "`currency` (ISO 4217) when the API names none")
+	setting(&c.OrderPrefix, "order-prefix", "ESIMBOT_ORDER_PREFIX", "EB", "`start` of every order_reference: at most 8 letters or digits")
+	setting(&level, "log-level", "ESIMBOT_LOG_LEVEL", "info", "log `level`: debug, info, warn, error")
+	setting(&c.LogFormat, "log-format", "ESIMBOT_LOG_FORMAT", "auto", "log `format`: text, json, or auto (text on a terminal)")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
+	c.Price = flows.PriceField(price)
 	var err error
 	if c.Token, err = m.secret("TELEGRAM_BOT_TOKEN"); err != nil {
 		return c, err
@@ -88,7 +96,6 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		if err := checkURL("RESELLER_API_URL", c.ResellerURL); err != nil {
 			return c, err
 		}
-		c.ResellerUser = env("RESELLER_USERNAME", "")
 		if c.ResellerUser == "" {
 			return c, &configError{"RESELLER_USERNAME", "required with RESELLER_API_URL"}
 		}
@@ -99,7 +106,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 			return c, &configError{"RESELLER_PASSWORD", "required with RESELLER_API_URL (or RESELLER_PASSWORD_FILE)"}
 		}
 	}
-	if c.ResellerPaths, err = reseller.PathsPreset(env("RESELLER_PATHS", "default")); err != nil {
+	if c.ResellerPaths, err = reseller.PathsPreset(paths); err != nil {
 		return c, &configError{"RESELLER_PATHS", "want default or legacy"}
 	}
 	if err := checkListen(c.Listen); err != nil {
@@ -124,10 +131,10 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 			return c, &configError{"ESIMBOT_WEBHOOK_SECRET", "required in webhook mode: 16 to 256 characters of A-Z a-z 0-9 _ -"}
 		}
 	}
-	if c.Agents, err = userIDs("ESIMBOT_AGENTS", env("ESIMBOT_AGENTS", "")); err != nil {
+	if c.Agents, err = userIDs("ESIMBOT_AGENTS", agents); err != nil {
 		return c, err
 	}
-	if c.Admins, err = userIDs("ESIMBOT_ADMINS", env("ESIMBOT_ADMINS", "")); err != nil {
+	if c.Admins, err = userIDs("ESIMBOT_ADMINS", admins); err != nil {
 		return c, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
