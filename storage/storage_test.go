@@ -20,7 +20,7 @@ import (
 	"github.com/esimbot/esimbot/storage"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/schema-v1.db")
+var update = flag.Bool("update", false, "rewrite testdata/schema-vN.db of the current SchemaVersion N")
 
 // MustOpen opens a new store in a temporary directory; cleanup checks it
 // (tx.Check and the indexes) and closes it, failing the test on any error.
@@ -374,6 +374,83 @@ func TestSchemaV1File(t *testing.T) {
 	if isNew, err := st.PutUpdate(ctx, 0, nil); err != nil || !isNew {
 		t.Errorf("update 0: %v, %v", isNew, err)
 	}
+}
+
+// TestSchemaV2File opens testdata/schema-v2.db, a file written by schema
+// version 2, the input of the second migration's test. go test -update
+// writes it again (only while SchemaVersion is 2).
+func TestSchemaV2File(t *testing.T) {
+	ctx := context.Background()
+	const fixture = "testdata/schema-v2.db"
+	upd := func(id int64) []byte {
+		return fmt.Appendf(nil, `{"update_id":%d,"message":{"message_id":%d,"date":1773446400,"chat":{"id":501,"type":"private"},"from":{"id":501,"is_bot":false,"first_name":"Ada"},"text":"m%d"}}`, id, id, id)
+	}
+	fill := func(st *storage.Store) {
+		if _, err := st.CreateSale(ctx, storetest.NewSale("EB-1", 501, storetest.T0), storetest.NewConversation(501, storetest.T0)); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{5, 7, 9} {
+			if _, err := st.PutUpdate(ctx, id, upd(id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.UpdateDone(ctx, 5); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.FirstSeen(ctx, "update", "EB-1", storetest.T0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.FirstSeen(ctx, "charge", "ch-1", storetest.T0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if *update && storage.SchemaVersion == 2 {
+		path := newFile(t, fill)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fixture, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "esimbot.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A window of a century: the fixture's update keys must not expire.
+	st := MustOpenPath(t, path, storage.Options{DedupWindow: 100 * 365 * 24 * time.Hour})
+	if s, err := st.Sale(ctx, "EB-1"); err != nil || s.User != 501 {
+		t.Errorf("sale EB-1: %+v, %v", s, err)
+	}
+	got, err := st.PendingUpdates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{string(upd(7)), string(upd(9))}, toStrings(got)); d != "" {
+		t.Errorf("pending updates (-want +got):\n%s", d)
+	}
+	if isNew, err := st.PutUpdate(ctx, 5, upd(5)); err != nil || isNew {
+		t.Errorf("handled update 5 again: %v, %v; want a duplicate", isNew, err)
+	}
+	if first, err := st.FirstSeen(ctx, "update", "EB-1", storetest.T0); err != nil || first {
+		t.Errorf("update key EB-1 seen first again: %t, %v", first, err)
+	}
+	if first, err := st.FirstSeen(ctx, "charge", "ch-1", storetest.T0); err != nil || first {
+		t.Errorf("charge ch-1 seen first again: %t, %v", first, err)
+	}
+}
+
+func toStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	return out
 }
 
 func TestSalesBetween(t *testing.T) {
