@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,14 +28,17 @@ type Engine interface {
 }
 
 // Inbox is the durable queue of received updates; *storage.Store is one.
+// Telegram numbers updates per bot, so every method takes the bot's ID
+// (its Telegram user ID) with the update's.
 type Inbox interface {
-	// PutUpdate stores an update unless its ID was seen, and reports
-	// whether it was new.
-	PutUpdate(ctx context.Context, id int64, payload []byte) (bool, error)
-	// PendingUpdates returns the stored updates not yet handled, in order.
-	PendingUpdates(ctx context.Context) ([][]byte, error)
-	// UpdateDone removes a handled update.
-	UpdateDone(ctx context.Context, id int64) error
+	// PutUpdate stores an update of the bot unless the bot saw its ID, and
+	// reports whether it was new.
+	PutUpdate(ctx context.Context, bot, id int64, payload []byte) (bool, error)
+	// PendingUpdates returns the bot's stored updates not yet handled, in
+	// order.
+	PendingUpdates(ctx context.Context, bot int64) ([][]byte, error)
+	// UpdateDone removes a handled update of the bot.
+	UpdateDone(ctx context.Context, bot, id int64) error
 }
 
 // Users lets the bot mark a user who blocked it; *storage.Store is one.
@@ -126,6 +130,7 @@ func (c *Config) defaults() {
 // engine, then Run it.
 type Bot struct {
 	cfg   Config
+	id    int64 // the bot's Telegram user ID: the number before the token's colon
 	tg    *tg.Bot
 	inbox Inbox
 	log   *slog.Logger
@@ -147,7 +152,12 @@ func New(cfg Config, inbox Inbox, users Users, cat *locales.Catalog) (*Bot, erro
 	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
 		return nil, errors.New("bot: webhook mode needs a secret")
 	}
-	b := &Bot{cfg: cfg, inbox: inbox, cat: cat}
+	prefix, _, _ := strings.Cut(cfg.Token, ":")
+	id, err := strconv.ParseInt(prefix, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, errors.New("bot: the token does not start with the bot's numeric ID (<id>:<secret>)")
+	}
+	b := &Bot{cfg: cfg, id: id, inbox: inbox, cat: cat}
 	b.log = slog.New(RedactSecrets(cfg.Logger.Handler(), cfg.Token))
 	client := &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}
 	api, err := tg.New(cfg.Token,
@@ -188,6 +198,11 @@ func (b *Bot) Ping(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("getMe: %s", b.explain(err))
 	}
+	if me.ID != b.id {
+		// Telegram's bot IDs are the tokens' prefixes; a proxy or a fake
+		// might say otherwise. The inbox stays keyed by the token's.
+		b.log.Warn("getMe names another bot ID than the token", "token_id", b.id, "getme_id", me.ID)
+	}
 	b.mu.Lock()
 	b.username = me.Username
 	b.mu.Unlock()
@@ -217,7 +232,7 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 		b.mu.Unlock()
 	}()
 
-	pending, err := b.inbox.PendingUpdates(ctx)
+	pending, err := b.inbox.PendingUpdates(ctx, b.id)
 	if err != nil {
 		return fmt.Errorf("bot: %w", err)
 	}
@@ -270,11 +285,12 @@ func (b *Bot) accept(ctx context.Context, upd *models.Update) error {
 	if err != nil {
 		return err
 	}
-	isNew, err := b.inbox.PutUpdate(ctx, upd.ID, raw)
+	isNew, err := b.inbox.PutUpdate(ctx, b.id, upd.ID, raw)
 	if err != nil {
 		return err
 	}
 	if !isNew {
+		b.log.Debug("duplicate update dropped", "update", upd.ID)
 		return nil
 	}
 	b.mu.Lock()

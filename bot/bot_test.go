@@ -251,7 +251,7 @@ func TestPanicIsRecoveredAndOthersServed(t *testing.T) {
 	// Once the bot has stopped (and drained), nothing is left in the inbox.
 	pendingAtStop := -1
 	h.beforeClose = func() {
-		p, _ := h.store.PendingUpdates(context.Background())
+		p, _ := h.store.PendingUpdates(context.Background(), h.fake.BotID())
 		pendingAtStop = len(p)
 	}
 	h.stop()
@@ -404,7 +404,7 @@ func TestInboxLeftoversAreHandledFirst(t *testing.T) {
 	if err := json.Unmarshal(raw, &upd); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PutUpdate(context.Background(), upd.ID, raw); err != nil {
+	if _, err := st.PutUpdate(context.Background(), fake.BotID(), upd.ID, raw); err != nil {
 		t.Fatal(err)
 	}
 	b, err := bot.New(bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second}, st, st, locales.MustNew())
@@ -442,6 +442,11 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	if _, err := bot.New(bot.Config{Token: token, WebhookURL: "https://x"}, nil, nil, locales.MustNew()); err == nil {
 		t.Error("webhook without a secret accepted")
 	}
+	for _, tok := range []string{"abc:TEST", "0:TEST", "-5:TEST", "TEST"} {
+		if _, err := bot.New(bot.Config{Token: tok}, nil, nil, locales.MustNew()); err == nil {
+			t.Errorf("token %q without a bot ID accepted", tok)
+		}
+	}
 }
 
 func TestRedactSecrets(t *testing.T) {
@@ -464,4 +469,95 @@ func tinyPNG() []byte {
 		0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
 		0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
 		0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
+}
+
+// runOn runs a bot with token on fake and st until the test ends or the
+// returned function is called.
+func runOn(t *testing.T, token string, fake *telegramtest.Server, st *storage.Store, tune func(*bot.Config)) (*bot.Bot, *scripted, *syncBuffer, func()) {
+	t.Helper()
+	logs := &syncBuffer{}
+	cfg := bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if tune != nil {
+		tune(&cfg)
+	}
+	b, err := bot.New(cfg, st, st, locales.MustNew())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := &scripted{msg: b.Messenger()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx, eng, 5*time.Second) }()
+	stop := sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	t.Cleanup(stop)
+	return b, eng, logs, stop
+}
+
+// TestUpdatesKeyedByBot: a data file reused with another bot token handles
+// that bot's updates, though Telegram numbers them like the first bot's;
+// a redelivered update is dropped and logged at debug level.
+func TestUpdatesKeyedByBot(t *testing.T) {
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const tokenA, tokenB = "111:TEST-bot-A-SECRET", "222:TEST-bot-B-SECRET"
+	fakeA, fakeB := telegramtest.NewServer(t, tokenA), telegramtest.NewServer(t, tokenB)
+	wait := func(fake *telegramtest.Server, chat int64, s string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := fake.WaitFor(ctx, chat, func(msgs []telegramtest.Message) bool {
+			for _, m := range msgs {
+				if m.FromBot && strings.Contains(m.Text, s) {
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, _, _, stopA := runOn(t, tokenA, fakeA, st, nil)
+	fakeA.SetUser(1, "A", "", "", "en")
+	idA := fakeA.SendText(1, 1, "to bot A")
+	wait(fakeA, 1, `"to bot A"`)
+	stopA()
+
+	// Bot B on the same file, in webhook mode to deliver an update twice.
+	const secret = "s3cret_webhook-TOKEN"
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	b, eng, logs, _ := runOn(t, tokenB, fakeB, st, func(c *bot.Config) { c.WebhookURL = srv.URL + "/hook"; c.WebhookSecret = secret })
+	srv.Config.Handler = b.WebhookHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := fakeB.WaitUntil(ctx, func() bool { _, _, set := fakeB.Webhook(); return set }); err != nil {
+		t.Fatal("webhook not registered")
+	}
+	fakeB.SetUser(2, "B", "", "", "en")
+	idB := fakeB.SendText(2, 2, "to bot B")
+	if idA != idB {
+		t.Fatalf("update IDs %d and %d: the test needs them equal", idA, idB)
+	}
+	for range 2 {
+		if status, err := fakeB.PostWebhook(ctx, idB); err != nil || status != 200 {
+			t.Fatalf("webhook: %d, %v", status, err)
+		}
+	}
+	wait(fakeB, 2, `"to bot B"`)
+	if n := len(eng.seen()); n != 1 {
+		t.Errorf("bot B handled %d events, want 1", n)
+	}
+	if want := fmt.Sprintf(`level=DEBUG msg="duplicate update dropped" update=%d`, idB); !strings.Contains(logs.String(), want) {
+		t.Errorf("no %q in the logs:\n%s", want, logs)
+	}
 }

@@ -86,7 +86,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if c.Token == "" {
 		return c, &configError{"TELEGRAM_BOT_TOKEN", "required: the bot token from @BotFather (or TELEGRAM_BOT_TOKEN_FILE)"}
 	}
-	if strings.ContainsAny(c.Token, " \t\n/") || !strings.Contains(c.Token, ":") {
+	if id, _, ok := strings.Cut(c.Token, ":"); strings.ContainsAny(c.Token, " \t\n/") || !ok || !isBotID(id) {
 		return c, &configError{"TELEGRAM_BOT_TOKEN", "not a bot token: want <id>:<secret> as @BotFather gives it"}
 	}
 	if err := checkURL("TELEGRAM_API_URL", c.TelegramURL); err != nil {
@@ -157,6 +157,13 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		return c, &configError{"ESIMBOT_ORDER_PREFIX", "want at most 8 letters or digits"}
 	}
 	return c, nil
+}
+
+// isBotID reports whether s, the part of a token before the colon, is a
+// bot's Telegram user ID: a positive decimal number.
+func isBotID(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0
 }
 
 // secret reads NAME, or the file named by NAME_FILE (not both).

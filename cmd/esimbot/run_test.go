@@ -346,6 +346,7 @@ func TestRunConfigErrors(t *testing.T) {
 	}{
 		{"NoToken", map[string]string{}, "TELEGRAM_BOT_TOKEN: required"},
 		{"BadToken", map[string]string{"TELEGRAM_BOT_TOKEN": "nope"}, "TELEGRAM_BOT_TOKEN: not a bot token"},
+		{"TokenWithoutBotID", map[string]string{"TELEGRAM_BOT_TOKEN": "bot:AAE-secret"}, "TELEGRAM_BOT_TOKEN: not a bot token"},
 		{"TokenTwice", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_BOT_TOKEN_FILE": "/x"}, "not both"},
 		{"TokenFileMissing", map[string]string{"TELEGRAM_BOT_TOKEN_FILE": "/nonexistent/token"}, "TELEGRAM_BOT_TOKEN_FILE: cannot read"},
 		{"ResellerNoUser", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_API_URL": "https://r.example/api/v1"}, "RESELLER_USERNAME: required"},
