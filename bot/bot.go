@@ -210,7 +210,7 @@ func (b *Bot) Ping(ctx context.Context) error {
 }
 
 // Run serves until ctx is done: it asks Telegram who the bot is, sets the
-// command menu, handles the inbox's pending updates, then polls (after
+// command menu and the descriptions, handles the inbox's pending updates, then polls (after
 // deleteWebhook) or registers the webhook. In webhook mode the program
 // must serve WebhookHandler. On return, in-flight updates have finished
 // or drain is over.
@@ -219,6 +219,7 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 		return fmt.Errorf("bot: %w", err)
 	}
 	b.setCommands(ctx)
+	b.setDescriptions(ctx)
 	// Updates run with their own context, so a shutdown lets them finish.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

@@ -561,3 +561,73 @@ func TestUpdatesKeyedByBot(t *testing.T) {
 		t.Errorf("no %q in the logs:\n%s", want, logs)
 	}
 }
+
+// TestDescriptionsPerLanguage: at start the bot sets its description and
+// short description in every catalog language, and English as the
+// default; a restart sets nothing that is already so; failures are
+// warnings.
+func TestDescriptionsPerLanguage(t *testing.T) {
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fake := telegramtest.NewServer(t, token)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cat := locales.MustNew()
+	want := map[string][2]string{}
+	for _, lang := range []string{"", "en", "fr", "ar"} {
+		loc := cat.For(lang)
+		want[lang] = [2]string{loc.Plain("bot_description"), loc.Plain("bot_short_description")}
+	}
+	described := func() bool {
+		for lang, w := range want {
+			if fake.Description(lang) != w[0] || fake.ShortDescription(lang) != w[1] {
+				return false
+			}
+		}
+		return true
+	}
+	_, _, _, stop := runOn(t, token, fake, st, nil)
+	if err := fake.WaitUntil(ctx, described); err != nil {
+		for lang := range want {
+			t.Errorf("%q: description %q, short %q", lang, fake.Description(lang), fake.ShortDescription(lang))
+		}
+		t.Fatal(err)
+	}
+	if want["fr"][0] == want[""][0] || want["ar"][1] == want[""][1] {
+		t.Error("the French or Arabic texts are the English ones")
+	}
+	if err := fake.WaitUntil(ctx, fake.Polling); err != nil { // started, not stopped mid-way
+		t.Fatal(err)
+	}
+	stop()
+
+	// A restart finds them set and sets nothing again.
+	sets := fake.Calls("setMyDescription") + fake.Calls("setMyShortDescription")
+	runOn(t, token, fake, st, nil)
+	if err := fake.WaitCalls(ctx, "deleteWebhook", 2); err != nil { // Run is past the descriptions
+		t.Fatal(err)
+	}
+	if n := fake.Calls("setMyDescription") + fake.Calls("setMyShortDescription"); n != sets {
+		t.Errorf("%d set calls after a restart, want %d", n, sets)
+	}
+
+	// Telegram refusing them does not stop the bot.
+	other := telegramtest.NewServer(t, token)
+	other.FailNext("setMyDescription", 4, 400, 0)
+	other.FailNext("getMyShortDescription", 4, 502, 0)
+	_, _, logs, _ := runOn(t, token, other, st, nil)
+	other.SetUser(5, "E", "", "", "en")
+	other.SendText(5, 5, "still here")
+	if _, err := other.WaitFor(ctx, 5, func(msgs []telegramtest.Message) bool { return len(telegramtest.FromBot(msgs)) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="set the bot description"`) {
+		t.Errorf("no warning for the refused description:\n%s", logs)
+	}
+	if other.ShortDescription("fr") != want["fr"][1] {
+		t.Errorf("short description not set after a failed get: %q", other.ShortDescription("fr"))
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"testing/fstest"
 	"text/template"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -994,5 +995,19 @@ func TestPlain(t *testing.T) {
 	l := locales.MustNew().For("en")
 	if got := l.Plain("btn_use", "Value", "D'Angelo <x@y.z>"); got != "Use D'Angelo <x@y.z>" {
 		t.Errorf("Plain = %q", got)
+	}
+}
+
+// TestBotDescriptionLengths: the bot's descriptions fit Telegram's limits
+// (counted in UTF-16 code units, as the Bot API counts text).
+func TestBotDescriptionLengths(t *testing.T) {
+	for _, lang := range catalogLangs(t) {
+		c := readCatalog(t, lang)
+		for key, max := range map[string]int{"bot_description": 512, "bot_short_description": 120} {
+			s, ok := c[key].forms["other"]
+			if n := len(utf16.Encode([]rune(s))); !ok || n > max {
+				t.Errorf("%s: %s is %d characters (present: %t), want 1 to %d", lang, key, n, ok, max)
+			}
+		}
 	}
 }
