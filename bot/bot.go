@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,14 +28,17 @@ type Engine interface {
 }
 
 // Inbox is the durable queue of received updates; *storage.Store is one.
+// Telegram numbers updates per bot, so every method takes the bot's ID
+// (its Telegram user ID) with the update's.
 type Inbox interface {
-	// PutUpdate stores an update unless its ID was seen, and reports
-	// whether it was new.
-	PutUpdate(ctx context.Context, id int64, payload []byte) (bool, error)
-	// PendingUpdates returns the stored updates not yet handled, in order.
-	PendingUpdates(ctx context.Context) ([][]byte, error)
-	// UpdateDone removes a handled update.
-	UpdateDone(ctx context.Context, id int64) error
+	// PutUpdate stores an update of the bot unless the bot saw its ID, and
+	// reports whether it was new.
+	PutUpdate(ctx context.Context, bot, id int64, payload []byte) (bool, error)
+	// PendingUpdates returns the bot's stored updates not yet handled, in
+	// order.
+	PendingUpdates(ctx context.Context, bot int64) ([][]byte, error)
+	// UpdateDone removes a handled update of the bot.
+	UpdateDone(ctx context.Context, bot, id int64) error
 }
 
 // Users lets the bot mark a user who blocked it; *storage.Store is one.
@@ -135,6 +140,7 @@ func (c *Config) defaults() {
 // engine, then Run it.
 type Bot struct {
 	cfg   Config
+	id    int64 // the bot's Telegram user ID: the number before the token's colon
 	tg    *tg.Bot
 	inbox Inbox
 	log   *slog.Logger
@@ -156,7 +162,12 @@ func New(cfg Config, inbox Inbox, users Users, cat *locales.Catalog) (*Bot, erro
 	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
 		return nil, errors.New("bot: webhook mode needs a secret")
 	}
-	b := &Bot{cfg: cfg, inbox: inbox, cat: cat}
+	prefix, _, _ := strings.Cut(cfg.Token, ":")
+	id, err := strconv.ParseInt(prefix, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, errors.New("bot: the token does not start with the bot's numeric ID (<id>:<secret>)")
+	}
+	b := &Bot{cfg: cfg, id: id, inbox: inbox, cat: cat}
 	b.log = slog.New(RedactSecrets(cfg.Logger.Handler(), cfg.Token))
 	// The client's timeout only backs up the calls' own: getUpdates waits up
 	// to PollTimeout, a send up to SendTimeout.
@@ -192,11 +203,17 @@ func (b *Bot) Username() string {
 	return b.username
 }
 
-// Ping asks Telegram who the bot is (getMe), for readiness checks.
+// Ping asks Telegram who the bot is (getMe), for readiness checks. Its
+// error says whether the token was refused or the Bot API not reached.
 func (b *Bot) Ping(ctx context.Context) error {
 	me, err := b.tg.GetMe(ctx)
 	if err != nil {
-		return fmt.Errorf("getMe: %s", redact(err, b.cfg.Token))
+		return fmt.Errorf("getMe: %s", b.explain(err))
+	}
+	if me.ID != b.id {
+		// Telegram's bot IDs are the tokens' prefixes; a proxy or a fake
+		// might say otherwise. The inbox stays keyed by the token's.
+		b.log.Warn("getMe names another bot ID than the token", "token_id", b.id, "getme_id", me.ID)
 	}
 	b.mu.Lock()
 	b.username = me.Username
@@ -205,7 +222,7 @@ func (b *Bot) Ping(ctx context.Context) error {
 }
 
 // Run serves until ctx is done: it asks Telegram who the bot is, sets the
-// command menu, handles the inbox's pending updates, then polls (after
+// command menu and the descriptions, handles the inbox's pending updates, then polls (after
 // deleteWebhook) or registers the webhook. In webhook mode the program
 // must serve WebhookHandler. On return, in-flight updates have finished
 // or drain is over.
@@ -214,6 +231,7 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 		return fmt.Errorf("bot: %w", err)
 	}
 	b.setCommands(ctx)
+	b.setDescriptions(ctx)
 	// Updates run with their own context, so a shutdown lets them finish.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -227,7 +245,7 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 		b.mu.Unlock()
 	}()
 
-	pending, err := b.inbox.PendingUpdates(ctx)
+	pending, err := b.inbox.PendingUpdates(ctx, b.id)
 	if err != nil {
 		return fmt.Errorf("bot: %w", err)
 	}
@@ -280,11 +298,12 @@ func (b *Bot) accept(ctx context.Context, upd *models.Update) error {
 	if err != nil {
 		return err
 	}
-	isNew, err := b.inbox.PutUpdate(ctx, upd.ID, raw)
+	isNew, err := b.inbox.PutUpdate(ctx, b.id, upd.ID, raw)
 	if err != nil {
 		return err
 	}
 	if !isNew {
+		b.log.Debug("duplicate update dropped", "update", upd.ID)
 		return nil
 	}
 	b.mu.Lock()
@@ -400,6 +419,22 @@ func (r *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (r *redactHandler) WithGroup(name string) slog.Handler {
 	return &redactHandler{h: r.h.WithGroup(name), secrets: r.secrets}
+}
+
+// explain returns the text of a Bot API error, without the token, naming
+// the two causes an operator must act on: a refused token and an
+// unreachable server.
+func (b *Bot) explain(err error) string {
+	var ue *url.Error
+	switch {
+	case errors.Is(err, tg.ErrorUnauthorized):
+		return "Telegram refused the bot token (401 Unauthorized)"
+	case errors.Is(err, tg.ErrorNotFound):
+		return "Telegram refused the bot token (404 Not Found)"
+	case errors.As(err, &ue):
+		return fmt.Sprintf("cannot reach the Bot API at %s: %s", strings.TrimRight(b.cfg.ServerURL, "/"), redact(ue.Err, b.cfg.Token))
+	}
+	return redact(err, b.cfg.Token)
 }
 
 // redact returns err's text without the token.

@@ -253,7 +253,7 @@ func TestPanicIsRecoveredAndOthersServed(t *testing.T) {
 	// Once the bot has stopped (and drained), nothing is left in the inbox.
 	pendingAtStop := -1
 	h.beforeClose = func() {
-		p, _ := h.store.PendingUpdates(context.Background())
+		p, _ := h.store.PendingUpdates(context.Background(), h.fake.BotID())
 		pendingAtStop = len(p)
 	}
 	h.stop()
@@ -406,7 +406,7 @@ func TestInboxLeftoversAreHandledFirst(t *testing.T) {
 	if err := json.Unmarshal(raw, &upd); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.PutUpdate(context.Background(), upd.ID, raw); err != nil {
+	if _, err := st.PutUpdate(context.Background(), fake.BotID(), upd.ID, raw); err != nil {
 		t.Fatal(err)
 	}
 	b, err := bot.New(bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second}, st, st, locales.MustNew())
@@ -443,6 +443,11 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}
 	if _, err := bot.New(bot.Config{Token: token, WebhookURL: "https://x"}, nil, nil, locales.MustNew()); err == nil {
 		t.Error("webhook without a secret accepted")
+	}
+	for _, tok := range []string{"abc:TEST", "0:TEST", "-5:TEST", "TEST"} {
+		if _, err := bot.New(bot.Config{Token: tok}, nil, nil, locales.MustNew()); err == nil {
+			t.Errorf("token %q without a bot ID accepted", tok)
+		}
 	}
 }
 
@@ -490,5 +495,166 @@ func TestCopyButton(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("buttons (-want +got):\n%s", diff)
+	}
+}
+
+// runOn runs a bot with token on fake and st until the test ends or the
+// returned function is called.
+func runOn(t *testing.T, token string, fake *telegramtest.Server, st *storage.Store, tune func(*bot.Config)) (*bot.Bot, *scripted, *syncBuffer, func()) {
+	t.Helper()
+	logs := &syncBuffer{}
+	cfg := bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if tune != nil {
+		tune(&cfg)
+	}
+	b, err := bot.New(cfg, st, st, locales.MustNew())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := &scripted{msg: b.Messenger()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx, eng, 5*time.Second) }()
+	stop := sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	t.Cleanup(stop)
+	return b, eng, logs, stop
+}
+
+// TestUpdatesKeyedByBot: a data file reused with another bot token handles
+// that bot's updates, though Telegram numbers them like the first bot's;
+// a redelivered update is dropped and logged at debug level.
+func TestUpdatesKeyedByBot(t *testing.T) {
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const tokenA, tokenB = "111:TEST-bot-A-SECRET", "222:TEST-bot-B-SECRET"
+	fakeA, fakeB := telegramtest.NewServer(t, tokenA), telegramtest.NewServer(t, tokenB)
+	wait := func(fake *telegramtest.Server, chat int64, s string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := fake.WaitFor(ctx, chat, func(msgs []telegramtest.Message) bool {
+			for _, m := range msgs {
+				if m.FromBot && strings.Contains(m.Text, s) {
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, _, _, stopA := runOn(t, tokenA, fakeA, st, nil)
+	fakeA.SetUser(1, "A", "", "", "en")
+	idA := fakeA.SendText(1, 1, "to bot A")
+	wait(fakeA, 1, `"to bot A"`)
+	stopA()
+
+	// Bot B on the same file, in webhook mode to deliver an update twice.
+	const secret = "s3cret_webhook-TOKEN"
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	b, eng, logs, _ := runOn(t, tokenB, fakeB, st, func(c *bot.Config) { c.WebhookURL = srv.URL + "/hook"; c.WebhookSecret = secret })
+	srv.Config.Handler = b.WebhookHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := fakeB.WaitUntil(ctx, func() bool { _, _, set := fakeB.Webhook(); return set }); err != nil {
+		t.Fatal("webhook not registered")
+	}
+	fakeB.SetUser(2, "B", "", "", "en")
+	idB := fakeB.SendText(2, 2, "to bot B")
+	if idA != idB {
+		t.Fatalf("update IDs %d and %d: the test needs them equal", idA, idB)
+	}
+	for range 2 {
+		if status, err := fakeB.PostWebhook(ctx, idB); err != nil || status != 200 {
+			t.Fatalf("webhook: %d, %v", status, err)
+		}
+	}
+	wait(fakeB, 2, `"to bot B"`)
+	if n := len(eng.seen()); n != 1 {
+		t.Errorf("bot B handled %d events, want 1", n)
+	}
+	if want := fmt.Sprintf(`level=DEBUG msg="duplicate update dropped" update=%d`, idB); !strings.Contains(logs.String(), want) {
+		t.Errorf("no %q in the logs:\n%s", want, logs)
+	}
+}
+
+// TestDescriptionsPerLanguage: at start the bot sets its description and
+// short description in every catalog language, and English as the
+// default; a restart sets nothing that is already so; failures are
+// warnings.
+func TestDescriptionsPerLanguage(t *testing.T) {
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	fake := telegramtest.NewServer(t, token)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cat := locales.MustNew()
+	want := map[string][2]string{}
+	for _, lang := range []string{"", "en", "fr", "ar"} {
+		loc := cat.For(lang)
+		want[lang] = [2]string{loc.Plain("bot_description"), loc.Plain("bot_short_description")}
+	}
+	described := func() bool {
+		for lang, w := range want {
+			if fake.Description(lang) != w[0] || fake.ShortDescription(lang) != w[1] {
+				return false
+			}
+		}
+		return true
+	}
+	_, _, _, stop := runOn(t, token, fake, st, nil)
+	if err := fake.WaitUntil(ctx, described); err != nil {
+		for lang := range want {
+			t.Errorf("%q: description %q, short %q", lang, fake.Description(lang), fake.ShortDescription(lang))
+		}
+		t.Fatal(err)
+	}
+	if want["fr"][0] == want[""][0] || want["ar"][1] == want[""][1] {
+		t.Error("the French or Arabic texts are the English ones")
+	}
+	if err := fake.WaitUntil(ctx, fake.Polling); err != nil { // started, not stopped mid-way
+		t.Fatal(err)
+	}
+	stop()
+
+	// A restart finds them set and sets nothing again.
+	sets := fake.Calls("setMyDescription") + fake.Calls("setMyShortDescription")
+	runOn(t, token, fake, st, nil)
+	if err := fake.WaitCalls(ctx, "deleteWebhook", 2); err != nil { // Run is past the descriptions
+		t.Fatal(err)
+	}
+	if n := fake.Calls("setMyDescription") + fake.Calls("setMyShortDescription"); n != sets {
+		t.Errorf("%d set calls after a restart, want %d", n, sets)
+	}
+
+	// Telegram refusing them does not stop the bot.
+	other := telegramtest.NewServer(t, token)
+	other.FailNext("setMyDescription", 4, 400, 0)
+	other.FailNext("getMyShortDescription", 4, 502, 0)
+	_, _, logs, _ := runOn(t, token, other, st, nil)
+	other.SetUser(5, "E", "", "", "en")
+	other.SendText(5, 5, "still here")
+	if _, err := other.WaitFor(ctx, 5, func(msgs []telegramtest.Message) bool { return len(telegramtest.FromBot(msgs)) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="set the bot description"`) {
+		t.Errorf("no warning for the refused description:\n%s", logs)
+	}
+	if other.ShortDescription("fr") != want["fr"][1] {
+		t.Errorf("short description not set after a failed get: %q", other.ShortDescription("fr"))
 	}
 }

@@ -34,3 +34,31 @@ func (b *Bot) setCommands(ctx context.Context) {
 		}
 	}
 }
+
+// setDescriptions sets the bot's description (the text of the empty chat)
+// and short description (its profile page) in every language of the
+// catalog, English also as the default, best effort. A text Telegram
+// already has is not set again: Telegram limits how often a bot may
+// change them.
+func (b *Bot) setDescriptions(ctx context.Context) {
+	for i, tag := range b.cat.Languages() {
+		loc := b.cat.For(tag.String())
+		long, short := loc.Plain("bot_description"), loc.Plain("bot_short_description")
+		langs := []string{tag.String()}
+		if i == 0 {
+			langs = append(langs, "") // the default
+		}
+		for _, lang := range langs {
+			if d, err := b.tg.GetMyDescription(ctx, &tg.GetMyDescriptionParams{LanguageCode: lang}); err != nil || d.Description != long {
+				if _, err := b.tg.SetMyDescription(ctx, &tg.SetMyDescriptionParams{Description: long, LanguageCode: lang}); err != nil {
+					b.log.Warn("set the bot description", "lang", lang, "err", redact(err, b.cfg.Token))
+				}
+			}
+			if d, err := b.tg.GetMyShortDescription(ctx, &tg.GetMyShortDescriptionParams{LanguageCode: lang}); err != nil || d.ShortDescription != short {
+				if _, err := b.tg.SetMyShortDescription(ctx, &tg.SetMyShortDescriptionParams{ShortDescription: short, LanguageCode: lang}); err != nil {
+					b.log.Warn("set the bot short description", "lang", lang, "err", redact(err, b.cfg.Token))
+				}
+			}
+		}
+	}
+}

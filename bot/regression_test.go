@@ -54,7 +54,7 @@ func TestRegressionShutdownDropsQueuedUpdates(t *testing.T) {
 			ID int64 `json:"update_id"`
 		}
 		_ = json.Unmarshal(raw, &upd)
-		if _, err := st.PutUpdate(context.Background(), upd.ID, raw); err != nil {
+		if _, err := st.PutUpdate(context.Background(), fake.BotID(), upd.ID, raw); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func TestRegressionShutdownDropsQueuedUpdates(t *testing.T) {
 	// Run has returned: the slow handler may finish, but "after" must not
 	// start, and both stay in the inbox for the next start.
 	st2 := st // the store stays open, as runBot keeps it until the end
-	pending, _ := st2.PendingUpdates(context.Background())
+	pending, _ := st2.PendingUpdates(context.Background(), fake.BotID())
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
 	t.Logf("handled with a cancelled context: %q; left in the inbox: %d", eng.cancelled, len(pending))

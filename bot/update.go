@@ -46,7 +46,7 @@ func (b *Bot) handle(ctx context.Context, engine Engine, upd *models.Update) {
 		b.log.Warn("update cut short by the shutdown; kept for the next start", "update", upd.ID)
 		return
 	}
-	if err := b.inbox.UpdateDone(context.WithoutCancel(ctx), upd.ID); err != nil {
+	if err := b.inbox.UpdateDone(context.WithoutCancel(ctx), b.id, upd.ID); err != nil {
 		b.log.Error("mark update done", "update", upd.ID, "err", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"text/template"
 	"time"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -1091,6 +1092,20 @@ func TestDigits(t *testing.T) {
 			}
 			if n == 0 {
 				t.Errorf("%s: %+q has no digits", lang, out)
+			}
+		}
+	}
+}
+
+// TestBotDescriptionLengths: the bot's descriptions fit Telegram's limits
+// (counted in UTF-16 code units, as the Bot API counts text).
+func TestBotDescriptionLengths(t *testing.T) {
+	for _, lang := range catalogLangs(t) {
+		c := readCatalog(t, lang)
+		for key, max := range map[string]int{"bot_description": 512, "bot_short_description": 120} {
+			s, ok := c[key].forms["other"]
+			if n := len(utf16.Encode([]rune(s))); !ok || n > max {
+				t.Errorf("%s: %s is %d characters (present: %t), want 1 to %d", lang, key, n, ok, max)
 			}
 		}
 	}

@@ -21,7 +21,8 @@ var errChecked = errors.New("checked")
 // Check verifies the database: bbolt's page-level consistency (tx.Check)
 // and esimbot's own, that every value decodes, every sale has exactly the
 // index entries its fields call for and every index entry names such a
-// sale, and every windowed dedup key has its window entry. It returns nil
+// sale, every inbox key names a bot and an update, and every windowed
+// dedup key has its window entry. It returns nil
 // or an error listing the first problems found. It runs in a write
 // transaction (bbolt's check is unsafe beside writers otherwise), so
 // writes wait while it runs.
@@ -125,6 +126,18 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 				return
 			}
 		}
+	}
+
+	// Inbox keys are a bot ID and an update ID.
+	if tx.Bucket(bucketInbox).ForEach(func(k, _ []byte) error {
+		if len(k) != 16 || int64(binary.BigEndian.Uint64(k)) < 0 {
+			if !problem("inbox: key %x is not <bot id><update id>", k) {
+				return errChecked
+			}
+		}
+		return nil
+	}) != nil {
+		return
 	}
 
 	// Every windowed dedup key has one window entry, and the other way round.

@@ -3,7 +3,7 @@
 // its indexes, users, and the idempotency records of updates and payments.
 // It implements flows.Store and flows.Dedup.
 //
-// # Layout, schema version 2
+// # Layout, schema version 3
 //
 // This drawing is the schema: change it with every change of layout, bump
 // SchemaVersion and add a migration (see below). Only a new bucket that
@@ -27,15 +27,21 @@
 //	  <user>                             → flows.User
 //	dedup/
 //	  <namespace> 0x00 <key>             → <at>
+//	  "update" 0x00 <bot>:<update>       → <at> (PutUpdate's keys; since version 3)
 //	dedup_window/
 //	  <at><namespace> 0x00 <key>         → empty ("update" keys only)
 //	inbox/                               (since version 2)
-//	  <update id>                        → the update's JSON, until handled
+//	  <bot id><update id>                → the update's JSON, until handled (<bot id> since version 3)
 //	blobs/                               (created at open, see below)
 //	  <name>                             → opaque bytes (Blob, PutBlob)
 //
-// <chat>, <user> and <update id> are the int64 IDs as 8 big-endian bytes (two's
-// complement: lookups and prefixes only, no ranges). <created> and <at>
+// <chat>, <user>, <bot id> and <update id> are the int64 IDs as 8
+// big-endian bytes (two's complement: lookups and prefixes only, no
+// ranges); <bot>:<update> are the bot and update IDs in decimal. <bot id>
+// is the bot's Telegram user ID, the number before the colon of its token:
+// Telegram numbers updates per bot, so the updates of two bots that use the
+// file in turn (a new token) do not collide. Bot ID 0 holds what a
+// version-2 file kept, until a bot adopts it (below). <created> and <at>
 // are Unix nanoseconds as 8 big-endian bytes, so byte order is time order;
 // times before 1970 count as 0. <ref>, <iccid>, <state>, <namespace> and
 // <key> are the strings' bytes (a reference is at most 30 bytes). Every
@@ -53,7 +59,11 @@
 //
 // Version history: 1, the first layout; 2 adds inbox, the durable queue of
 // Telegram updates received but not yet handled (PutUpdate, PendingUpdates,
-// UpdateDone).
+// UpdateDone); 3 keys the inbox and PutUpdate's "update" dedup keys by the
+// bot's ID as well. Version 2 did not know its bot: migration 2 → 3 gives
+// what it kept (inbox entries, and "update" keys that are update IDs) to
+// bot 0, and the first bot whose PendingUpdates runs, at its start, adopts
+// them in that transaction.
 //
 // blobs holds the state of components that keep it in the data file in a
 // form of their own, under a name each: "sandbox" is the embedded reseller

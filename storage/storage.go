@@ -18,7 +18,7 @@ import (
 // SchemaVersion is the layout version this package reads and writes (the
 // drawing in the package comment). Files of older versions are migrated
 // when opened.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // The buckets. Every one is created when a file is opened.
 var (
@@ -32,7 +32,7 @@ var (
 	bucketUsers         = []byte("users")          // user → user
 	bucketDedup         = []byte("dedup")          // namespace, 0, key → at
 	bucketDedupWindow   = []byte("dedup_window")   // at, namespace, 0, key ("update" only)
-	bucketInbox         = []byte("inbox")          // update ID → update not yet handled (since version 2)
+	bucketInbox         = []byte("inbox")          // bot ID, update ID → update not yet handled (since version 2; bot ID since 3)
 	bucketBlobs         = []byte("blobs")          // name → opaque bytes of another component (created at open, no version bump)
 )
 
@@ -56,6 +56,8 @@ var migrations = []func(tx *bolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketInbox)
 		return err
 	},
+	// 2 → 3: updates keyed by the bot's ID as well.
+	migrateUpdatesToBots,
 }
 
 // ErrInUse is returned (wrapped, with the path) when another process, or

@@ -368,12 +368,101 @@ func TestSchemaV1File(t *testing.T) {
 	}
 	// Migration 1 → 2 added the inbox (after the dedup checks: a new update
 	// prunes the window of old keys).
-	if isNew, err := st.PutUpdate(ctx, 42, []byte(`{"update_id":42}`)); err != nil || !isNew {
+	if isNew, err := st.PutUpdate(ctx, 123456, 42, []byte(`{"update_id":42}`)); err != nil || !isNew {
 		t.Errorf("inbox after migration: %v, %v", isNew, err)
 	}
-	if isNew, err := st.PutUpdate(ctx, 0, nil); err != nil || !isNew {
+	if isNew, err := st.PutUpdate(ctx, 123456, 0, nil); err != nil || !isNew {
 		t.Errorf("update 0: %v, %v", isNew, err)
 	}
+}
+
+// TestSchemaV2File opens testdata/schema-v2.db, a file written by schema
+// version 2 (with version 2's PutUpdate, which took no bot ID: the file
+// cannot be written again), and checks migration 2 → 3: the updates it
+// kept, pending or handled, belong to no bot until the first bot to ask
+// for its pending updates adopts them.
+func TestSchemaV2File(t *testing.T) {
+	ctx := context.Background()
+	const fixture = "testdata/schema-v2.db"
+	upd := func(id int64) []byte {
+		return fmt.Appendf(nil, `{"update_id":%d,"message":{"message_id":%d,"date":1773446400,"chat":{"id":501,"type":"private"},"from":{"id":501,"is_bot":false,"first_name":"Ada"},"text":"m%d"}}`, id, id, id)
+	}
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "esimbot.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A window of a century: the fixture's update keys must not expire.
+	opts := storage.Options{DedupWindow: 100 * 365 * 24 * time.Hour}
+	st, err := storage.Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(st.Check(), st.Close()); err != nil {
+		t.Fatal(err)
+	}
+	// The migrated layout: what the file kept is bot 0's.
+	rawView(t, path, func(tx *bolt.Tx) error {
+		var inbox, dedup []string
+		tx.Bucket([]byte("inbox")).ForEach(func(k, _ []byte) error { inbox = append(inbox, fmt.Sprintf("%x", k)); return nil })
+		tx.Bucket([]byte("dedup")).ForEach(func(k, _ []byte) error { dedup = append(dedup, string(k)); return nil })
+		if d := cmp.Diff([]string{fmt.Sprintf("%016x%016x", 0, 7), fmt.Sprintf("%016x%016x", 0, 9)}, inbox); d != "" {
+			t.Errorf("inbox keys (-want +got):\n%s", d)
+		}
+		want := []string{"charge\x00ch-1", "update\x000:5", "update\x000:7", "update\x000:9", "update\x00EB-1"}
+		if d := cmp.Diff(want, dedup); d != "" {
+			t.Errorf("dedup keys (-want +got):\n%s", d)
+		}
+		return nil
+	})
+
+	st = MustOpenPath(t, path, opts)
+	if s, err := st.Sale(ctx, "EB-1"); err != nil || s.User != 501 {
+		t.Errorf("sale EB-1: %+v, %v", s, err)
+	}
+	// The first bot to ask adopts them; another bot has none.
+	const bot, other = 123456, 654321
+	got, err := st.PendingUpdates(ctx, bot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{string(upd(7)), string(upd(9))}, toStrings(got)); d != "" {
+		t.Errorf("pending updates (-want +got):\n%s", d)
+	}
+	if got, err := st.PendingUpdates(ctx, other); err != nil || len(got) != 0 {
+		t.Errorf("pending updates of another bot: %q, %v", got, err)
+	}
+	for _, id := range []int64{5, 7} {
+		if isNew, err := st.PutUpdate(ctx, bot, id, upd(id)); err != nil || isNew {
+			t.Errorf("update %d again: %v, %v; want a duplicate", id, isNew, err)
+		}
+	}
+	if isNew, err := st.PutUpdate(ctx, other, 5, upd(5)); err != nil || !isNew {
+		t.Errorf("update 5 of another bot: %v, %v; want a new update", isNew, err)
+	}
+	if err := st.UpdateDone(ctx, bot, 7); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.PendingUpdates(ctx, bot); len(got) != 1 || string(got[0]) != string(upd(9)) {
+		t.Errorf("pending after done: %q", got)
+	}
+	if first, err := st.FirstSeen(ctx, "update", "EB-1", storetest.T0); err != nil || first {
+		t.Errorf("update key EB-1 seen first again: %t, %v", first, err)
+	}
+	if first, err := st.FirstSeen(ctx, "charge", "ch-1", storetest.T0); err != nil || first {
+		t.Errorf("charge ch-1 seen first again: %t, %v", first, err)
+	}
+}
+
+func toStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	return out
 }
 
 func TestSalesBetween(t *testing.T) {

@@ -19,24 +19,29 @@
 //
 // The outgoing side keeps each chat's messages like Telegram: sent,
 // edited, deleted, with their keyboards and photos (Messages, WaitFor,
-// Transcript), and records callback answers, chat actions, command menus
-// and the webhook. Requests are validated like Telegram does, with its
-// error descriptions: HTML parse mode, the 4096 and 1024 length limits
-// (after parsing), inline keyboards (exactly one action per button;
-// callback data of 1 to 64 bytes, button URLs, copy_text of 1 to 256
-// characters), edits that change nothing, unknown or answered callback
-// queries.
+// Transcript), and records callback answers, chat actions, command menus,
+// the bot's descriptions (Description, ShortDescription) and the webhook.
+// Requests are validated like Telegram does, with its error descriptions:
+// HTML parse mode, the 4096 and 1024 length limits (after parsing), the 512
+// and 120 limits of the description and short description, inline
+// keyboards (exactly one action per button; callback data of 1 to 64
+// bytes, button URLs, copy_text of 1 to 256 characters), edits that change
+// nothing, unknown or answered callback queries.
 // FailNext injects 429, 403 and 5xx answers, StallNext no answer at all.
 //
 // Methods served: getMe, getUpdates, setWebhook, deleteWebhook,
 // getWebhookInfo, sendMessage, sendPhoto, editMessageText,
 // editMessageCaption, editMessageReplyMarkup, deleteMessage,
 // answerCallbackQuery, sendChatAction, setMyCommands, deleteMyCommands,
-// getMyCommands. Any other method answers 404 Not Found, like Telegram.
+// getMyCommands, setMyDescription, getMyDescription, setMyShortDescription,
+// getMyShortDescription. Any other method answers 404 Not Found, like
+// Telegram.
 //
 // Known differences from Telegram: MarkdownV2 and Markdown texts are
 // accepted and measured as sent, not parsed; a bare '&' in HTML is refused
 // where Telegram keeps it; lengths are counted in UTF-16 code units; http
 // webhook URLs are accepted; there is no flood control unless injected with
-// FailNext.
+// FailNext; getMyDescription and getMyShortDescription answer only a text
+// set for that very language_code; the descriptions' "too long" error texts
+// are the fake's own.
 package telegramtest

@@ -660,3 +660,71 @@ func (s *Server) getMyCommands(_ *http.Request, p *params) (any, *apiError) {
 	defer s.mu.Unlock()
 	return append([]BotCommand{}, s.commands[key]...), nil
 }
+
+// Telegram's limits of the bot's descriptions, in characters.
+const (
+	maxDescription      = 512
+	maxShortDescription = 120
+)
+
+// setDescription sets (or, empty, removes) the text of a language in texts,
+// within max characters.
+func (s *Server) setDescription(p *params, field, what string, max int, texts map[string]string) (any, *apiError) {
+	lang := p.str("language_code")
+	if lang != "" && !langRE.MatchString(lang) {
+		return nil, badRequest("invalid language code specified")
+	}
+	text := p.str(field)
+	if utf16Len(text) > max {
+		return nil, badRequest("%s is too long", what)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if text == "" {
+		delete(texts, lang)
+	} else {
+		texts[lang] = text
+	}
+	s.notify()
+	return true, nil
+}
+
+// getDescription returns the text set for a language: only a dedicated
+// one, "" if none.
+func (s *Server) getDescription(p *params, texts map[string]string) (string, *apiError) {
+	lang := p.str("language_code")
+	if lang != "" && !langRE.MatchString(lang) {
+		return "", badRequest("invalid language code specified")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return texts[lang], nil
+}
+
+func (s *Server) setMyDescription(_ *http.Request, p *params) (any, *apiError) {
+	return s.setDescription(p, "description", "description", maxDescription, s.descriptions)
+}
+
+func (s *Server) setMyShortDescription(_ *http.Request, p *params) (any, *apiError) {
+	return s.setDescription(p, "short_description", "short description", maxShortDescription, s.shortDescriptions)
+}
+
+func (s *Server) getMyDescription(_ *http.Request, p *params) (any, *apiError) {
+	d, err := s.getDescription(p, s.descriptions)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Description string `json:"description"`
+	}{d}, nil
+}
+
+func (s *Server) getMyShortDescription(_ *http.Request, p *params) (any, *apiError) {
+	d, err := s.getDescription(p, s.shortDescriptions)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		ShortDescription string `json:"short_description"`
+	}{d}, nil
+}

@@ -58,6 +58,10 @@ type Server struct {
 	nextFile int
 	answers  []CallbackAnswer
 	commands map[commandKey][]BotCommand
+	// The bot's description and short description, by language_code
+	// ("" for all languages).
+	descriptions      map[string]string
+	shortDescriptions map[string]string
 }
 
 // NewServer starts a fake Bot API server that accepts token and closes it
@@ -89,6 +93,9 @@ func NewServer(tb testing.TB, token string) *Server {
 		chats:      map[int64]*chat{},
 		files:      map[string]*storedFile{},
 		commands:   map[commandKey][]BotCommand{},
+
+		descriptions:      map[string]string{},
+		shortDescriptions: map[string]string{},
 	}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	tb.Cleanup(s.close)
@@ -165,6 +172,10 @@ func init() {
 		"setMyCommands":          (*Server).setMyCommands,
 		"deleteMyCommands":       (*Server).deleteMyCommands,
 		"getMyCommands":          (*Server).getMyCommands,
+		"setMyDescription":       (*Server).setMyDescription,
+		"getMyDescription":       (*Server).getMyDescription,
+		"setMyShortDescription":  (*Server).setMyShortDescription,
+		"getMyShortDescription":  (*Server).getMyShortDescription,
 	} {
 		methods[strings.ToLower(name)] = method{name: name, fn: fn}
 	}
@@ -424,6 +435,23 @@ func (s *Server) CommandsFor(scope, languageCode string) []BotCommand {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]BotCommand(nil), s.commands[commandKey{scope, languageCode}]...)
+}
+
+// Description returns the description set with setMyDescription for a
+// language_code ("" for all languages), or "" if none was.
+func (s *Server) Description(languageCode string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.descriptions[languageCode]
+}
+
+// ShortDescription returns the short description set with
+// setMyShortDescription for a language_code ("" for all languages), or ""
+// if none was.
+func (s *Server) ShortDescription(languageCode string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shortDescriptions[languageCode]
 }
 
 // CallbackAnswer is an answerCallbackQuery call.

@@ -658,6 +658,54 @@ func TestCommandsAndActions(t *testing.T) {
 	wantBadRequest(t, err, "wrong parameter action")
 }
 
+func TestDescriptions(t *testing.T) {
+	h := newHarness(t)
+	ctx := testContext(t)
+	for _, d := range []struct{ lang, long, short string }{
+		{"", "Buy a travel eSIM.", "Travel eSIMs"},
+		{"fr", "Achetez une eSIM de voyage.", "eSIM de voyage"},
+	} {
+		if _, err := h.bot.SetMyDescription(ctx, &bot.SetMyDescriptionParams{Description: d.long, LanguageCode: d.lang}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.bot.SetMyShortDescription(ctx, &bot.SetMyShortDescriptionParams{ShortDescription: d.short, LanguageCode: d.lang}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.fake.Description(""); got != "Buy a travel eSIM." {
+		t.Errorf("default description %q", got)
+	}
+	if got := h.fake.ShortDescription("fr"); got != "eSIM de voyage" {
+		t.Errorf("French short description %q", got)
+	}
+	if got := h.fake.Description("ar"); got != "" {
+		t.Errorf("Arabic description %q, none was set", got)
+	}
+	if d, err := h.bot.GetMyDescription(ctx, &bot.GetMyDescriptionParams{LanguageCode: "fr"}); err != nil || d.Description != "Achetez une eSIM de voyage." {
+		t.Errorf("getMyDescription: %+v, %v", d, err)
+	}
+	if d, err := h.bot.GetMyShortDescription(ctx, &bot.GetMyShortDescriptionParams{}); err != nil || d.ShortDescription != "Travel eSIMs" {
+		t.Errorf("getMyShortDescription: %+v, %v", d, err)
+	}
+	// Telegram's limits: 512 characters, 120 for the short one (an emoji
+	// outside the BMP counts twice, as UTF-16 does).
+	if _, err := h.bot.SetMyDescription(ctx, &bot.SetMyDescriptionParams{Description: strings.Repeat("é", 512)}); err != nil {
+		t.Errorf("512 characters refused: %v", err)
+	}
+	_, err := h.bot.SetMyDescription(ctx, &bot.SetMyDescriptionParams{Description: strings.Repeat("é", 513)})
+	wantBadRequest(t, err, "description is too long")
+	if _, err := h.bot.SetMyShortDescription(ctx, &bot.SetMyShortDescriptionParams{ShortDescription: strings.Repeat("x", 120)}); err != nil {
+		t.Errorf("120 characters refused: %v", err)
+	}
+	_, err = h.bot.SetMyShortDescription(ctx, &bot.SetMyShortDescriptionParams{ShortDescription: strings.Repeat("🌍", 61)})
+	wantBadRequest(t, err, "short description is too long")
+	_, err = h.bot.SetMyDescription(ctx, &bot.SetMyDescriptionParams{Description: "x", LanguageCode: "fra"})
+	wantBadRequest(t, err, "invalid language code specified")
+	if got := h.fake.ShortDescription(""); got != strings.Repeat("x", 120) {
+		t.Errorf("a refused call changed the short description to %q", got)
+	}
+}
+
 func TestGroup(t *testing.T) {
 	h := newHarness(t)
 	h.poll(t)

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/esimbot/esimbot/storage"
 )
@@ -26,11 +26,8 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		db = "esimbot.db"
 	}
 	fs.StringVar(&db, "db", db, "the database `file` to copy (from $ESIMBOT_DB if set)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage // the flag package printed the error and the usage
+	if err := m.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(m.Stderr, "esimbot backup: want one FILE to write, got %d arguments\n", fs.NArg())
@@ -38,6 +35,9 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 		return errUsage
 	}
 	dest := fs.Arg(0)
+	if err := checkDest(dest); err != nil {
+		return err
+	}
 	if err := storage.BackupFile(ctx, db, dest); err != nil {
 		if !errors.Is(err, storage.ErrInUse) {
 			return err
@@ -50,6 +50,38 @@ func (m *Main) runBackup(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "backed up %s to %s\n", db, dest)
 	return nil
+}
+
+// checkDest checks that the backup file dest can be written where it is
+// named, so the mistakes an operator makes get plain words rather than the
+// error of a temporary file beside it.
+func checkDest(dest string) error {
+	if st, err := os.Stat(dest); err == nil && st.IsDir() {
+		return fmt.Errorf("backup: %s is a directory: name the file to write", dest)
+	}
+	dir := filepath.Dir(dest)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("backup: directory %s does not exist", dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("backup: %s is not a directory", nearestFile(dir))
+	case err != nil:
+		return fmt.Errorf("backup: %w", err)
+	case !st.IsDir():
+		return fmt.Errorf("backup: %s is not a directory", dir)
+	}
+	return nil
+}
+
+// nearestFile returns the longest prefix of path that exists (a file that
+// stands where a directory should).
+func nearestFile(path string) string {
+	for p := path; ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || p == filepath.Dir(p) {
+			return p
+		}
+	}
 }
 
 // backupFromBot asks the running bot on its admin socket for a hot copy

@@ -124,8 +124,36 @@ func TestBackup(t *testing.T) {
 			t.Errorf("the missing database was created: %v", err)
 		}
 	})
+	t.Run("ErrNoDirectory", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "bot.db")
+		newDB(t, db)
+		missing := filepath.Join(dir, "x", "y")
+		_, stderr, code := backup(t, nil, "-db", db, filepath.Join(missing, "copy.db"))
+		if want := "esimbot: backup: directory " + missing + " does not exist\n"; code != 1 || stderr != want {
+			t.Errorf("exit code %d, stderr %q; want 1 and %q", code, stderr, want)
+		}
+	})
+	t.Run("ErrNotADirectory", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "bot.db")
+		newDB(t, db)
+		_, stderr, code := backup(t, nil, "-db", db, filepath.Join(db, "copy.db"))
+		if want := "esimbot: backup: " + db + " is not a directory\n"; code != 1 || stderr != want {
+			t.Errorf("exit code %d, stderr %q; want 1 and %q", code, stderr, want)
+		}
+	})
+	t.Run("ErrDestinationIsADirectory", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "bot.db")
+		newDB(t, db)
+		_, stderr, code := backup(t, nil, "-db", db, dir)
+		if want := "esimbot: backup: " + dir + " is a directory: name the file to write\n"; code != 1 || stderr != want {
+			t.Errorf("exit code %d, stderr %q; want 1 and %q", code, stderr, want)
+		}
+	})
 	t.Run("ErrUsage", func(t *testing.T) {
-		for _, args := range [][]string{{}, {"a.db", "b.db"}, {"-nope", "a.db"}, {"-h"}} {
+		for _, args := range [][]string{{}, {"a.db", "b.db"}, {"-nope", "a.db"}} {
 			_, stderr, code := backup(t, nil, args...)
 			if code != 2 {
 				t.Errorf("%q: exit code %d, want 2", args, code)

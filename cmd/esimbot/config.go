@@ -43,7 +43,9 @@ type configError struct{ name, problem string }
 func (e *configError) Error() string { return e.name + ": " + e.problem }
 
 // loadConfig reads the environment, then the flags in args (which win for
-// what they set). Secrets come only from the environment or files.
+// what they set). Every setting that is not a secret has a flag, whose
+// usage names its variable; secrets come only from the environment or
+// files.
 func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	env := func(name, def string) string {
 		if v := strings.TrimSpace(m.Getenv(name)); v != "" {
@@ -51,26 +53,32 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		}
 		return def
 	}
-	c := config{
-		TelegramURL: env("TELEGRAM_API_URL", "https://api.telegram.org"),
-		ResellerURL: env("RESELLER_API_URL", ""),
-		DB:          env("ESIMBOT_DB", "esimbot.db"),
-		Listen:      env("ESIMBOT_LISTEN", "127.0.0.1:8080"),
-		WebhookURL:  env("ESIMBOT_WEBHOOK_URL", ""),
-		LogFormat:   env("ESIMBOT_LOG_FORMAT", "auto"),
-		Currency:    env("ESIMBOT_CURRENCY", "USD"),
-		OrderPrefix: env("ESIMBOT_ORDER_PREFIX", "EB"),
-		Price:       flows.PriceField(env("ESIMBOT_PRICE", string(flows.PriceRetail))),
+	// setting reads variable name (def if unset) into p and registers its
+	// flag; a back-quoted word of usage names the flag's value.
+	setting := func(p *string, flagName, name, def, usage string) {
+		*p = env(name, def)
+		fs.StringVar(p, flagName, *p, usage+" ("+name+")")
 	}
-	level := env("ESIMBOT_LOG_LEVEL", "info")
-	fs.StringVar(&c.DB, "db", c.DB, "bbolt database `file` (ESIMBOT_DB)")
-	fs.StringVar(&c.Listen, "listen", c.Listen, "`address` for /healthz, /readyz, /metrics and the webhook (ESIMBOT_LISTEN)")
-	fs.StringVar(&c.WebhookURL, "webhook-url", c.WebhookURL, "public `URL` of the webhook; empty: long polling (ESIMBOT_WEBHOOK_URL)")
-	fs.StringVar(&level, "log-level", level, "log `level`: debug, info, warn, error (ESIMBOT_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log `format`: text, json, or auto (text on a terminal) (ESIMBOT_LOG_FORMAT)")
-	if err := parse(fs, args); err != nil {
+	var c config
+	var paths, agents, admins, price, level string
+	setting(&c.TelegramURL, "telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server `URL` (a self-hosted one, or a fake in tests)")
+	setting(&c.ResellerURL, "reseller-api-url", "RESELLER_API_URL", "", "reseller API base `URL` including the prefix (…/api/v1); empty: the built-in sandbox")
+	setting(&c.ResellerUser, "reseller-username", "RESELLER_USERNAME", "", "reseller login `name`, required with a reseller URL")
+	setting(&paths, "reseller-paths", "RESELLER_PATHS", "default", "reseller endpoint `naming`: default or legacy")
+	setting(&c.DB, "db", "ESIMBOT_DB", "esimbot.db", "bbolt database `file`")
+	setting(&c.Listen, "listen", "ESIMBOT_LISTEN", "127.0.0.1:8080", "`address` of /healthz, /readyz, /metrics and the webhook")
+	setting(&c.WebhookURL, "webhook-url", "ESIMBOT_WEBHOOK_URL", "", "public https `URL` of the webhook; empty: long polling")
+	setting(&agents, "agents", "ESIMBOT_AGENTS", "", "Telegram user `IDs` of the shop agents, comma-separated")
+	setting(&admins, "admins", "ESIMBOT_ADMINS", "", "Telegram user `IDs` of the admins, comma-separated")
+	setting(&price, "price", "ESIMBOT_PRICE", string(flows.PriceRetail), "price `field` shown: reseller_retail_price (falls back to subscriber_price) or subscriber_price")
+	setting(&c.Currency, "currency", "ESIMBOT_CURRENCY", "USD", "`currency` (ISO 4217) when the API names none")
+	setting(&c.OrderPrefix, "order-prefix", "ESIMBOT_ORDER_PREFIX", "EB", "`start` of every order_reference: at most 8 letters or digits")
+	setting(&level, "log-level", "ESIMBOT_LOG_LEVEL", "info", "log `level`: debug, info, warn, error")
+	setting(&c.LogFormat, "log-format", "ESIMBOT_LOG_FORMAT", "auto", "log `format`: text, json, or auto (text on a terminal)")
+	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
+	c.Price = flows.PriceField(price)
 	var err error
 	if c.Token, err = m.secret("TELEGRAM_BOT_TOKEN"); err != nil {
 		return c, err
@@ -78,7 +86,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if c.Token == "" {
 		return c, &configError{"TELEGRAM_BOT_TOKEN", "required: the bot token from @BotFather (or TELEGRAM_BOT_TOKEN_FILE)"}
 	}
-	if strings.ContainsAny(c.Token, " \t\n/") || !strings.Contains(c.Token, ":") {
+	if id, _, ok := strings.Cut(c.Token, ":"); strings.ContainsAny(c.Token, " \t\n/") || !ok || !isBotID(id) {
 		return c, &configError{"TELEGRAM_BOT_TOKEN", "not a bot token: want <id>:<secret> as @BotFather gives it"}
 	}
 	if err := checkURL("TELEGRAM_API_URL", c.TelegramURL); err != nil {
@@ -88,7 +96,6 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		if err := checkURL("RESELLER_API_URL", c.ResellerURL); err != nil {
 			return c, err
 		}
-		c.ResellerUser = env("RESELLER_USERNAME", "")
 		if c.ResellerUser == "" {
 			return c, &configError{"RESELLER_USERNAME", "required with RESELLER_API_URL"}
 		}
@@ -99,11 +106,11 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 			return c, &configError{"RESELLER_PASSWORD", "required with RESELLER_API_URL (or RESELLER_PASSWORD_FILE)"}
 		}
 	}
-	if c.ResellerPaths, err = reseller.PathsPreset(env("RESELLER_PATHS", "default")); err != nil {
+	if c.ResellerPaths, err = reseller.PathsPreset(paths); err != nil {
 		return c, &configError{"RESELLER_PATHS", "want default or legacy"}
 	}
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return c, &configError{"ESIMBOT_LISTEN", "want host:port, such as 127.0.0.1:8080"}
+	if err := checkListen(c.Listen); err != nil {
+		return c, err
 	}
 	if c.WebhookURL != "" {
 		u, err := url.Parse(c.WebhookURL)
@@ -124,10 +131,10 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 			return c, &configError{"ESIMBOT_WEBHOOK_SECRET", "required in webhook mode: 16 to 256 characters of A-Z a-z 0-9 _ -"}
 		}
 	}
-	if c.Agents, err = userIDs("ESIMBOT_AGENTS", env("ESIMBOT_AGENTS", "")); err != nil {
+	if c.Agents, err = userIDs("ESIMBOT_AGENTS", agents); err != nil {
 		return c, err
 	}
-	if c.Admins, err = userIDs("ESIMBOT_ADMINS", env("ESIMBOT_ADMINS", "")); err != nil {
+	if c.Admins, err = userIDs("ESIMBOT_ADMINS", admins); err != nil {
 		return c, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
@@ -152,6 +159,13 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	return c, nil
 }
 
+// isBotID reports whether s, the part of a token before the colon, is a
+// bot's Telegram user ID: a positive decimal number.
+func isBotID(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && n > 0
+}
+
 // secret reads NAME, or the file named by NAME_FILE (not both).
 func (m *Main) secret(name string) (string, error) {
 	v, file := m.Getenv(name), m.Getenv(name+"_FILE")
@@ -166,6 +180,19 @@ func (m *Main) secret(name string) (string, error) {
 		return strings.TrimSpace(string(b)), nil
 	}
 	return strings.TrimSpace(v), nil
+}
+
+// checkListen checks a TCP address to listen on (ESIMBOT_LISTEN): host:port
+// with a numeric port, 0 (any free port) to 65535.
+func checkListen(v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return &configError{"ESIMBOT_LISTEN", "want host:port, such as 127.0.0.1:8080"}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
+		return &configError{"ESIMBOT_LISTEN", fmt.Sprintf("port %q is not a number from 0 to 65535: want host:port, such as 127.0.0.1:8080", port)}
+	}
+	return nil
 }
 
 func checkURL(name, v string) error {

@@ -38,7 +38,7 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	qrDir := fs.String("qr-dir", "", "`directory` for the QR code PNG files (default: a temporary directory, removed at the end)")
 	globalESIM := fs.Bool("global-esim", false, "enable Global eSIM bundles in the sandbox")
 	delay := fs.Duration("activation-delay", 0, "sandbox: delay before activation data appears")
-	if err := parse(fs, args); err != nil {
+	if err := m.parse(fs, args); err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp("", "esimbot-demo-")

@@ -17,7 +17,10 @@ func (m *Main) runHealthcheck(ctx context.Context, args []string) error {
 		def = "127.0.0.1:8080"
 	}
 	listen := fs.String("listen", def, "`address` the bot serves /healthz on (ESIMBOT_LISTEN)")
-	if err := parse(fs, args); err != nil {
+	if err := m.parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkListen(*listen); err != nil {
 		return err
 	}
 	u, err := localURL(*listen, "/healthz")

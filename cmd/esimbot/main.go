@@ -1,11 +1,13 @@
 // Command esimbot is a self-hosted Telegram sales channel for eSIM
-// resellers. For now it serves the built-in reseller sandbox:
+// resellers:
 //
-//	esimbot sandbox [-listen 127.0.0.1:9090] [flags]
-//	esimbot version
+//	esimbot [run] [flags]       run the bot on Telegram (configuration from the environment)
+//	esimbot help                list the commands (also -h, --help)
+//	esimbot <command> -h        list a command's flags
+//	esimbot version             print the version (also -version, --version)
 //
-// Run "esimbot help" for the subcommands and "esimbot sandbox -h" for the
-// sandbox's flags.
+// Help exits 0; a usage or configuration mistake exits 2 with one line
+// naming it; any other failure exits 1.
 package main
 
 import (

@@ -162,6 +162,7 @@ func TestCommands(t *testing.T) {
 		{"StrayArg", []string{"sandbox", "extra"}, 2, "", `unexpected argument "extra"`},
 		{"BadListShape", []string{"sandbox", "-list-shape", "cube"}, 1, "", "cube"},
 		{"BadListen", []string{"sandbox", "-listen", "256.0.0.1:-1"}, 1, "", "listen"},
+		{"HealthcheckBadPort", []string{"healthcheck", "-listen", "localhost:99999"}, 2, "", `esimbot: configuration: ESIMBOT_LISTEN: port "99999" is not a number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -177,4 +178,99 @@ func TestCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runCmd runs the program with args and returns its output and exit code.
+func runCmd(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
+	code = m.Run(context.Background(), args)
+	return out.String(), errOut.String(), code
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	t.Run("Help", func(t *testing.T) {
+		for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"help"}} {
+			stdout, stderr, code := runCmd(t, nil, args...)
+			if code != 0 || stderr != "" {
+				t.Errorf("%q: exit code %d, stderr %q; want 0 and nothing", args, code, stderr)
+			}
+			if !strings.HasPrefix(stdout, "Usage: esimbot") || !strings.Contains(stdout, "Commands:") {
+				t.Errorf("%q: stdout %q, want the usage", args, stdout)
+			}
+		}
+	})
+	t.Run("CommandsAligned", func(t *testing.T) {
+		stdout, _, _ := runCmd(t, nil, "help")
+		_, list, _ := strings.Cut(stdout, "Commands:\n")
+		list, _, _ = strings.Cut(list, "\n\n")
+		col, n := -1, 0
+		for line := range strings.Lines(list) {
+			name := strings.Fields(line)[0]
+			at := strings.Index(line, name) + len(name)
+			at += len(line[at:]) - len(strings.TrimLeft(line[at:], " "))
+			if col == -1 {
+				col = at
+			}
+			if at != col || line[at-2:at] != "  " {
+				t.Errorf("description of %q at column %d, want %d after two spaces at least:\n%s", name, at, col, list)
+			}
+			n++
+		}
+		if n < 7 {
+			t.Errorf("%d commands listed:\n%s", n, list)
+		}
+	})
+	t.Run("Version", func(t *testing.T) {
+		for _, args := range [][]string{{"version"}, {"-version"}, {"--version"}} {
+			stdout, stderr, code := runCmd(t, nil, args...)
+			if code != 0 || stderr != "" || stdout != "esimbot "+Version()+"\n" {
+				t.Errorf("%q: exit code %d, stdout %q, stderr %q; want 0 and the version", args, code, stdout, stderr)
+			}
+		}
+	})
+	t.Run("CommandHelp", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"run", "-h"}, "Usage: esimbot run"},
+			{[]string{"run", "--help"}, "Usage: esimbot run"},
+			{[]string{"demo", "-h"}, "Usage: esimbot demo"},
+			{[]string{"backup", "-h"}, "Usage: esimbot backup"},
+			{[]string{"sandbox", "-h"}, "Usage: esimbot sandbox"},
+			{[]string{"healthcheck", "-h"}, "Usage: esimbot healthcheck"},
+		} {
+			// The token is missing: help comes before the configuration.
+			stdout, stderr, code := runCmd(t, nil, tc.args...)
+			if code != 0 || stderr != "" {
+				t.Errorf("%q: exit code %d, stderr %q; want 0 and nothing", tc.args, code, stderr)
+			}
+			if !strings.HasPrefix(stdout, tc.want) || !strings.Contains(stdout, "  -") {
+				t.Errorf("%q: stdout %q, want %q and the flags", tc.args, stdout, tc.want)
+			}
+		}
+	})
+	t.Run("ErrUsage", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			line string
+		}{
+			{[]string{"frobnicate"}, `esimbot: unknown command "frobnicate"`},
+			{[]string{"-nope"}, "esimbot run: flag provided but not defined: -nope"},
+			{[]string{"run", "-nope"}, "esimbot run: flag provided but not defined: -nope"},
+			{[]string{"sandbox", "-listen"}, "esimbot sandbox: flag needs an argument: -listen"},
+			{[]string{"backup", "-nope", "x.db"}, "esimbot backup: flag provided but not defined: -nope"},
+		} {
+			stdout, stderr, code := runCmd(t, nil, tc.args...)
+			if code != 2 || stdout != "" {
+				t.Errorf("%q: exit code %d, stdout %q; want 2 and nothing", tc.args, code, stdout)
+			}
+			first, rest, _ := strings.Cut(stderr, "\n")
+			if first != tc.line || !strings.HasPrefix(rest, "Usage: esimbot") {
+				t.Errorf("%q: stderr %q, want the line %q and the usage", tc.args, stderr, tc.line)
+			}
+		}
+	})
 }

@@ -35,18 +35,44 @@ type Main struct {
 	readyEvery  time.Duration     // tests re-check /readyz at every request
 }
 
-// errUsage marks a command-line mistake: the usage was already printed.
+// errUsage marks a command-line mistake: the error and the usage were
+// already printed.
 var errUsage = errors.New("usage")
 
+// errLogged marks a failure the logger has already reported: Run exits 1
+// without printing it again.
+var errLogged = errors.New("logged")
+
+// commands are the subcommands, in the order the usage lists them.
+var commands = []struct{ name, summary string }{
+	{"run", "run the bot on Telegram (the default; configuration from the environment)"},
+	{"healthcheck", "exit 0 when the local /healthz answers (for container health checks)"},
+	{"demo", "play the bot's conversation in the terminal, on the embedded sandbox"},
+	{"backup", "write a consistent copy of the database file"},
+	{"sandbox", "serve the built-in reseller API sandbox over HTTP"},
+	{"version", "print the version (also -version, --version)"},
+	{"help", "print this help (also -h, --help)"},
+}
+
 // Run runs the subcommand in args until it finishes or ctx is done, and
-// returns the process exit code: 0 success, 2 usage error, 1 anything else.
+// returns the process exit code: 0 success (help included), 2 usage or
+// configuration error, 1 anything else.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	if m.Getenv == nil {
 		m.Getenv = func(string) string { return "" }
 	}
 	cmd, rest := "run", args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, rest = args[0], args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "-version", "--version":
+			cmd, rest = "version", args[1:]
+		case "-h", "-help", "--help":
+			cmd, rest = "help", args[1:]
+		default:
+			if !strings.HasPrefix(args[0], "-") {
+				cmd, rest = args[0], args[1:]
+			}
+		}
 	}
 	var err error
 	switch cmd {
@@ -60,9 +86,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.runBackup(ctx, rest)
 	case "sandbox":
 		err = m.runSandbox(ctx, rest)
-	case "version", "-version", "--version":
+	case "version":
 		fmt.Fprintln(m.Stdout, "esimbot", Version())
-	case "help", "-h", "-help", "--help":
+	case "help":
 		m.usage(m.Stdout)
 	default:
 		fmt.Fprintf(m.Stderr, "esimbot: unknown command %q\n", cmd)
@@ -70,10 +96,12 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 2
 	}
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errLogged):
+		return 1
 	default:
 		var ce *configError
 		if errors.As(err, &ce) {
@@ -85,21 +113,19 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 }
 
+// usage prints the program's usage: the commands, aligned.
 func (m *Main) usage(w io.Writer) {
-	fmt.Fprint(w, strings.TrimLeft(`
-Usage: esimbot [command] [flags]
-
-Commands:
-  run         run the bot on Telegram (the default; configuration from the environment)
-  healthcheck exit 0 when the local /healthz answers (for container health checks)
-  demo      play the bot's conversation in the terminal, on the embedded sandbox
-  backup    write a consistent copy of the database file
-  sandbox   serve the built-in reseller API sandbox over HTTP
-  version   print the version
-  help      print this help
-
-Run "esimbot <command> -h" for a command's flags.
-`, "\n"))
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.name))
+	}
+	var b strings.Builder
+	b.WriteString("Usage: esimbot [command] [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.name, c.summary)
+	}
+	b.WriteString("\nRun \"esimbot <command> -h\" for a command's flags.\n")
+	fmt.Fprint(w, b.String())
 }
 
 // Version returns the version set at build time, or the module version
@@ -122,28 +148,53 @@ func Version() string {
 	return "devel"
 }
 
-// newFlagSet returns a flag set that prints its usage to Stderr and
-// returns errors instead of exiting.
+// newFlagSet returns a flag set whose usage is the synopsis and the flags,
+// printed where its output goes (Stderr; Stdout for -h). Parse it with
+// m.parse or m.parseFlags.
 func (m *Main) newFlagSet(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "Usage: esimbot %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: esimbot %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parse parses args and rejects stray arguments.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage // the flag package printed the error and the usage
+// parseFlags parses the flags in args. On -h or -help it prints the usage
+// to Stdout and returns flag.ErrHelp (Run exits 0); on a bad flag it
+// prints one line naming the mistake and the usage to Stderr and returns
+// errUsage (Run exits 2).
+func (m *Main) parseFlags(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package would print it on every error
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case err == nil:
+		fs.SetOutput(m.Stderr)
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(m.Stdout)
+		fs.Usage()
+		fs.SetOutput(m.Stderr)
+		return flag.ErrHelp
+	}
+	fs.SetOutput(m.Stderr)
+	fmt.Fprintf(m.Stderr, "esimbot %s: %v\n", fs.Name(), err)
+	fs.Usage()
+	return errUsage
+}
+
+// parse parses the flags in args, like parseFlags, and rejects stray
+// arguments.
+func (m *Main) parse(fs *flag.FlagSet, args []string) error {
+	if err := m.parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "esimbot %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fmt.Fprintf(m.Stderr, "esimbot %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
 		fs.Usage()
 		return errUsage
 	}

@@ -7,6 +7,7 @@ import (
 	"image"
 	_ "image/png"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -378,12 +379,16 @@ func TestRunConfigErrors(t *testing.T) {
 	}{
 		{"NoToken", map[string]string{}, "TELEGRAM_BOT_TOKEN: required"},
 		{"BadToken", map[string]string{"TELEGRAM_BOT_TOKEN": "nope"}, "TELEGRAM_BOT_TOKEN: not a bot token"},
+		{"TokenWithoutBotID", map[string]string{"TELEGRAM_BOT_TOKEN": "bot:AAE-secret"}, "TELEGRAM_BOT_TOKEN: not a bot token"},
 		{"TokenTwice", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_BOT_TOKEN_FILE": "/x"}, "not both"},
 		{"TokenFileMissing", map[string]string{"TELEGRAM_BOT_TOKEN_FILE": "/nonexistent/token"}, "TELEGRAM_BOT_TOKEN_FILE: cannot read"},
 		{"ResellerNoUser", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_API_URL": "https://r.example/api/v1"}, "RESELLER_USERNAME: required"},
 		{"ResellerNoPassword", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_API_URL": "https://r.example/api/v1", "RESELLER_USERNAME": "u"}, "RESELLER_PASSWORD: required"},
 		{"ResellerBadURL", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_API_URL": "ftp://x"}, "RESELLER_API_URL: want"},
 		{"BadListen", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LISTEN": "nowhere"}, "ESIMBOT_LISTEN: want host:port"},
+		{"ListenPortOutOfRange", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LISTEN": "localhost:99999"}, `ESIMBOT_LISTEN: port "99999" is not a number from 0 to 65535`},
+		{"ListenPortNotNumeric", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LISTEN": "localhost:http"}, `ESIMBOT_LISTEN: port "http" is not a number from 0 to 65535`},
+		{"ListenPortEmpty", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LISTEN": "127.0.0.1:"}, `ESIMBOT_LISTEN: port "" is not a number`},
 		{"WebhookHTTP", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_WEBHOOK_URL": "http://x/hook"}, "ESIMBOT_WEBHOOK_URL: want an https"},
 		{"WebhookBadPath", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_WEBHOOK_URL": "https://x/tg/{id"}, "ESIMBOT_WEBHOOK_URL: the path"},
 		{"WebhookNoSecret", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_WEBHOOK_URL": "https://x/hook"}, "ESIMBOT_WEBHOOK_SECRET: required"},
@@ -447,6 +452,53 @@ func TestRunFailedPhotoStillDeliversTheText(t *testing.T) {
 			}
 			if n := fake.Calls("sendPhoto"); n != 2 {
 				t.Errorf("sendPhoto called %d times, want 2", n)
+			}
+		})
+	}
+}
+
+// TestRunTelegramUnreachable: when getMe fails at start, the cause is logged
+// in one ERROR line before "esimbot stopped", and nothing follows it.
+func TestRunTelegramUnreachable(t *testing.T) {
+	refusing := telegramtest.NewServer(t, "111:another-bot-token")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close()
+	for _, tc := range []struct {
+		name, url, cause string
+	}{
+		{"TokenRefused", refusing.URL(), "Telegram refused the bot token"},
+		{"Down", down, "cannot reach the Bot API at " + down},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stderr := &syncBuffer{}
+			vars := map[string]string{
+				"TELEGRAM_BOT_TOKEN": testToken, "TELEGRAM_API_URL": tc.url, "ESIMBOT_DB": filepath.Join(t.TempDir(), "bot.db"),
+				"ESIMBOT_LISTEN": "127.0.0.1:0", "ESIMBOT_LOG_FORMAT": "json",
+			}
+			m := &Main{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: stderr, Getenv: func(k string) string { return vars[k] }}
+			if code := m.Run(context.Background(), []string{"run"}); code != 1 {
+				t.Errorf("exit code %d, want 1", code)
+			}
+			logs := stderr.String()
+			if strings.Contains(logs, testToken) || strings.Contains(logs, "TEST-run-token-SECRET") {
+				t.Errorf("the token is in the output:\n%s", logs)
+			}
+			lines := strings.Split(strings.TrimSpace(logs), "\n")
+			var errors []string
+			for _, l := range lines {
+				if strings.Contains(l, `"level":"ERROR"`) {
+					errors = append(errors, l)
+				}
+			}
+			if len(errors) != 1 || !strings.Contains(errors[0], tc.cause) {
+				t.Errorf("ERROR lines %q, want one naming %q", errors, tc.cause)
+			}
+			if last := lines[len(lines)-1]; !strings.Contains(last, `"msg":"esimbot stopped"`) {
+				t.Errorf("last line %q, want esimbot stopped after the error:\n%s", last, logs)
 			}
 		})
 	}

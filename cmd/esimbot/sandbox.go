@@ -49,7 +49,7 @@ func (m *Main) runSandbox(ctx context.Context, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:9090", "`address` to serve on")
 	var sf sandbox.Flags
 	sf.Register(fs)
-	if err := parse(fs, args); err != nil {
+	if err := m.parse(fs, args); err != nil {
 		return err
 	}
 	opts, faults, err := sf.Options()

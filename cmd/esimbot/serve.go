@@ -30,9 +30,23 @@ import (
 // shutdown signal.
 const drainTime = 30 * time.Second
 
+// runUsageNotes end the usage of "run".
+const runUsageNotes = `
+Each flag has an environment variable, named in parentheses; a flag wins
+over its variable. Secrets have no flag: they come only from the
+environment or from files (TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE,
+required; RESELLER_PASSWORD or RESELLER_PASSWORD_FILE; ESIMBOT_WEBHOOK_SECRET
+or ESIMBOT_WEBHOOK_SECRET_FILE).
+`
+
 // runBot is the "run" command: the bot on Telegram until ctx is done.
 func (m *Main) runBot(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("run", "run [flags]   (configuration from the environment: see README)")
+	fs := m.newFlagSet("run", "run [flags]")
+	flagsUsage := fs.Usage
+	fs.Usage = func() {
+		flagsUsage()
+		fmt.Fprint(fs.Output(), runUsageNotes)
+	}
 	cfg, err := m.loadConfig(fs, args)
 	if err != nil {
 		return err
@@ -131,8 +145,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
+	if runErr != nil && ctx.Err() == nil {
+		// Logged here, before "stopped", so the log tells the whole story.
+		log.Error("esimbot cannot run on Telegram", "err", runErr)
+		log.Info("esimbot stopped")
+		return errLogged
+	}
 	log.Info("esimbot stopped")
-	return runErr
+	return nil
 }
 
 // logger builds the program's logger: text on a terminal, JSON otherwise,
