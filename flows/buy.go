@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/esimbot/esimbot/locales"
 )
@@ -65,11 +66,18 @@ func (t *turn) searchDestination(q string) error {
 	t.button = false
 	switch len(matches) {
 	case 0:
+		if t.conv.Step == stepMenu {
+			// Not a country: the menu again, with a word on what to type.
+			if err := t.send(Message{Text: t.loc.T("hint_menu", "Query", clip(q, 40))}); err != nil {
+				return err
+			}
+			return t.show()
+		}
 		var sugg []string
 		for _, code := range t.e.cfg.Popular[:min(3, len(t.e.cfg.Popular))] {
 			sugg = append(sugg, countryName(code, t.loc.Tag))
 		}
-		if err := t.send(Message{Text: t.loc.T("no_match", "Query", q, "Examples", strings.Join(sugg, ", "))}); err != nil {
+		if err := t.send(Message{Text: t.loc.T("no_match", "Query", clip(q, 40), "Examples", strings.Join(sugg, t.loc.Plain("list_separator")+" "))}); err != nil {
 			return err
 		}
 		return t.goTo(stepDestination)
@@ -398,7 +406,7 @@ func (t *turn) inputEmail(s string) error {
 	email, err := checkEmail(s)
 	if err != nil {
 		t.button = false
-		return t.send(Message{Text: t.loc.T("email_invalid", "Value", clip(s, 64))})
+		return t.send(Message{Text: t.loc.T(err.Error(), "Value", clip(s, 64))})
 	}
 	t.conv.Draft.Email = email
 	return t.afterDetail()
@@ -532,11 +540,18 @@ func (t *turn) pressSummary(p pressed) error {
 	return t.stale()
 }
 
-// clip shortens user text for echoing it back.
+// clip readies user text for quoting it back: without control and bidi
+// characters (which could disguise the reply), at most n characters.
 func clip(s string, n int) string {
-	r := []rune(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || isBidiControl(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	r := []rune(strings.TrimSpace(s))
 	if len(r) > n {
 		return string(r[:n]) + "…"
 	}
-	return s
+	return string(r)
 }

@@ -228,3 +228,27 @@ func (e *Engine) regions(ctx context.Context) ([]reseller.Region, error) {
 func (e *Engine) networks(ctx context.Context, code string) ([]reseller.Network, error) {
 	return cached(e.catalog, "networks|"+code, func() ([]reseller.Network, error) { return e.api.Networks(ctx, code) })
 }
+
+// findBundle looks a bundle up by its code in the whole catalog (cached),
+// for deep links that name one.
+func (e *Engine) findBundle(ctx context.Context, code string) (BundleOffer, bool) {
+	if code == "" || len(code) > 64 {
+		return BundleOffer{}, false
+	}
+	pt, err := e.profileFilter(ctx)
+	if err != nil {
+		return BundleOffer{}, false
+	}
+	list, err := cached(e.catalog, "bundles|all|"+string(pt), func() ([]reseller.Bundle, error) {
+		return e.api.AllBundles(ctx, reseller.BundleQuery{ProfileType: pt, PageSize: 100})
+	})
+	if err != nil {
+		return BundleOffer{}, false
+	}
+	for _, b := range list {
+		if strings.EqualFold(b.Code, code) {
+			return e.offer(b), true
+		}
+	}
+	return BundleOffer{}, false
+}

@@ -74,14 +74,11 @@ func (t *turn) command(name, args string) error {
 	}
 	switch name {
 	case "start":
-		if args != "" {
-			if iso3, ok := iso3Of(args); ok {
-				t.resetDraft()
-				return t.openCountry(iso3)
-			}
-		}
 		t.resetDraft()
 		t.button = false
+		if args != "" {
+			return t.deepLink(args)
+		}
 		return t.goTo(stepMenu)
 	case "menu":
 		t.resetDraft()
@@ -90,13 +87,19 @@ func (t *turn) command(name, args string) error {
 		t.resetDraft()
 		return t.goTo(stepDestination)
 	case "cancel":
+		// "Nothing was bought" only when a purchase was under way.
+		key := "cancelled_nothing"
+		if d := t.conv.Draft; d.Kind != "" || d.Bundle != nil || d.DestKind != "" {
+			key = "cancelled"
+		}
 		t.resetDraft()
-		if err := t.send(Message{Text: t.loc.T("cancelled"), RemoveKeyboard: true}); err != nil {
+		if err := t.send(Message{Text: t.loc.T(key), RemoveKeyboard: true}); err != nil {
 			return err
 		}
+		t.button = false
 		return t.goTo(stepMenu)
 	case "help":
-		return t.send(Message{Text: t.loc.T("help")})
+		return t.help()
 	case "language":
 		return t.goTo(stepLanguage)
 	case "usage":
@@ -110,6 +113,60 @@ func (t *turn) command(name, args string) error {
 		return t.goTo(stepForget)
 	}
 	return t.send(Message{Text: t.loc.T("unknown_command")})
+}
+
+// deepLink opens what a t.me/<bot>?start=<payload> link names: a country
+// (FRA, fr), a region (EUR, region_EUR), global, cruise, regions, or a
+// bundle code; anything else is said to be unknown, and the menu shown.
+func (t *turn) deepLink(payload string) error {
+	switch strings.ToLower(payload) {
+	case "group", "menu", "start":
+		return t.goTo(stepMenu)
+	case "buy":
+		return t.goTo(stepDestination)
+	case "global":
+		return t.openDestination(destGlobal, "")
+	case "cruise":
+		return t.openDestination(destCruise, "")
+	case "regions":
+		return t.goTo(stepRegions)
+	}
+	if iso3, ok := iso3Of(payload); ok {
+		return t.openCountry(iso3)
+	}
+	code := payload
+	for _, p := range []string{"region_", "region-", "r_"} {
+		if strings.HasPrefix(strings.ToLower(code), p) {
+			code = code[len(p):]
+		}
+	}
+	if regions, err := t.e.regions(t.ctx); err == nil {
+		for _, r := range regions {
+			if strings.EqualFold(r.Code, code) && validArg(r.Code) {
+				return t.openDestination(destRegion, r.Code)
+			}
+		}
+	}
+	code = strings.TrimPrefix(strings.TrimPrefix(payload, "bundle_"), "b_")
+	if o, ok := t.e.findBundle(t.ctx, code); ok {
+		d := &t.conv.Draft
+		d.Kind, d.Bundle = KindNew, &o
+		switch {
+		case o.Category == destRegion && o.Region != "":
+			d.DestKind, d.DestCode = destRegion, o.Region
+		case o.Category == destGlobal || o.Category == destCruise:
+			d.DestKind = o.Category
+		case len(o.Countries) > 0:
+			d.DestKind, d.DestCode = destCountry, o.Countries[0]
+		default:
+			d.DestKind = destGlobal
+		}
+		return t.goTo(stepBundle)
+	}
+	if err := t.send(Message{Text: t.loc.T("start_unknown", "Value", clip(payload, 64))}); err != nil {
+		return err
+	}
+	return t.goTo(stepMenu)
 }
 
 // resetDraft forgets the sale being prepared.
@@ -322,7 +379,7 @@ func (t *turn) show() error {
 	d := &t.conv.Draft
 	switch t.conv.Step {
 	case stepMenu:
-		name := t.ev.From.FirstName
+		name := clip(t.ev.From.FirstName, 32)
 		key := "menu_greeting"
 		if t.role != RoleCustomer {
 			key = "menu_greeting_agent"
@@ -440,9 +497,16 @@ func (t *turn) pressMenu(p pressed) error {
 	case "lang":
 		return t.goTo(stepLanguage)
 	case "help":
-		return t.send(Message{Text: t.loc.T("help")})
+		return t.help()
 	}
 	return t.stale()
+}
+
+// help sends the help text, ending with buttons that stay valid.
+func (t *turn) help() error {
+	return t.send(Message{Text: t.loc.T("help"), Buttons: [][]Button{
+		{{Text: t.loc.T("btn_buy"), Data: globalData("buy")}, {Text: t.loc.T("btn_menu"), Data: globalData("menu")}},
+	}})
 }
 
 // pressForget handles the erase confirmation.

@@ -273,7 +273,7 @@ func (t *turn) showUsagePick(b func(string, string, ...string) Button, back []Bu
 		return t.show()
 	}
 	if len(list) == 0 {
-		return t.screen(t.loc.T("usage_none"), back)
+		return t.screen(t.loc.T(agentKey("usage_none", t.role)), []Button{{Text: t.loc.T("btn_buy"), Data: globalData("buy")}}, back)
 	}
 	d.Choices = d.Choices[:0]
 	var rows [][]Button

@@ -14,6 +14,7 @@ import (
 // Validation errors carry the locale key of the message shown to the user.
 var (
 	errEmail        = errors.New("email_invalid")
+	errEmailASCII   = errors.New("email_ascii")
 	errNameLength   = errors.New("name_length")
 	errNameChars    = errors.New("name_chars")
 	errPhoneInvalid = errors.New("whatsapp_invalid")
@@ -21,12 +22,18 @@ var (
 )
 
 // checkEmail returns the normalized address (domain lower-cased) or
-// errEmail. It is stricter than the API: one plain address (no display
+// an error whose text is a locale key. It is stricter than the API: an
+// ASCII local part (the platform refuses others), one plain address (no display
 // name, no comments), at most 254 characters, a local part of at most 64,
 // and a domain of dot-separated labels of letters, digits and hyphens with
 // an alphabetic top-level label of two letters or more.
 func checkEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if at := strings.LastIndexByte(s, '@'); at > 0 && strings.IndexFunc(s[:at], func(r rune) bool { return r >= utf8.RuneSelf }) >= 0 {
+		// The platform validates the local part as ASCII: say so, rather
+		// than let the purchase be refused.
+		return "", errEmailASCII
+	}
 	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>()[],;:\"\\") {
 		return "", errEmail
 	}

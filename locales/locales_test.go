@@ -930,7 +930,8 @@ var dynamicKeys = []string{
 	"selling", "selling_agent", "activation_pending", "activation_pending_agent", "sale_failed_after_assign",
 	"ask_email", "ask_email_agent", "summary", "summary_agent", "sale_pending", "sale_pending_agent",
 	"topup_done", "topup_done_agent", "esims_title", "esims_title_agent", "esims_none", "esims_none_agent",
-	"esim_line", "esim_line_agent",
+	"esim_line", "esim_line_agent", "usage_none", "usage_none_agent",
+	"email_ascii", "cancelled", "cancelled_nothing",
 }
 
 // TestFlowsKeys fails when flows uses a key English lacks, uses a plural
