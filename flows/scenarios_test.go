@@ -569,7 +569,7 @@ func TestUsageRules(t *testing.T) {
 	}
 	agent := w.chat(900, "Agent", "en")
 	agent.command("/usage " + iccid)
-	if !strings.Contains(agent.lastText(), "left of") {
+	if !strings.Contains(agent.lastText(), "not started yet") {
 		t.Errorf("agent usage: %q", agent.lastText())
 	}
 	agent.command("/usage 8900000000000000000")

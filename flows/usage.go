@@ -127,7 +127,7 @@ func (t *turn) showESIM(b func(string, string, ...string) Button, back []Button)
 	var lines []string
 	for _, x := range all {
 		lines = append(lines, t.loc.T("esim_bundle_line", "Bundle", x.BundleName, "State", t.stateLabel(x.State),
-			"Date", x.Created.Format("2006-01-02")))
+			"Date", t.loc.Date(x.Created)))
 	}
 	text := t.loc.T("esim_title", "ICCID", s.ICCID) + "\n" + strings.Join(lines, "\n")
 	rows := [][]Button{{b(t.loc.T("btn_usage"), "usage"), b(t.loc.T("btn_resend_qr"), "qr")}}
@@ -219,7 +219,11 @@ func (t *turn) showTopupBundles(b func(string, string, ...string) Button, back [
 		lines = append(lines, t.bundleLine(i+1, o))
 		rows = append(rows, []Button{b(t.bundleButton(o), "b", strconv.Itoa(i))})
 	}
-	return t.screen(t.loc.T("topup_title", "ICCID", d.ICCID)+"\n\n"+strings.Join(lines, "\n"), append(rows, back)...)
+	text := t.loc.T("topup_title", "ICCID", d.ICCID) + "\n\n" + strings.Join(lines, "\n")
+	if legend := t.legend(offers[:min(len(offers), 10)]); legend != "" {
+		text += "\n\n" + legend
+	}
+	return t.screen(text, append(rows, back)...)
 }
 
 // pressTopupBundles picks a top-up.
@@ -348,32 +352,49 @@ func (t *turn) showUsage(b func(string, string, ...string) Button, back []Button
 		t.e.log.WarnContext(t.ctx, "consumption", "iccid", iccid, "err", err)
 		return t.screen(t.loc.T(key), back)
 	}
-	names := map[string]string{}
+	byOrder, byCode := map[string]Sale{}, map[string]Sale{}
 	if sales, err := t.e.store.SalesByICCID(t.ctx, iccid); err == nil {
 		for _, s := range sales {
-			names[s.OrderID] = s.BundleName
-			names[s.BundleCode] = s.BundleName
+			byOrder[s.OrderID] = s
+			byCode[s.BundleCode] = s
 		}
 	}
-	var parts []string
-	parts = append(parts, t.loc.T("usage_title", "ICCID", iccid, "Status", t.profileStatus(c.ProfileStatus)))
-	if !c.ProfileExpiryDate.IsZero() {
-		parts = append(parts, t.loc.T("usage_expiry", "Date", c.ProfileExpiryDate.Format("2006-01-02")))
-	}
-	for _, bal := range c.Balances {
-		name := names[bal.OrderID.String()]
-		if name == "" {
-			name = names[bal.BundleCode]
-		}
-		if name == "" {
-			name = bal.BundleCode
-		}
-		parts = append(parts, "\n"+t.balanceText(name, bal))
-	}
+	// A profile not yet in use has bundles that have not started, whatever
+	// their own status says: no usage, no expiry, as the delivery said.
+	inUse := strings.EqualFold(c.ProfileStatus, "active") || strings.EqualFold(c.ProfileStatus, "enabled")
+	parts := []string{t.loc.T("usage_title", "ICCID", iccid, "Status", t.profileStatus(c.ProfileStatus))}
 	if len(c.Balances) == 0 {
+		if !c.ProfileExpiryDate.IsZero() {
+			parts = append(parts, t.loc.T("usage_expiry", "Date", t.loc.Date(c.ProfileExpiryDate.Time)))
+		}
 		parts = append(parts, t.loc.T("usage_no_bundles"))
 	}
+	for _, bal := range c.Balances {
+		sale, ok := byOrder[bal.OrderID.String()]
+		if !ok {
+			sale, ok = byCode[bal.BundleCode]
+		}
+		name := sale.BundleName
+		if !ok || name == "" {
+			name = bal.BundleCode
+		}
+		parts = append(parts, "\n"+t.balanceText(name, bal, !started(bal, inUse), sale.Days))
+	}
 	return t.screen(strings.Join(parts, "\n"), []Button{b(t.loc.T("btn_refresh"), "refresh")}, back)
+}
+
+// started reports whether a bundle is in use: its status says active and
+// the profile is in use, or some of it was used.
+func started(b reseller.Balance, profileInUse bool) bool {
+	status := strings.ToLower(b.Status)
+	switch status {
+	case "expired", "depleted":
+		return true
+	case "pending", "not_started", "inactive":
+		return false
+	}
+	used := !b.Unlimited() && b.RemainingMB < b.TotalMB
+	return profileInUse || used
 }
 
 // profileStatus names a profile status for the user.
@@ -385,8 +406,19 @@ func (t *turn) profileStatus(s string) string {
 	return s
 }
 
-// balanceText shows one bundle's remaining data, calls and SMS.
-func (t *turn) balanceText(name string, b reseller.Balance) string {
+// balanceText shows one bundle's remaining data, calls and SMS, and its
+// expiry; a bundle not started yet shows what it holds and how long it
+// will last (days, when known) instead.
+func (t *turn) balanceText(name string, b reseller.Balance, notStarted bool, days int) string {
+	if notStarted {
+		lines := []string{t.loc.T("usage_bundle", "Bundle", name, "Status", t.loc.T("usage_status_not_started"))}
+		if days > 0 {
+			lines = append(lines, t.loc.T("usage_not_started", "Days", t.loc.N("days", days)))
+		} else {
+			lines = append(lines, t.loc.T("usage_not_started_nodays"))
+		}
+		return strings.Join(lines, "\n")
+	}
 	lines := []string{t.loc.T("usage_bundle", "Bundle", name, "Status", t.profileStatus(b.Status))}
 	if b.Unlimited() {
 		lines = append(lines, t.loc.T("usage_data_unlimited"))
@@ -406,7 +438,7 @@ func (t *turn) balanceText(name string, b reseller.Balance) string {
 		lines = append(lines, t.loc.N("usage_sms", int(*b.RemainingSMS)))
 	}
 	if !b.ExpiryDate.IsZero() {
-		lines = append(lines, t.loc.T("usage_bundle_expiry", "Date", b.ExpiryDate.Format("2006-01-02")))
+		lines = append(lines, t.loc.T("usage_bundle_expiry", "Date", t.loc.Date(b.ExpiryDate.Time)))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -3,6 +3,7 @@ package flows_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller/sandbox"
@@ -199,5 +200,43 @@ func TestBundleListMarksAndLegend(t *testing.T) {
 				t.Errorf("button %q and line %q disagree on %s", buttons[i], lines[i], mark)
 			}
 		}
+	}
+}
+
+func TestUsageRightAfterThePurchase(t *testing.T) {
+	w := newWorld(t)
+	c := purchase(t, w, "en")
+	c.command("/usage")
+	got := c.lastText()
+	if !strings.Contains(got, "not started yet") || !strings.Contains(got, "lasts 7 days") {
+		t.Errorf("usage of a new eSIM %q: want the plan not started, lasting 7 days", got)
+	}
+	if strings.Contains(got, "active") || strings.Contains(got, "Expires") || strings.Contains(got, "Valid until") {
+		t.Errorf("usage of an eSIM not installed yet says it is active or expires:\n%s", got)
+	}
+	w.clock.Add(50 * time.Hour)
+	c.command("/usage")
+	got = c.lastText()
+	if strings.Count(got, "Expires")+strings.Count(got, "Valid until") != 1 || !strings.Contains(got, "left of") {
+		t.Errorf("usage of an eSIM in use: want one expiry line and the data left:\n%s", got)
+	}
+}
+
+func TestTopupClearsTheUsageCache(t *testing.T) {
+	w := newWorld(t)
+	c := purchase(t, w, "en")
+	w.clock.Add(50 * time.Hour)
+	c.command("/usage")
+	if n := strings.Count(c.lastText(), "<b>France"); n != 1 {
+		t.Fatalf("%d bundles before the top-up:\n%s", n, c.lastText())
+	}
+	c.command("/esims")
+	c.tap("eSIM 1")
+	c.tap("➕")
+	c.tap("3 GB")
+	c.tap("✅")
+	c.command("/usage")
+	if n := strings.Count(c.lastText(), "<b>France"); n != 2 {
+		t.Errorf("%d bundles in /usage right after a top-up, want 2 (the cache must be cleared):\n%s", n, c.lastText())
 	}
 }

@@ -198,7 +198,7 @@ func TestRunPurchaseOnTelegram(t *testing.T) {
 		t.Errorf("QR = %q, want the order's %q", got, orders[0].ActivationCode)
 	}
 	c.say("/usage")
-	c.expect("left of")
+	c.expect("not started yet")
 
 	// The operator's endpoints while it runs.
 	get := func(path string) (int, string) {
@@ -340,7 +340,7 @@ func TestRunKeepsTheSandbox(t *testing.T) {
 	}
 	startRun(t, fake, nil, db, nil)
 	c.say("/usage")
-	if m := c.expect("Usage of " + first[1]); !strings.Contains(m.Text, "left of") {
+	if m := c.expect("Usage of " + first[1]); !strings.Contains(m.Text, "not started yet") {
 		t.Errorf("usage after a restart: %s", m.Text)
 	}
 	c.buy("ada@example.com", nil)

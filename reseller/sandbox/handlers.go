@@ -355,6 +355,8 @@ func balance(o *Order, b *Bundle, activeAt, now time.Time) balanceJSON {
 		out.Status = "expired"
 	case !b.Unlimited && out.RemainingData == 0:
 		out.Status = "depleted"
+	case now.Before(start):
+		out.Status = "pending" // not started: the profile is not in use yet
 	}
 	return out
 }

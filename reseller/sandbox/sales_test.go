@@ -395,7 +395,7 @@ func TestConsumption(t *testing.T) {
 	c := e.consumption(byICCID)
 	want := consumptionItem{
 		ICCID: s.ICCID, ProfileStatus: "released", ProfileExpiry: "2025-04-09T09:30:00Z",
-		Balances: []balanceItem{{OrderID: s.OrderID, BundleCode: "FRA_5GB_30D", RemainingData: 5120, TotalData: 5120, ExpiryDate: "2025-04-09T09:30:00Z", Status: "active"}},
+		Balances: []balanceItem{{OrderID: s.OrderID, BundleCode: "FRA_5GB_30D", RemainingData: 5120, TotalData: 5120, ExpiryDate: "2025-04-09T09:30:00Z", Status: "pending"}},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("fresh profile (-want +got):\n%s", diff)
