@@ -3,11 +3,16 @@ package flows
 import (
 	"html"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/collate"
+
 	"github.com/esimbot/esimbot/locales"
+	"github.com/esimbot/esimbot/reseller"
 )
 
 // showDestination asks where the user travels.
@@ -320,7 +325,9 @@ func (t *turn) offerPlace(o BundleOffer) string {
 	return ""
 }
 
-// showBundle shows a bundle's details and networks.
+// showBundle shows a bundle's details and networks: per network for a
+// single country, and for a bundle that covers several countries the list
+// of them, with networks per country on demand (typed).
 func (t *turn) showBundle(b func(string, string, ...string) Button, back []Button) error {
 	o := t.conv.Draft.Bundle
 	if o == nil {
@@ -329,23 +336,108 @@ func (t *turn) showBundle(b func(string, string, ...string) Button, back []Butto
 	t.act("typing")
 	text := t.bundleDetails(*o)
 	nets, err := t.e.networks(t.ctx, o.Code)
-	if err == nil && len(nets) > 0 {
+	if err != nil {
+		t.e.log.WarnContext(t.ctx, "networks", "bundle", o.Code, "err", err)
+	}
+	if covered := t.covered(*o, nets); len(covered) > 1 {
+		names := make([]string, 0, len(covered))
+		for _, code := range covered {
+			names = append(names, countryName(code, t.loc.Tag))
+		}
+		const most = 80
+		list := strings.Join(names[:min(len(names), most)], t.loc.Plain("list_separator")+" ")
+		if len(names) > most {
+			list += " " + t.loc.N("countries_more", len(names)-most)
+		}
+		text += "\n\n" + t.loc.N("coverage_title", len(covered)) + "\n" + html.EscapeString(list) + "\n\n" + t.loc.T("coverage_ask")
+	} else if len(nets) > 0 {
 		var lines []string
 		for i, n := range nets {
 			if i == 12 {
 				lines = append(lines, t.loc.N("networks_more", len(nets)-i))
 				break
 			}
-			where := countryName(n.CountryCode, t.loc.Tag)
-			if where == n.CountryCode && n.CountryName != "" {
-				where = n.CountryName
-			}
-			lines = append(lines, t.loc.T("network_line", "Flag", flag(n.CountryCode), "Country", where,
-				"Network", n.Name, "Speed", n.Speeds.String()))
+			lines = append(lines, t.networkLine(n))
 		}
 		text += "\n\n" + t.loc.T("networks_title") + "\n" + strings.Join(lines, "\n")
 	}
 	return t.screen(text, []Button{b(t.loc.T("btn_choose"), "choose")}, back)
+}
+
+// networkLine is one network of a bundle (HTML).
+func (t *turn) networkLine(n reseller.Network) string {
+	where := countryName(n.CountryCode, t.loc.Tag)
+	if where == n.CountryCode && n.CountryName != "" {
+		where = n.CountryName
+	}
+	return t.loc.T("network_line", "Flag", flag(n.CountryCode), "Country", where, "Network", n.Name, "Speed", n.Speeds.String())
+}
+
+// covered returns the ISO-3 codes of the countries a bundle covers (its
+// own list and its networks' countries), sorted by their names in the
+// user's language.
+func (t *turn) covered(o BundleOffer, nets []reseller.Network) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(code string) {
+		if iso3, ok := iso3Of(code); ok && !seen[iso3] {
+			seen[iso3] = true
+			out = append(out, iso3)
+		}
+	}
+	for _, c := range o.Countries {
+		add(c)
+	}
+	for _, n := range nets {
+		add(n.CountryCode)
+	}
+	col := collate.New(t.loc.Tag, collate.Loose)
+	sort.SliceStable(out, func(i, j int) bool {
+		return col.CompareString(countryName(out[i], t.loc.Tag), countryName(out[j], t.loc.Tag)) < 0
+	})
+	return out
+}
+
+// askCoverage answers a question typed at a bundle that covers several
+// countries, such as "is Japan covered?": whether the country is, with its
+// networks there.
+func (t *turn) askCoverage(q string) (bool, error) {
+	o := t.conv.Draft.Bundle
+	if o == nil {
+		return false, nil
+	}
+	nets, err := t.e.networks(t.ctx, o.Code)
+	if err != nil {
+		return false, nil // answered as a destination search instead
+	}
+	covered := t.covered(*o, nets)
+	if len(covered) < 2 {
+		return false, nil
+	}
+	avail, _ := t.e.availableCountries(t.ctx)
+	among := dedupe(append(append([]string(nil), avail...), covered...))
+	sort.Strings(among) // one cached gazetteer for every bundle within the catalog
+	codes := mentionedCountries(q, among, t.loc.Tag)
+	t.button = false
+	if len(codes) == 0 {
+		return true, t.send(Message{Text: t.loc.T("coverage_which")})
+	}
+	var answers []string
+	for _, code := range codes {
+		name := flag(code) + " " + countryName(code, t.loc.Tag)
+		if !slices.Contains(covered, code) {
+			answers = append(answers, t.loc.T("coverage_no", "Country", name))
+			continue
+		}
+		var lines []string
+		for _, n := range nets {
+			if iso3, ok := iso3Of(n.CountryCode); ok && iso3 == code {
+				lines = append(lines, t.loc.T("coverage_network", "Network", n.Name, "Speed", n.Speeds.String()))
+			}
+		}
+		answers = append(answers, t.loc.T("coverage_yes", "Country", name)+"\n"+strings.Join(lines, "\n"))
+	}
+	return true, t.send(Message{Text: strings.Join(answers, "\n\n")})
 }
 
 // bundleDetails describes a bundle (HTML).

@@ -288,3 +288,56 @@ func editDistance(a, b string, limit int) int {
 	}
 	return prev[len(rb)]
 }
+
+// mentionedCountries finds the countries among available (ISO-3 codes)
+// that a sentence names, such as "is Japan covered?" or "Japon ?": whole
+// names in the user's language or English, or aliases; a sentence that is
+// only a name, a code or a typo of one is searched as such.
+func mentionedCountries(text string, available []string, tag language.Tag) []string {
+	q := " " + fold(text) + " "
+	var out []string
+	seen := map[string]bool{}
+	add := func(code string) {
+		if !seen[code] {
+			seen[code] = true
+			out = append(out, code)
+		}
+	}
+	for _, c := range gazetteerFor(dedupe(available), tag) {
+		for _, n := range c.names {
+			if strings.Contains(q, " "+n+" ") {
+				add(c.iso3)
+				break
+			}
+		}
+	}
+	has := map[string]bool{}
+	for _, c := range available {
+		has[c] = true
+	}
+	for alias, code := range aliases {
+		if has[code] && strings.Contains(q, " "+alias+" ") {
+			add(code)
+		}
+	}
+	if len(out) == 0 {
+		for _, code := range searchCountries(text, available, tag, 3) {
+			add(code)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// dedupe returns codes without repeats, in their first order.
+func dedupe(codes []string) []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -349,7 +349,12 @@ func (t *turn) text(s string) error {
 		return t.hint()
 	}
 	switch t.conv.Step {
-	case stepMenu, stepDestination, stepPickCountry, stepRegions, stepBundles, stepBundle:
+	case stepBundle:
+		if handled, err := t.askCoverage(s); handled || err != nil {
+			return err
+		}
+		return t.searchDestination(s)
+	case stepMenu, stepDestination, stepPickCountry, stepRegions, stepBundles:
 		return t.searchDestination(s)
 	case stepEmail:
 		return t.inputEmail(s)

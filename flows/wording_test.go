@@ -240,3 +240,38 @@ func TestTopupClearsTheUsageCache(t *testing.T) {
 		t.Errorf("%d bundles in /usage right after a top-up, want 2 (the cache must be cleared):\n%s", n, c.lastText())
 	}
 }
+
+func TestRegionBundleCoverage(t *testing.T) {
+	w := newWorld(t)
+	c := w.chat(101, "Ada", "fr")
+	c.command("/start EUR")
+	c.press(c.currentStamp() + ".b.0")
+	details := c.lastText()
+	if !strings.Contains(details, "Couvre ") {
+		t.Fatalf("region bundle details without the countries covered:\n%s", details)
+	}
+	// Names in French, sorted as French sorts them (Allemagne before Autriche, Espagne before Estonie).
+	for _, pair := range [][2]string{{"Allemagne", "Autriche"}, {"Espagne", "Estonie"}} {
+		i, j := strings.Index(details, pair[0]), strings.Index(details, pair[1])
+		if i < 0 || j < 0 || i > j {
+			t.Errorf("%s and %s: missing or out of order in %q", pair[0], pair[1], details)
+		}
+	}
+	for _, tc := range []struct{ ask, want string }{
+		{"La France est-elle couverte ?", "✅ 🇫🇷 France : couvert"},
+		{"japon ?", "❌ 🇯🇵 Japon : pas couvert"},
+		{"et l'Atlantide ?", "Quel pays ?"},
+	} {
+		c.say(tc.ask)
+		if got := c.lastText(); !strings.Contains(got, tc.want) {
+			t.Errorf("%q: answer %q, want %q", tc.ask, got, tc.want)
+		}
+		if c.step() != "bundle" {
+			t.Errorf("%q: step %s, want to stay on the bundle", tc.ask, c.step())
+		}
+	}
+	c.say("La France est-elle couverte ?")
+	if got := c.lastText(); !strings.Contains(got, "•") {
+		t.Errorf("no networks of France listed: %q", got)
+	}
+}
