@@ -526,7 +526,7 @@ func (t *turn) inputWhatsApp(s string) error {
 	if t.role != RoleCustomer {
 		return t.afterDetail() // no share-number keyboard to close
 	}
-	if err := t.send(Message{Text: t.loc.T("whatsapp_saved", "Number", e164), RemoveKeyboard: true}); err != nil {
+	if err := t.send(Message{Text: t.loc.T("whatsapp_saved", "Number", t.loc.Digits(e164)), RemoveKeyboard: true}); err != nil {
 		return err
 	}
 	t.button = false
@@ -589,7 +589,7 @@ func (t *turn) showSummary(b func(string, string, ...string) Button, back []Butt
 	}
 	wa := t.loc.T("summary_no_whatsapp")
 	if d.WhatsApp != "" {
-		wa = html.EscapeString(d.WhatsApp)
+		wa = html.EscapeString(t.loc.Digits(d.WhatsApp))
 	}
 	text := t.loc.T(agentKey("summary", t.role), "Bundle", locales.Raw(t.bundleDetails(*d.Bundle)),
 		"Email", d.Email, "Name", d.Name, "WhatsApp", locales.Raw(wa))

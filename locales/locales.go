@@ -307,6 +307,15 @@ func (l *Localizer) Decimal(v float64) string {
 	return l.p.Sprintf("%.1f", v)
 }
 
+// Digits writes the ASCII digits of s in the language's digits (a phone
+// number in Arabic-Indic digits in Arabic); other characters are kept.
+func (l *Localizer) Digits(s string) string {
+	if l.f.digits == nil {
+		return s
+	}
+	return l.f.digits.Replace(s)
+}
+
 // Number formats an integer with the language's digits and separators.
 func (l *Localizer) Number(n int64) string { return l.p.Sprint(n) }
 

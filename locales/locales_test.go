@@ -1111,3 +1111,17 @@ func TestBotDescriptionLengths(t *testing.T) {
 		}
 	}
 }
+
+// TestArabicCatalogDigits: Arabic messages write their own numbers (lists,
+// examples, versions) in Arabic-Indic digits, as Number does, so digits are
+// consistent inside one message; codes, placeholders and escapes are left.
+func TestArabicCatalogDigits(t *testing.T) {
+	skip := regexp.MustCompile(`<code>.*?</code>|\{\{.*?\}\}|SM-DP\+|[45]G|eSIM|LPA`)
+	for key, m := range readCatalog(t, "ar") {
+		for form, text := range m.forms {
+			if i := strings.IndexFunc(skip.ReplaceAllString(text, ""), func(r rune) bool { return r >= '0' && r <= '9' }); i >= 0 {
+				t.Errorf("ar %s (%s): ASCII digit in %q", key, form, text)
+			}
+		}
+	}
+}
