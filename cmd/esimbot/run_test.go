@@ -503,3 +503,82 @@ func TestRunTelegramUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// newestWith returns the newest bot message whose text contains s.
+func (c *tgChat) newestWith(s string) telegramtest.Message {
+	c.t.Helper()
+	msgs := c.fake.Messages(c.id)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].FromBot && strings.Contains(msgs[i].Text, s) {
+			return msgs[i]
+		}
+	}
+	c.t.Fatalf("no message with %q:\n%s", s, c.fake.Transcript(c.id))
+	return telegramtest.Message{}
+}
+
+// TestRunSummaryStaysValid: what re-shows the summary (typed text, a tap
+// on an older message's button) keeps the summary above working, so
+// Confirm on it sells, once, on Telegram through the real library.
+func TestRunSummaryStaysValid(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		between func(c *tgChat)
+	}{
+		{"Text", func(c *tgChat) { c.say("ok"); c.expect("didn't expect") }},
+		{"OldButton", func(c *tgChat) {
+			old := c.newestWith("full name")
+			for _, row := range old.Buttons() {
+				for _, b := range row {
+					if strings.HasPrefix(b.Text, "Use ") {
+						c.fake.PressButton(c.id, c.id, old.ID, b.CallbackData)
+					}
+				}
+			}
+		}},
+		{"Help", func(c *tgChat) { c.say("/help"); c.expect("How it works") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := telegramtest.NewServer(t, testToken)
+			sb := sandbox.New(sandbox.Options{})
+			startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), nil)
+			c := newChat(t, fake, 721, "Ada", "en")
+			c.say("/start")
+			c.expect("What would you like to do")
+			c.say("france")
+			c.expect("heapest first")
+			c.tap("1 GB")
+			c.expect("Networks")
+			c.tap("Choose this bundle")
+			c.expect("email")
+			c.say("ada@example.com")
+			c.expect("full name")
+			c.tap("Use ")
+			c.expect("WhatsApp number")
+			c.say("skip")
+			above := c.expect("Your order")
+			tc.between(c)
+			if tc.name != "Help" {
+				c.expect("Your order") // the summary again, below
+			}
+			var confirm string
+			for _, row := range above.Buttons() {
+				for _, b := range row {
+					if strings.Contains(b.Text, "Confirm") {
+						confirm = b.CallbackData
+					}
+				}
+			}
+			fake.PressButton(c.id, c.id, above.ID, confirm)
+			c.expect("Your eSIM is ready")
+			if n := len(sb.Orders()); n != 1 {
+				t.Errorf("%d orders, want 1:\n%s", n, fake.Transcript(c.id))
+			}
+			for _, a := range fake.Answers() {
+				if strings.Contains(a.Text, "older message") && a.MessageID == above.ID {
+					t.Errorf("Confirm on the summary above answered %q", a.Text)
+				}
+			}
+		})
+	}
+}
