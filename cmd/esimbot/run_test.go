@@ -55,7 +55,10 @@ func startRun(t *testing.T, fake *telegramtest.Server, sb *sandbox.Server, db st
 		Getenv:      func(k string) string { return vars[k] },
 		OnListen:    func(_, a string) { addrc <- a },
 		pollTimeout: 2 * time.Second, sandbox: sb,
-		tuneBot: func(c *bot.Config) { c.GlobalRate, c.ChatRate, c.GlobalBurst, c.ChatBurst = 1000, 1000, 1000, 1000 },
+		tuneBot: func(c *bot.Config) {
+			c.GlobalRate, c.ChatRate, c.GlobalBurst, c.ChatBurst = 1000, 1000, 1000, 1000
+			c.SendTimeout = 2 * time.Second // a stalled send gives up quickly
+		},
 	}
 	for _, f := range tune {
 		f(m)
@@ -418,13 +421,19 @@ func TestRunConfigErrors(t *testing.T) {
 // A photo Telegram refuses does not hold back the installation text; the
 // photo alone is sent again within seconds, and nothing twice.
 func TestRunFailedPhotoStillDeliversTheText(t *testing.T) {
-	for _, code := range []int{500, 400} {
+	for _, code := range []int{500, 400, 0} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			fake := telegramtest.NewServer(t, testToken)
 			sb := sandbox.New(sandbox.Options{})
 			startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), nil)
 			c := newChat(t, fake, 711, "Ada", "en")
-			photo := c.buy("ada@example.com", func() { fake.FailNext("sendPhoto", 1, code, 0) })
+			photo := c.buy("ada@example.com", func() {
+				if code == 0 {
+					fake.StallNext("sendPhoto", 1) // no answer: a timeout
+				} else {
+					fake.FailNext("sendPhoto", 1, code, 0)
+				}
+			})
 			if photo.Photo == nil {
 				t.Fatal("no photo after the retry")
 			}
