@@ -121,11 +121,6 @@ func (p *params) readMultipart(body []byte, boundary string) error {
 
 func (p *params) str(name string) string { return p.values[name] }
 
-func (p *params) has(name string) bool {
-	_, ok := p.values[name]
-	return ok
-}
-
 // int64 returns the integer parameter name, 0 when it is absent.
 func (p *params) int64(name string) (int64, *apiError) {
 	v := strings.TrimSpace(p.values[name])

@@ -1,3 +1,5 @@
+//lint:file-ignore ST1005 the fake copies the Bot API's own error descriptions, capitalised as Telegram writes them
+
 package telegramtest
 
 import (
