@@ -22,10 +22,36 @@ var allowed = map[string][]string{
 	"flows":            {"reseller", "locales"},
 	"flows/memstore":   {"flows"},
 	"flows/storetest":  {"flows"},
-	"storage":          {"flows", "reseller"},
+	"storage":          {"flows"},
 	"bot":              {"flows", "locales"},
 	"bot/telegramtest": {},
 	"cmd/esimbot":      {"*"},
+}
+
+// allowedInTests lists, for each package, what its tests (internal and
+// external test files) may import of the module besides what the package
+// itself may: the fakes and the contract suites.
+var allowedInTests = map[string][]string{
+	"reseller":         {"reseller", "reseller/sandbox"},
+	"reseller/sandbox": {"reseller/sandbox"},
+	"locales":          {"locales"},
+	"flows":            {"flows", "flows/memstore", "reseller/sandbox"},
+	"flows/memstore":   {"flows/memstore", "flows/storetest"},
+	"flows/storetest":  {},
+	"storage":          {"storage", "flows/storetest"},
+	"bot":              {"bot", "bot/telegramtest", "storage"},
+	"bot/telegramtest": {"bot/telegramtest"},
+	"cmd/esimbot":      {"*"},
+}
+
+// onlyIn lists third-party packages that only the given packages of the
+// module may import, in code or tests: Telegram lives in bot (cmd/esimbot's
+// benchmark drives a bare bot on the same library to compare, and the fake
+// Bot API's tests check it against the library's own encoding), bbolt in
+// storage.
+var onlyIn = map[string][]string{
+	"github.com/go-telegram/bot": {"bot", "bot/telegramtest", "cmd/esimbot"},
+	"go.etcd.io/bbolt":           {"storage"},
 }
 
 // forbiddenDeps lists, for a package, third-party packages that must not be
@@ -36,9 +62,11 @@ var forbiddenDeps = map[string][]string{
 }
 
 type listedPackage struct {
-	ImportPath string
-	Imports    []string
-	Deps       []string
+	ImportPath   string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+	Deps         []string
 }
 
 func TestArrows(t *testing.T) {
@@ -72,6 +100,22 @@ func TestArrows(t *testing.T) {
 			target := strings.TrimPrefix(imp, module+"/")
 			if !permits(rules, target) {
 				t.Errorf("%s imports %s: the arrows of DESIGN.md forbid it", rel, target)
+			}
+		}
+		for _, imp := range append(append([]string(nil), p.TestImports...), p.XTestImports...) {
+			if !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			target := strings.TrimPrefix(imp, module+"/")
+			if !permits(rules, target) && !permits(allowedInTests[rel], target) {
+				t.Errorf("tests of %s import %s: not among the fakes and suites arch_test.go allows them", rel, target)
+			}
+		}
+		for _, imp := range append(append(append([]string(nil), p.Imports...), p.TestImports...), p.XTestImports...) {
+			for lib, pkgs := range onlyIn {
+				if (imp == lib || strings.HasPrefix(imp, lib+"/")) && !permits(pkgs, rel) {
+					t.Errorf("%s imports %s, which only %v may", rel, imp, pkgs)
+				}
 			}
 		}
 		for _, bad := range forbiddenDeps[rel] {
