@@ -29,12 +29,26 @@
 // nothing, unknown or answered callback queries.
 // FailNext injects 429, 403 and 5xx answers, StallNext no answer at all.
 //
+// Payments are in Telegram Stars, for digital goods: sendInvoice takes
+// currency XTR, no provider token, one price of a positive whole number of
+// Stars, a title of 1 to 32 characters, a description of 1 to 255, a
+// payload of 1 to 128 bytes and, optionally, an inline keyboard whose first
+// button is a pay button; the invoice is a message of the chat
+// (Message.Invoice). Pay plays the buyer's tap on Pay: a pre_checkout_query
+// that the bot must answer within PreCheckoutTimeout (10 s); an ok answer
+// in time is followed by a message with successful_payment and a unique
+// telegram_payment_charge_id (Payments, ReplayPayment to deliver it
+// twice); ok=false needs an error_message; late, unknown and repeated
+// answers are refused (PreCheckoutAnswers has the accepted ones).
+// refundStarPayment refunds a known charge of that user once (Refunds).
+//
 // Methods served: getMe, getUpdates, setWebhook, deleteWebhook,
 // getWebhookInfo, sendMessage, sendPhoto, editMessageText,
 // editMessageCaption, editMessageReplyMarkup, deleteMessage,
 // answerCallbackQuery, sendChatAction, setMyCommands, deleteMyCommands,
 // getMyCommands, setMyDescription, getMyDescription, setMyShortDescription,
-// getMyShortDescription. Any other method answers 404 Not Found, like
+// getMyShortDescription, sendInvoice, answerPreCheckoutQuery,
+// refundStarPayment. Any other method answers 404 Not Found, like
 // Telegram.
 //
 // Known differences from Telegram: MarkdownV2 and Markdown texts are
@@ -43,5 +57,9 @@
 // webhook URLs are accepted; there is no flood control unless injected with
 // FailNext; getMyDescription and getMyShortDescription answer only a text
 // set for that very language_code; the descriptions' "too long" error texts
-// are the fake's own.
+// are the fake's own, and so are the payment refusals' except
+// STARS_INVOICE_INVALID, CURRENCY_TOTAL_AMOUNT_INVALID, REPLY_MARKUP_BUY_EMPTY,
+// QUERY_ID_INVALID and CHARGE_ALREADY_REFUNDED; Stars amounts have no upper
+// limit; an invoice is paid at most once, by one pending query at a time;
+// a refund sends no refunded_payment message.
 package telegramtest

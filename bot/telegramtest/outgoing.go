@@ -37,6 +37,11 @@ type Message struct {
 	CaptionEntities []Entity
 	Photo           *Photo
 	Contact         *Contact
+	// Invoice is the invoice of a message sent with sendInvoice.
+	Invoice *Invoice
+	// SuccessfulPayment is set on the service message, from the buyer, by
+	// which a payment (see Pay) reached the bot.
+	SuccessfulPayment *SuccessfulPayment
 	// ReplyMarkup is the reply_markup as sent, normalized (keys sorted): an
 	// inline keyboard, a reply keyboard, a keyboard removal or force_reply.
 	ReplyMarkup json.RawMessage
@@ -156,18 +161,20 @@ func (s *Server) ReplyKeyboard(chatID int64) json.RawMessage {
 }
 
 type wireMessage struct {
-	MessageID       int             `json:"message_id"`
-	From            *wireUser       `json:"from,omitempty"`
-	Chat            wireChat        `json:"chat"`
-	Date            int64           `json:"date"`
-	EditDate        int64           `json:"edit_date,omitempty"`
-	Text            string          `json:"text,omitempty"`
-	Entities        []Entity        `json:"entities,omitempty"`
-	Caption         string          `json:"caption,omitempty"`
-	CaptionEntities []Entity        `json:"caption_entities,omitempty"`
-	Photo           []PhotoSize     `json:"photo,omitempty"`
-	Contact         *Contact        `json:"contact,omitempty"`
-	ReplyMarkup     json.RawMessage `json:"reply_markup,omitempty"`
+	MessageID         int                `json:"message_id"`
+	From              *wireUser          `json:"from,omitempty"`
+	Chat              wireChat           `json:"chat"`
+	Date              int64              `json:"date"`
+	EditDate          int64              `json:"edit_date,omitempty"`
+	Text              string             `json:"text,omitempty"`
+	Entities          []Entity           `json:"entities,omitempty"`
+	Caption           string             `json:"caption,omitempty"`
+	CaptionEntities   []Entity           `json:"caption_entities,omitempty"`
+	Photo             []PhotoSize        `json:"photo,omitempty"`
+	Contact           *Contact           `json:"contact,omitempty"`
+	Invoice           *wireInvoice       `json:"invoice,omitempty"`
+	SuccessfulPayment *SuccessfulPayment `json:"successful_payment,omitempty"`
+	ReplyMarkup       json.RawMessage    `json:"reply_markup,omitempty"`
 }
 
 // wireOf renders a message as the Bot API returns it; s.mu must be held.
@@ -179,7 +186,7 @@ func (s *Server) wireOf(c *chat, m *Message) wireMessage {
 	w := wireMessage{
 		MessageID: m.ID, From: &from, Chat: c.wire, Date: m.Date, EditDate: m.EditDate,
 		Text: m.Text, Entities: m.Entities, Caption: m.Caption, CaptionEntities: m.CaptionEntities,
-		Contact: m.Contact,
+		Contact: m.Contact, Invoice: m.Invoice.wire(), SuccessfulPayment: m.SuccessfulPayment,
 	}
 	if m.Photo != nil {
 		w.Photo = m.Photo.Sizes
@@ -482,6 +489,11 @@ func (s *Server) editMessageReplyMarkup(_ *http.Request, p *params) (any, *apiEr
 	markup, _, err := parseMarkup(p.str("reply_markup"), c.wire.Type, true)
 	if err != nil {
 		return nil, err
+	}
+	if m.Invoice != nil && markup != nil {
+		if _, err := invoiceMarkup(p.str("reply_markup"), c.wire.Type); err != nil {
+			return nil, err
+		}
 	}
 	if markupUnchanged(m.ReplyMarkup, markup) {
 		return nil, errNotModified

@@ -27,6 +27,12 @@ const defaultBotID = 7000000001
 // not usable: create one with NewServer. All methods are safe for
 // concurrent use.
 type Server struct {
+	// PreCheckoutTimeout is how long the bot has to answer the
+	// pre_checkout_query of a Pay (zero: DefaultPreCheckoutTimeout, 10 s
+	// as Telegram); a later answer is refused and no payment follows.
+	// Tests shorten it to try a late answer. Pay reads it: set it before.
+	PreCheckoutTimeout time.Duration
+
 	tb      testing.TB
 	token   string
 	bot     wireUser
@@ -62,6 +68,9 @@ type Server struct {
 	// ("" for all languages).
 	descriptions      map[string]string
 	shortDescriptions map[string]string
+
+	// Payments (payments.go).
+	pay payState
 }
 
 // NewServer starts a fake Bot API server that accepts token and closes it
@@ -96,6 +105,7 @@ func NewServer(tb testing.TB, token string) *Server {
 
 		descriptions:      map[string]string{},
 		shortDescriptions: map[string]string{},
+		pay:               newPayState(),
 	}
 	s.http = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	tb.Cleanup(s.close)
@@ -176,6 +186,9 @@ func init() {
 		"getMyDescription":       (*Server).getMyDescription,
 		"setMyShortDescription":  (*Server).setMyShortDescription,
 		"getMyShortDescription":  (*Server).getMyShortDescription,
+		"sendInvoice":            (*Server).sendInvoice,
+		"answerPreCheckoutQuery": (*Server).answerPreCheckoutQuery,
+		"refundStarPayment":      (*Server).refundStarPayment,
 	} {
 		methods[strings.ToLower(name)] = method{name: name, fn: fn}
 	}

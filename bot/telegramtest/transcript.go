@@ -25,6 +25,10 @@ func (s *Server) Transcript(chatID int64) string {
 			}
 		case m.Contact != nil:
 			fmt.Fprintf(&b, " [contact %s]", m.Contact.PhoneNumber)
+		case m.Invoice != nil:
+			fmt.Fprintf(&b, " [invoice %d %s] %s: %s", m.Invoice.TotalAmount, m.Invoice.Currency, m.Invoice.Title, indent(m.Invoice.Description))
+		case m.SuccessfulPayment != nil:
+			fmt.Fprintf(&b, " [paid %d %s]", m.SuccessfulPayment.TotalAmount, m.SuccessfulPayment.Currency)
 		default:
 			fmt.Fprintf(&b, " %s", indent(m.Text))
 		}
