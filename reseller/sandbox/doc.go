@@ -67,6 +67,14 @@
 //     every sale and top-up, before the answer. Tokens are not kept: a
 //     restored sandbox answers 401 to the old ones and the client logs in
 //     again.
+//   - Control: SetRetailPrice, SetBundlePrice and SetBundleAvailable change
+//     a bundle's prices or withdraw it while clients run (a price change
+//     between an invoice and its payment, say); the listing shows the change
+//     at once and the next sale is charged the new bundle_price_final, or
+//     refused 400 "Bundle is not available". With Options.Control the same
+//     is served over HTTP under ControlPrefix, outside the API prefix,
+//     behind basic auth with the login's credentials. Catalog changes are
+//     not in a Snapshot: a restarted sandbox has the seed's catalog again.
 //   - Faults injected with Inject (or from flags, see Flags) simulate
 //     latency, error statuses, dropped connections, sales that commit but
 //     never answer or answer 401/403, and revoked tokens; their Rate draws

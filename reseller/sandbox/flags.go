@@ -38,6 +38,7 @@ type Flags struct {
 	Fault401Rate       float64
 	FaultCommitTimeout bool
 	FaultCommitStatus  int
+	Control            bool
 }
 
 // Register defines the sandbox flags on fs.
@@ -60,6 +61,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.FaultDropRate, "fault-drop-rate", 0, "sandbox: fraction of requests whose connection is dropped (0 to 1)")
 	fs.BoolVar(&f.FaultCommitTimeout, "fault-commit-timeout", false, "sandbox: purchases commit and then never answer")
 	fs.Float64Var(&f.Fault401Rate, "fault-401-rate", 0, "sandbox: fraction of requests answered 401 (0 to 1)")
+	fs.BoolVar(&f.Control, "control", true, "sandbox: serve the control, POST "+ControlPrefix+"bundles/CODE with price=AMOUNT or withdraw=true|false, behind basic auth with the login's credentials")
 	fs.IntVar(&f.FaultCommitStatus, "fault-commit-status", 0, "sandbox: purchases commit and then are answered this status, e.g. 401 or 403 (0: off)")
 }
 
@@ -76,6 +78,7 @@ func (f *Flags) Options() (Options, []Fault, error) {
 		AccessTTL:             f.AccessTTL,
 		RefreshTTL:            f.RefreshTTL,
 		Prefix:                f.Prefix,
+		Control:               f.Control,
 	}
 	if f.PasswordFile != "" {
 		if f.Password != "" {

@@ -34,7 +34,7 @@ func TestFlags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := sandbox.Options{Seed: 1, Username: "demo", Wallet: decimal.NewFromInt(1000), Currency: "USD", AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, Prefix: "/api/v1"}
+		want := sandbox.Options{Seed: 1, Username: "demo", Wallet: decimal.NewFromInt(1000), Currency: "USD", AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, Prefix: "/api/v1", Control: true}
 		if diff := cmp.Diff(want, o, decimalEq); diff != "" || len(faults) != 0 {
 			t.Errorf("defaults (-want +got):\n%s faults %v", diff, faults)
 		}
@@ -47,7 +47,7 @@ func TestFlags(t *testing.T) {
 		o, faults, err := parseFlags(t, "-seed", "5", "-username", "u", "-password-file", pw, "-wallet", "12.5", "-currency", "eur",
 			"-global-esim", "-activation-delay", "3s", "-access-ttl", "2m", "-refresh-ttl", "1h", "-prefix", "/api/v0", "-list-shape", "array",
 			"-quirks", "numbers-as-strings, ids-as-integers,expires-in-unix,bare-activation-code,empty-as-no-content",
-			"-fault-latency", "10ms", "-fault-5xx-rate", "0.1", "-fault-drop-rate", "0.2", "-fault-401-rate", "0.3", "-fault-commit-timeout", "-fault-commit-status", "403")
+			"-fault-latency", "10ms", "-fault-5xx-rate", "0.1", "-fault-drop-rate", "0.2", "-fault-401-rate", "0.3", "-fault-commit-timeout", "-fault-commit-status", "403", "-control=false")
 		if err != nil {
 			t.Fatal(err)
 		}

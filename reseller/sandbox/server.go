@@ -46,6 +46,14 @@ type Options struct {
 	Quirks Quirks
 	// Now is the clock (default time.Now); tests pass a fake clock.
 	Now func() time.Time
+	// Control serves the run-time control of the catalog, outside Prefix
+	// and behind basic auth with Username and Password: GET
+	// ControlPrefix+"bundles/{code}" shows a bundle's prices and
+	// availability; POST with the form values price=AMOUNT (as
+	// SetRetailPrice does) or withdraw=true|false (as SetBundleAvailable)
+	// changes them and answers the same. Faults and Calls leave it out.
+	// Off by default; Flags (-control) turn it on.
+	Control bool
 	// OnChange, if set, is handed the sandbox's new state (see Snapshot)
 	// after every sale and top-up, before the request is answered, so
 	// that a program can keep it and give it to Restore after a restart.
@@ -398,9 +406,14 @@ func cleanPath(p string) string {
 	return p
 }
 
-// ServeHTTP answers one request of the reseller API.
+// ServeHTTP answers one request of the reseller API, or of the control
+// with Options.Control.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
+	if s.opts.Control && strings.HasPrefix(path, ControlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
 	if s.prefix != "" && path != s.prefix && !strings.HasPrefix(path, s.prefix+"/") {
 		s.write(w, errorReply(http.StatusNotFound, "Not Found", "Resource not found"))
 		return

@@ -58,8 +58,9 @@ type savedOrder struct {
 // wallet, and the sequences of IDs, ICCIDs and generated references, as
 // JSON. Restore puts it back into a new Server, after a restart for
 // example. The catalog is not in it (it follows from the seed, and
-// SetBundlePrice and SetBundleAvailable are not kept), nor the tokens,
-// the faults or the call counts.
+// SetRetailPrice, SetBundlePrice, SetBundleAvailable and the control
+// endpoints are not kept: they try a change during one run), nor the
+// tokens, the faults or the call counts.
 func (s *Server) Snapshot() ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
