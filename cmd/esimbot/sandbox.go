@@ -43,12 +43,32 @@ func embeddedSandbox(ctx context.Context, store *storage.Store, opts sandbox.Opt
 	return sb, nil
 }
 
+// sandboxControlUsage ends `esimbot sandbox -h`: the control endpoints.
+const sandboxControlUsage = `
+Control (with -control, the default), outside the API prefix, behind basic
+auth with the login's username and password:
+  GET  /_sandbox/bundles/CODE                    the bundle's prices and availability
+  POST /_sandbox/bundles/CODE  price=AMOUNT      set reseller_retail_price; bundle_price_final
+                                                 and subscriber_price move by the same ratio,
+                                                 so the next sale is charged the new price
+  POST /_sandbox/bundles/CODE  withdraw=true     no longer listed nor sold ("Bundle is not
+                                                 available"); withdraw=false puts it back
+Both answer the bundle as it is now, e.g.
+  curl -u demo:demo -d price=9.99 http://127.0.0.1:9090/_sandbox/bundles/FRA_5GB_30D
+Changes last until the sandbox stops.
+`
+
 // runSandbox serves the reseller sandbox until ctx is done.
 func (m *Main) runSandbox(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("sandbox", "sandbox [-listen ADDR] [flags]")
 	listen := fs.String("listen", "127.0.0.1:9090", "`address` to serve on")
 	var sf sandbox.Flags
 	sf.Register(fs)
+	flagsUsage := fs.Usage
+	fs.Usage = func() {
+		flagsUsage()
+		fmt.Fprint(fs.Output(), sandboxControlUsage)
+	}
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +89,9 @@ func (m *Main) runSandbox(ctx context.Context, args []string) error {
 	base := "http://" + ln.Addr().String() + sb.Prefix()
 	fmt.Fprintf(m.Stdout, "reseller sandbox (in-memory, not real eSIMs) listening\n  base URL: %s\n  username: %s\n  password: %s\n", base, user, pass)
 	fmt.Fprintf(m.Stdout, "try:\n  curl -s -X POST %s/Agent/login -H 'Content-Type: application/json' -d '{\"username\":\"%s\",\"password\":\"%s\"}'\n", base, user, pass)
+	if opts.Control {
+		fmt.Fprintf(m.Stdout, "control (change a price, withdraw a bundle):\n  curl -s -u %s:%s -d price=9.99 http://%s%sbundles/FRA_5GB_30D\n", user, pass, ln.Addr(), sandbox.ControlPrefix)
+	}
 	if m.OnListen != nil {
 		m.OnListen("sandbox", ln.Addr().String())
 	}
