@@ -57,9 +57,9 @@
 // webhook URLs are accepted; there is no flood control unless injected with
 // FailNext; getMyDescription and getMyShortDescription answer only a text
 // set for that very language_code; the descriptions' "too long" error texts
-// are the fake's own, and so are the payment refusals' except
-// STARS_INVOICE_INVALID, CURRENCY_TOTAL_AMOUNT_INVALID, REPLY_MARKUP_BUY_EMPTY,
-// QUERY_ID_INVALID and CHARGE_ALREADY_REFUNDED; Stars amounts have no upper
+// are the fake's own, and so are the payment refusals' (only
+// STARS_INVOICE_INVALID and CHARGE_ALREADY_REFUNDED are checked against
+// reports of Telegram's own answers); Stars amounts have no upper
 // limit; an invoice is paid at most once, by one pending query at a time;
 // a refund sends no refunded_payment message.
 package telegramtest
