@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,27 +19,28 @@ import (
 // SchemaVersion is the layout version this package reads and writes (the
 // drawing in the package comment). Files of older versions are migrated
 // when opened.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // The buckets. Every one is created when a file is opened.
 var (
-	bucketMeta          = []byte("meta")           // "version" → schema version
-	bucketConversations = []byte("conversations")  // chat → conversation
-	bucketSales         = []byte("sales")          // ref → sale
-	bucketSalesByUser   = []byte("sales_by_user")  // user, created, ref
-	bucketSalesByICCID  = []byte("sales_by_iccid") // iccid, 0, created, ref
-	bucketSalesByState  = []byte("sales_by_state") // state, 0, created, ref
-	bucketSalesByTime   = []byte("sales_by_time")  // created, ref
-	bucketUsers         = []byte("users")          // user → user
-	bucketDedup         = []byte("dedup")          // namespace, 0, key → at
-	bucketDedupWindow   = []byte("dedup_window")   // at, namespace, 0, key ("update" only)
-	bucketInbox         = []byte("inbox")          // bot ID, update ID → update not yet handled (since version 2; bot ID since 3)
-	bucketBlobs         = []byte("blobs")          // name → opaque bytes of another component (created at open, no version bump)
+	bucketMeta          = []byte("meta")                     // "version" → schema version
+	bucketConversations = []byte("conversations")            // chat → conversation
+	bucketConvByUpdated = []byte("conversations_by_updated") // updated, chat → empty (since version 4)
+	bucketSales         = []byte("sales")                    // ref → sale
+	bucketSalesByUser   = []byte("sales_by_user")            // user, created, ref
+	bucketSalesByICCID  = []byte("sales_by_iccid")           // iccid, 0, created, ref
+	bucketSalesByState  = []byte("sales_by_state")           // state, 0, created, ref
+	bucketSalesByTime   = []byte("sales_by_time")            // created, ref
+	bucketUsers         = []byte("users")                    // user → user
+	bucketDedup         = []byte("dedup")                    // namespace, 0, key → at
+	bucketDedupWindow   = []byte("dedup_window")             // at, namespace, 0, key ("update" only)
+	bucketInbox         = []byte("inbox")                    // bot ID, update ID → update not yet handled (since version 2; bot ID since 3)
+	bucketBlobs         = []byte("blobs")                    // name → opaque bytes of another component (created at open, no version bump)
 )
 
 // buckets lists the top-level buckets of the current schema.
 var buckets = [][]byte{
-	bucketMeta, bucketConversations, bucketSales, bucketSalesByUser,
+	bucketMeta, bucketConversations, bucketConvByUpdated, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
 }
@@ -58,6 +60,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	},
 	// 2 → 3: updates keyed by the bot's ID as well.
 	migrateUpdatesToBots,
+	// 3 → 4: the expiry index of the conversations.
+	migrateExpiryIndex,
 }
 
 // ErrInUse is returned (wrapped, with the path) when another process, or
@@ -90,6 +94,9 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	opts Options
+
+	commits atomic.Uint64           // write transactions committed
+	lastTx  atomic.Pointer[bolt.Tx] // the last write transaction counted
 }
 
 var (
@@ -175,6 +182,37 @@ func prepare(tx *bolt.Tx, current uint64, steps []func(*bolt.Tx) error) error {
 	}
 	return tx.Bucket(bucketMeta).Put(keyVersion, u64(current))
 }
+
+// update runs fn in a write transaction of its own (bbolt's Update),
+// counted by Commits.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		s.count(tx)
+		return fn(tx)
+	})
+}
+
+// batch runs fn in a write transaction shared with concurrent calls
+// (bbolt's Batch: fn may run more than once), counted by Commits.
+func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		s.count(tx)
+		return fn(tx)
+	})
+}
+
+// count has the commit of tx counted once, however many functions of a
+// batch run in it (they run one after another, in one goroutine).
+func (s *Store) count(tx *bolt.Tx) {
+	if s.lastTx.Swap(tx) != tx {
+		tx.OnCommit(func() { s.commits.Add(1) })
+	}
+}
+
+// Commits returns how many write transactions the Store committed since it
+// was opened (each is two fsyncs with bbolt), for benchmarks and metrics:
+// concurrent writes that shared a commit through Batch count once.
+func (s *Store) Commits() uint64 { return s.commits.Load() }
 
 // Close closes the database file.
 func (s *Store) Close() error {

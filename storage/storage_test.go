@@ -163,7 +163,7 @@ func TestOpen(t *testing.T) {
 			}
 			var names []string
 			tx.ForEach(func(name []byte, _ *bolt.Bucket) error { names = append(names, string(name)); return nil })
-			want := []string{"blobs", "conversations", "dedup", "dedup_window", "inbox", "meta", "sales", "sales_by_iccid",
+			want := []string{"blobs", "conversations", "conversations_by_updated", "dedup", "dedup_window", "inbox", "meta", "sales", "sales_by_iccid",
 				"sales_by_state", "sales_by_time", "sales_by_user", "users"}
 			if d := cmp.Diff(want, names); d != "" {
 				t.Errorf("buckets (-want +got):\n%s", d)
@@ -577,6 +577,14 @@ func TestCheck(t *testing.T) {
 		{"WrongKey", "holds the value of", func(tx *bolt.Tx) error {
 			v := tx.Bucket([]byte("conversations")).Get(u64(7))
 			return tx.Bucket([]byte("conversations")).Put(u64(8), append([]byte(nil), v...))
+		}},
+		{"MissingExpiryEntry", "conversations_by_updated: entry", func(tx *bolt.Tx) error {
+			c := tx.Bucket([]byte("conversations_by_updated")).Cursor()
+			k, _ := c.First()
+			return tx.Bucket([]byte("conversations_by_updated")).Delete(k)
+		}},
+		{"StaleExpiryEntry", "conversations_by_updated: entry", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("conversations_by_updated")).Put(append(u64(1), u64(7)...), []byte{})
 		}},
 		{"DedupWithoutWindow", "not in dedup_window", func(tx *bolt.Tx) error {
 			return tx.Bucket([]byte("dedup")).Put([]byte("update\x002"), u64(1))
