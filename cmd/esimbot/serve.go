@@ -84,6 +84,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	botCfg := bot.Config{
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
+		GlobalRate: botRate(cfg.SendRate), ChatRate: botRate(cfg.ChatRate),
 	}
 	if m.tuneBot != nil {
 		m.tuneBot(&botCfg)
