@@ -310,3 +310,42 @@ func indexedSale(tx *bolt.Tx, bucket, key, ref []byte) (flows.Sale, error) {
 	}
 	return sale, err
 }
+
+// Bulk writes many records in one transaction, for imports and for
+// benchmarks that need a large file: new sales with their indexes
+// (flows.ErrSaleExists if a reference is taken), and conversations (with
+// their expiry entries) and users as given, over what is stored. It skips
+// the checks of the per-record writes (a conversation's version is kept as
+// given), so it must not run beside a bot that uses the file.
+func (s *Store) Bulk(_ context.Context, sales []flows.Sale, convs []flows.Conversation, users []flows.User) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		for i := range sales {
+			if tx.Bucket(bucketSales).Get([]byte(sales[i].Ref)) != nil {
+				return fmt.Errorf("sale %q: %w", sales[i].Ref, flows.ErrSaleExists)
+			}
+			if _, err := putSale(tx, nil, &sales[i]); err != nil {
+				return err
+			}
+		}
+		for _, c := range convs {
+			old, err := storedHead(tx, c.Chat)
+			if err != nil {
+				return err
+			}
+			c.Version-- // putConversation stores the next version
+			if _, err := putConversation(tx, c, old); err != nil {
+				return err
+			}
+		}
+		for _, u := range users {
+			if err := put(tx, bucketUsers, idKey(u.ID), u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bulk write: %w", err)
+	}
+	return nil
+}

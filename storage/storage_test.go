@@ -737,3 +737,32 @@ func TestSchemaV3File(t *testing.T) {
 		t.Errorf("pending updates: %q, %v", got, err)
 	}
 }
+
+func TestBulk(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t) // checked on cleanup: indexes and expiry entries
+	var sales []flows.Sale
+	var convs []flows.Conversation
+	for i := range 10 {
+		sales = append(sales, storetest.NewSale(fmt.Sprintf("EB-%d", i), flows.UserID(i%3), storetest.T0.Add(time.Duration(i)*time.Minute)))
+		c := storetest.NewConversation(flows.ChatID(i), storetest.T0)
+		c.Version = 4
+		convs = append(convs, c)
+	}
+	users := []flows.User{{ID: 1, Lang: "fr", FirstSeen: storetest.T0, LastSeen: storetest.T0}}
+	if err := st.Bulk(ctx, sales, convs, users); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.SalesByUser(ctx, 1); err != nil || len(got) != 3 {
+		t.Errorf("sales of user 1: %d, %v; want 3", len(got), err)
+	}
+	if c, err := st.Conversation(ctx, 3); err != nil || c.Version != 4 {
+		t.Errorf("conversation 3: version %d, %v; want 4", c.Version, err)
+	}
+	if n, err := st.ExpireConversations(ctx, storetest.T0.Add(time.Second)); err != nil || n != 10 {
+		t.Errorf("expired %d, %v; want 10", n, err)
+	}
+	if err := st.Bulk(ctx, sales[:1], nil, nil); !errors.Is(err, flows.ErrSaleExists) {
+		t.Errorf("a sale written twice: %v", err)
+	}
+}
