@@ -72,7 +72,9 @@ type Config struct {
 	WebhookURL string
 	// WebhookSecret is the secret Telegram sends with every webhook request.
 	WebhookSecret string
-	// Workers bounds the chats handled at once (default 16).
+	// Workers bounds the chats handled at once (default 128). Handling
+	// mostly waits (for the reseller API, a commit, Telegram), so the bound
+	// is well above the CPUs: a purchase holds its worker for seconds.
 	Workers int
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
@@ -114,7 +116,7 @@ func (c *Config) defaults() {
 		c.ServerURL = "https://api.telegram.org"
 	}
 	if c.Workers <= 0 {
-		c.Workers = 16
+		c.Workers = 128
 	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 50 * time.Second
