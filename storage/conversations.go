@@ -38,7 +38,7 @@ func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows
 	var saved flows.Conversation
 	var conflict error
 	err := s.batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: start afresh each time.
+		// The group commit may run this more than once: start afresh each time.
 		saved, conflict = flows.Conversation{}, nil
 		old, err := checkVersion(tx, c)
 		if errors.Is(err, flows.ErrConflict) {
@@ -165,10 +165,10 @@ func (s *Store) ExpireConversations(_ context.Context, before time.Time) (int, e
 	total := 0
 	for {
 		var n int
-		// Through Batch, writes that arrive meanwhile share the chunk's
+		// Through the group commit, writes that arrive meanwhile share the chunk's
 		// commit rather than wait for it and then make their own.
 		err := s.batch(func(tx *bolt.Tx) error {
-			n = 0 // Batch may run this more than once
+			n = 0 // The group commit may run this more than once
 			idx, convs := tx.Bucket(bucketConvByUpdated), tx.Bucket(bucketConversations)
 			var keys [][]byte
 			c := idx.Cursor()

@@ -85,10 +85,14 @@
 // changes with flows.CanMove and rewrites every index entry the change
 // touches. Every write a chat makes while it is handled (SaveConversation,
 // CreateSale, UpdateSale, SaveUser, FirstSeen, PutUpdate, PutUpdates,
-// UpdateDone) goes through bbolt's Batch, so concurrent chats share one
-// fsync; their functions are idempotent, a refusal (a conflict, a bad
+// UpdateDone) goes through the Store's group commit (group.go): the writes
+// that arrive while a commit runs share the next transaction and its
+// fsync, and a lone write waits Options.MaxBatchDelay (1 ms) for company.
+// bbolt's own Batch closes each batch after its delay, so at load many
+// small batches queue for the write lock, each paying an fsync. The write
+// functions may run more than once and are idempotent, a refusal (a conflict, a bad
 // transition, an error of UpdateSale's fn) writes nothing without failing
-// the batch, and they report only after Batch returns. A write decodes the
+// the others' writes, and they report only after the commit. A write decodes the
 // stored record once (a conversation: only its version and time) and the
 // record it returns once.
 //

@@ -56,7 +56,7 @@ func (s *Store) PutUpdates(_ context.Context, bot int64, ids []int64, payloads [
 	now := time.Now()
 	fresh := make([]bool, len(ids))
 	err := s.batch(func(tx *bolt.Tx) error {
-		clear(fresh) // Batch may run this more than once
+		clear(fresh) // The group commit may run this more than once
 		inbox, dedup, w := tx.Bucket(bucketInbox), tx.Bucket(bucketDedup), tx.Bucket(bucketDedupWindow)
 		stamp := u64(nanos(now))
 		for i, id := range ids {

@@ -100,7 +100,7 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 	var saved flows.Conversation
 	var refused error
 	err := s.batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: start afresh each time. A
+		// The group commit may run this more than once: start afresh each time. A
 		// refusal writes nothing and must not fail the others' writes.
 		saved, refused = flows.Conversation{}, nil
 		if tx.Bucket(bucketSales).Get([]byte(sale.Ref)) != nil {
@@ -159,7 +159,7 @@ func (s *Store) UpdateSale(_ context.Context, ref string, fn func(*flows.Sale) e
 	var stored flows.Sale
 	var fnErr, refused error
 	err := s.batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: start afresh each time. A
+		// The group commit may run this more than once: start afresh each time. A
 		// refusal writes nothing and must not fail the others' writes.
 		stored, fnErr, refused = flows.Sale{}, nil, nil
 		var old flows.Sale

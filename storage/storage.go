@@ -76,11 +76,11 @@ type Options struct {
 	// DedupWindow is how long keys of the "update" namespace of FirstSeen
 	// are remembered (default 48 h; Telegram keeps updates for 24 h).
 	DedupWindow time.Duration
-	// MaxBatchDelay and MaxBatchSize bound the grouping of concurrent
-	// writes into one commit (defaults: 1 ms and bbolt's 1000). bbolt's
-	// 10 ms delay is paid by every lone write and caps a chat at about 90
-	// conversation writes a second; with 1 ms a lone write waits less and
-	// writes still group while a commit's fsync runs (BenchmarkSaveConversation).
+	// MaxBatchDelay and MaxBatchSize tune the group commit of concurrent
+	// writes: how long a write that finds no commit under way waits for
+	// others (default 1 ms; negative: none; the writes that arrive while a
+	// commit runs share the next one anyway), and the most writes in one
+	// transaction (default 1000). See BenchmarkSaveConversation.
 	MaxBatchDelay time.Duration
 	MaxBatchSize  int
 	// OnSweep, if set, is told the outcome of each sweep of RunSweeper,
@@ -95,6 +95,7 @@ type Store struct {
 	path string
 	opts Options
 
+	group   *groupCommit            // shares write transactions among concurrent writes
 	commits atomic.Uint64           // write transactions committed
 	lastTx  atomic.Pointer[bolt.Tx] // the last write transaction counted
 }
@@ -115,22 +116,23 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.DedupWindow <= 0 {
 		opts.DedupWindow = 48 * time.Hour
 	}
-	if opts.MaxBatchDelay <= 0 {
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = 1000
+	}
+	if opts.MaxBatchDelay == 0 {
 		opts.MaxBatchDelay = time.Millisecond
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	if opts.MaxBatchSize > 0 {
-		db.MaxBatchSize = opts.MaxBatchSize
-	}
 	if err := db.Update(func(tx *bolt.Tx) error { return prepare(tx, SchemaVersion, migrations) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, opts: opts}, nil
+	s := &Store{db: db, path: path, opts: opts}
+	s.group = &groupCommit{db: db, delay: opts.MaxBatchDelay, size: opts.MaxBatchSize, count: s.count}
+	return s, nil
 }
 
 // openError translates an error of bolt.Open.
@@ -192,14 +194,9 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	})
 }
 
-// batch runs fn in a write transaction shared with concurrent calls
-// (bbolt's Batch: fn may run more than once), counted by Commits.
-func (s *Store) batch(fn func(tx *bolt.Tx) error) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		s.count(tx)
-		return fn(tx)
-	})
-}
+// batch runs fn in a write transaction shared with concurrent calls (the
+// group commit: fn may run more than once), counted by Commits.
+func (s *Store) batch(fn func(tx *bolt.Tx) error) error { return s.group.run(fn) }
 
 // count has the commit of tx counted once, however many functions of a
 // batch run in it (they run one after another, in one goroutine).
@@ -211,7 +208,7 @@ func (s *Store) count(tx *bolt.Tx) {
 
 // Commits returns how many write transactions the Store committed since it
 // was opened (each is two fsyncs with bbolt), for benchmarks and metrics:
-// concurrent writes that shared a commit through Batch count once.
+// concurrent writes that shared a commit count once.
 func (s *Store) Commits() uint64 { return s.commits.Load() }
 
 // Close closes the database file.

@@ -96,7 +96,7 @@ func (s *Store) FirstSeen(_ context.Context, namespace, key string, at time.Time
 	k := append(stringPrefix(namespace), key...)
 	var isNew bool
 	err := s.batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: start afresh each time.
+		// The group commit may run this more than once: start afresh each time.
 		isNew = false
 		b := tx.Bucket(bucketDedup)
 		if b.Get(k) != nil {
