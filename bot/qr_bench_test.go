@@ -5,9 +5,9 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
-	"sync"
 	"image"
 	_ "image/png"
+	"sync"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
