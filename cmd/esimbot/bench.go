@@ -112,7 +112,11 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 			return errUsage
 		}
 	}
-	if o.dir == "" {
+	if o.dir != "" {
+		if err := os.MkdirAll(o.dir, 0o700); err != nil {
+			return err
+		}
+	} else {
 		tmp, err := os.MkdirTemp("", "esimbot-bench-")
 		if err != nil {
 			return err
@@ -412,7 +416,7 @@ func (m *Main) startBenchBot(ctx context.Context, o benchOptions, name string, l
 	case b.store = <-stores:
 	case code := <-done:
 		api.close()
-		return nil, fmt.Errorf("esimbot run exited %d before it opened the database", code)
+		return nil, fmt.Errorf("esimbot run exited %d before it opened the database: %s", code, logs.first())
 	}
 	if err := api.waitPolling(ctx, 30*time.Second); err != nil {
 		_ = b.stop()
@@ -421,12 +425,28 @@ func (m *Main) startBenchBot(ctx context.Context, o benchOptions, name string, l
 	return b, nil
 }
 
-// countingWriter counts the lines written to it.
-type countingWriter struct{ lines atomic.Int64 }
+// countingWriter counts the lines written to it and keeps the first.
+type countingWriter struct {
+	lines atomic.Int64
+	mu    sync.Mutex
+	line  string
+}
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	c.lines.Add(int64(strings.Count(string(p), "\n")))
+	c.mu.Lock()
+	if c.line == "" {
+		c.line, _, _ = strings.Cut(string(p), "\n")
+	}
+	c.mu.Unlock()
 	return len(p), nil
+}
+
+// first returns the first line written.
+func (c *countingWriter) first() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.line
 }
 
 // benchLoad runs users users, each through journey in its own chat
@@ -871,7 +891,7 @@ func (m *Main) benchStartup(ctx context.Context, o benchOptions, rep *benchRepor
 		return true
 	})
 	// Let the start-up work that follows the first reply (the reconciler's
-	// first pass, the sweep) run, then read the child's peak RSS.
+	// first pass, the sweep) run, then read the child's peak RSS (VmHWM).
 	settle := time.NewTimer(2 * time.Second)
 	select {
 	case <-ctx.Done():
@@ -883,9 +903,8 @@ func (m *Main) benchStartup(ctx context.Context, o benchOptions, rep *benchRepor
 	if werr != nil {
 		return fmt.Errorf("no reply from the child: %w\n%s", werr, stderr.String())
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = max(rss, ru.Maxrss<<10)
-	}
+	// Not the child's rusage: Linux starts a forked child's peak RSS at its
+	// parent's, which has just built the file.
 	rep.figure("startup.conversations", float64(o.startConvs), "conversations")
 	rep.figure("startup.sales", float64(o.startSales), "sales")
 	rep.figure("startup.first_reply", ms(took), "ms")

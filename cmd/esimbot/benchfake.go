@@ -78,7 +78,9 @@ func newBenchAPI(token string) (*benchAPI, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &benchAPI{token: token, next: 1, arrived: make(chan struct{}), polled: make(chan struct{}), chats: map[int64]*benchChat{}, calls: map[string]int{}, asked: map[string]int64{}}
+	// Update IDs go on from run to run, as Telegram's do: a file kept in
+	// -dir has seen the earlier ones.
+	a := &benchAPI{token: token, next: time.Now().UnixMilli(), arrived: make(chan struct{}), polled: make(chan struct{}), chats: map[int64]*benchChat{}, calls: map[string]int{}, asked: map[string]int64{}}
 	a.srv = &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	a.url = "http://" + ln.Addr().String()
 	go func() { _ = a.srv.Serve(ln) }()
