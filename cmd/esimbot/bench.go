@@ -43,6 +43,7 @@ type benchOptions struct {
 	settings    []string
 	chats       int
 	think       time.Duration
+	shippedFor  time.Duration
 	latency     time.Duration
 	slowChats   int
 	slowLatency time.Duration
@@ -63,7 +64,10 @@ Settings (-settings, comma-separated; all by default):
             off (ESIMBOT_SEND_RATE=0, ESIMBOT_CHAT_RATE=0); then a bare
             go-telegram/bot bot answering each update with one sendMessage,
             under the same load on the same fake server.
-  shipped   -chats users buy at human pace (a tap every -think), as shipped.
+  shipped   -chats users buy at human pace (a tap every -think), as shipped:
+            each starts at a random moment of a purchase's length and buys
+            again and again for -shipped-for, so the chats are at every
+            step at once rather than in step.
   slow-api  -slow-chats users browse at human pace while every reseller
             call takes -slow-latency, past a catalog expiry (-slow-ttl).
   startup   "esimbot run" started in a child process on a file of
@@ -87,6 +91,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	settings := fs.String("settings", "capacity,shipped,slow-api,startup", "`list` of settings to run")
 	fs.IntVar(&o.chats, "chats", 1000, "simulated users of capacity and shipped, each in its own chat")
 	fs.DurationVar(&o.think, "think", 3*time.Second, "shipped and slow-api: time between a user's taps")
+	fs.DurationVar(&o.shippedFor, "shipped-for", 60*time.Second, "shipped: how long users start new purchases")
 	fs.DurationVar(&o.latency, "api-latency", 20*time.Millisecond, "capacity and shipped: time the reseller API takes per call")
 	fs.IntVar(&o.slowChats, "slow-chats", 200, "slow-api: simulated users")
 	fs.DurationVar(&o.slowLatency, "slow-latency", time.Second, "slow-api: time the reseller API takes per call")
@@ -792,7 +797,7 @@ func (m *Main) benchCapacity(ctx context.Context, o benchOptions, rep *benchRepo
 func (m *Main) benchShipped(ctx context.Context, o benchOptions, rep *benchReport) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	fmt.Fprintf(m.Stderr, "bench shipped: %d users buying, a tap every %v, API %v a call…\n", o.chats, o.think, o.latency)
+	fmt.Fprintf(m.Stderr, "bench shipped: %d users buying for %v, a tap every %v, API %v a call…\n", o.chats, o.shippedFor, o.think, o.latency)
 	b, err := m.startBenchBot(ctx, o, "shipped", o.latency, nil, nil)
 	if err != nil {
 		return err
@@ -802,9 +807,19 @@ func (m *Main) benchShipped(ctx context.Context, o benchOptions, rep *benchRepor
 	meter := startMeter()
 	commits := b.store.Commits()
 	journey := buyJourney(usage)
-	benchLoad(ctx, b.api, r, o.chats, o.think, func(ctx context.Context, u *benchUser) error {
+	// A purchase is ten updates: starting within one purchase's length
+	// puts the chats at every step at once.
+	until := time.Now().Add(o.shippedFor)
+	benchLoad(ctx, b.api, r, o.chats, 10*o.think, func(ctx context.Context, u *benchUser) error {
 		u.think = o.think
-		return journey(ctx, u)
+		for {
+			if err := journey(ctx, u); err != nil {
+				return err
+			}
+			if time.Now().After(until) {
+				return nil
+			}
+		}
 	})
 	meter.stop(r)
 	r.commits = b.store.Commits() - commits

@@ -30,7 +30,7 @@ func TestBench(t *testing.T) {
 	m := &Main{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs, Getenv: func(string) string { return "" }}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	code := m.Run(ctx, []string{"bench", "-chats", "3", "-think", "10ms", "-api-latency", "1ms",
+	code := m.Run(ctx, []string{"bench", "-chats", "3", "-think", "10ms", "-shipped-for", "50ms", "-api-latency", "1ms",
 		"-slow-chats", "2", "-slow-latency", "5ms", "-slow-for", "300ms", "-slow-ttl", "100ms",
 		"-startup-conversations", "20", "-startup-sales", "50", "-dir", t.TempDir()})
 	if code != 0 {
