@@ -34,6 +34,10 @@ type Inbox interface {
 	// PutUpdate stores an update of the bot unless the bot saw its ID, and
 	// reports whether it was new.
 	PutUpdate(ctx context.Context, bot, id int64, payload []byte) (bool, error)
+	// PutUpdates stores updates of the bot (ids[i] with payloads[i], one
+	// getUpdates answer) in one transaction, each as PutUpdate would, and
+	// reports which were new.
+	PutUpdates(ctx context.Context, bot int64, ids []int64, payloads [][]byte) ([]bool, error)
 	// PendingUpdates returns the bot's stored updates not yet handled, in
 	// order.
 	PendingUpdates(ctx context.Context, bot int64) ([][]byte, error)
@@ -68,17 +72,27 @@ type Config struct {
 	WebhookURL string
 	// WebhookSecret is the secret Telegram sends with every webhook request.
 	WebhookSecret string
-	// Workers bounds the chats handled at once (default 16).
+	// Workers bounds the chats handled at once (default 128). Handling
+	// mostly waits (for the reseller API, a commit, Telegram), so the bound
+	// is well above the CPUs: a purchase holds its worker for seconds.
 	Workers int
 	// PollTimeout is the long-polling timeout (default 50 s).
 	PollTimeout time.Duration
-	// GlobalRate and ChatRate are Bot API calls per second overall and new
-	// messages per second in one chat (defaults 30 and 1), with bursts of
-	// GlobalBurst and ChatBurst (30, 3). What answers a tap (the edit of
-	// the screen, answerCallbackQuery) and chat actions wait only for the
-	// global rate, so browsing is not slowed to one screen a second.
+	// GlobalRate and ChatRate are the pre-emptive budget of the messages
+	// the bot starts itself (deliveries by the reconciler, alerts,
+	// broadcasts: whatever is sent outside the handling of a chat's
+	// update): calls per second overall and in one chat (defaults 30 and
+	// 1; a negative rate turns that budget off), with bursts of GlobalBurst
+	// and ChatBurst (30, 3). Replies to a user's own action (the answer of
+	// a tap, the edit of the screen tapped, what is sent to the chat while
+	// its update is handled) go out at once. A 429 holds back the chat
+	// and every call for its retry_after, whatever the budget.
 	GlobalRate, ChatRate   float64
 	GlobalBurst, ChatBurst int
+	// ActionDelay is how long a reply may take before a chat action
+	// ("typing…") is shown: an action is sent only if no reply went out
+	// within it (default 1 s).
+	ActionDelay time.Duration
 	// SendTimeout bounds one try of a Bot API call that sends (a message, a
 	// photo upload, an edit, a button's answer), apart from long polling's
 	// PollTimeout (default 30 s).
@@ -102,16 +116,19 @@ func (c *Config) defaults() {
 		c.ServerURL = "https://api.telegram.org"
 	}
 	if c.Workers <= 0 {
-		c.Workers = 16
+		c.Workers = 128
 	}
 	if c.PollTimeout <= 0 {
 		c.PollTimeout = 50 * time.Second
 	}
-	if c.GlobalRate <= 0 {
+	if c.GlobalRate == 0 {
 		c.GlobalRate = 30
 	}
-	if c.ChatRate <= 0 {
+	if c.ChatRate == 0 {
 		c.ChatRate = 1
+	}
+	if c.ActionDelay <= 0 {
+		c.ActionDelay = time.Second
 	}
 	if c.GlobalBurst <= 0 {
 		c.GlobalBurst = 30
@@ -142,6 +159,7 @@ type Bot struct {
 	cfg   Config
 	id    int64 // the bot's Telegram user ID: the number before the token's colon
 	tg    *tg.Bot
+	http  *http.Client // shared by the library's calls and the long poll
 	inbox Inbox
 	log   *slog.Logger
 	out   *sender
@@ -169,21 +187,16 @@ func New(cfg Config, inbox Inbox, users Users, cat *locales.Catalog) (*Bot, erro
 	}
 	b := &Bot{cfg: cfg, id: id, inbox: inbox, cat: cat}
 	b.log = slog.New(RedactSecrets(cfg.Logger.Handler(), cfg.Token))
-	// The client's timeout only backs up the calls' own: getUpdates waits up
-	// to PollTimeout, a send up to SendTimeout.
-	client := &http.Client{Timeout: max(cfg.PollTimeout, cfg.SendTimeout) + 10*time.Second}
+	b.http = newHTTPClient(cfg)
+	// The library only sends: the bot polls on its own (poll), so that an
+	// answer's offset is confirmed only once the whole answer is stored.
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(strings.TrimRight(cfg.ServerURL, "/")),
 		tg.WithSkipGetMe(),
-		tg.WithHTTPClient(cfg.PollTimeout, client),
-		tg.WithNotAsyncHandlers(),
-		tg.WithWorkers(1),
-		tg.WithUpdatesChannelCap(0),
-		tg.WithDefaultHandler(b.receive),
+		tg.WithHTTPClient(cfg.PollTimeout, b.http),
 		tg.WithErrorsHandler(func(err error) {
 			b.log.Warn("telegram", "err", err)
 		}),
-		tg.WithWebhookSecretToken(cfg.WebhookSecret),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
@@ -274,7 +287,7 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 			return fmt.Errorf("bot: deleteWebhook: %s", redact(err, b.cfg.Token))
 		}
 		b.log.Info("polling Telegram for updates", "bot", b.Username())
-		b.tg.Start(ctx)
+		b.poll(ctx)
 	}
 	b.mu.Lock()
 	b.disp = nil // no more updates taken
@@ -283,13 +296,6 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 		b.log.Warn("shutdown: updates still running after the drain time", "drain", drain)
 	}
 	return nil
-}
-
-// receive is the library's handler: store the update, then queue it.
-func (b *Bot) receive(ctx context.Context, _ *tg.Bot, upd *models.Update) {
-	if err := b.accept(ctx, upd); err != nil {
-		b.log.Error("store update", "update", upd.ID, "err", err)
-	}
 }
 
 // accept writes an update to the inbox and queues it if it is new.

@@ -8,12 +8,21 @@
 // handled, and unhandled ones are handled first at start); polling or
 // webhook; and Telegram's limits: 64-byte callback data (flows keeps to
 // it), 4096-character messages (split on line breaks), 1024-character
-// captions, about 30 calls a second overall and one new message a second
-// per chat (after a burst of three; the edit answering a tap, the tap's
-// answer and chat actions keep only to the overall rate, so browsing screens
-// is not slowed), 429 retry_after, and 403 from users who blocked the bot.
+// captions, 429 retry_after, and 403 from users who blocked the bot.
 // Every try of a Bot API call but long polling gets Config.SendTimeout
 // (default 30 s) for its answer.
+//
+// Pacing. Replies to a user's own action go out at once: the answer of a
+// tap, the edit of the screen tapped, and whatever is sent to a chat while
+// its update is handled (a purchase's delivery included: the user is
+// waiting for it). The messages the bot starts itself, outside any update
+// of their chat (deliveries and notices of the reconciler, broadcasts),
+// keep to a pre-emptive budget: Config.GlobalRate calls a second overall
+// (30) and Config.ChatRate per chat (1, after a burst of 3); a negative
+// rate turns a budget off. A 429 holds back its chat and every other call
+// for its retry_after. A chat action ("typing…") is sent only when the
+// reply takes longer than Config.ActionDelay (1 s), and dropped when a
+// reply goes out first or the update is handled.
 //
 // A failed photo. A message with a photo is one sendPhoto carrying the
 // caption and the buttons or, when the caption is longer than 1024
@@ -29,13 +38,12 @@
 // on its own and the photo later. An error that does not match after a photo
 // means the photo arrived and the text after it did not.
 //
-// The window the library leaves in polling mode: go-telegram/bot confirms
-// the updates of one getUpdates answer when it asks for the next ones. The
-// bot runs the library with one worker and an unbuffered update channel,
-// and its handler writes each update to the inbox before returning, so the
-// library asks for more only once every update of the answer but the last
-// has reached the inbox; the last one is confirmed while its inbox write
-// (about a millisecond) is under way. A crash in that millisecond loses that
-// one update. In webhook mode nothing is lost: Telegram gets its 200 only
-// after the inbox write.
+// Polling. The bot long-polls getUpdates itself (the library only sends):
+// each answer, up to 100 updates, is written to the inbox in one
+// transaction, and its offset is confirmed to Telegram (by the next
+// getUpdates) only once that write is on disk, so a crash loses nothing;
+// an answer that cannot be stored is asked for again. In webhook mode
+// Telegram gets its 200 only after the inbox write; requests that arrive
+// together share a commit. All calls share one HTTP client whose
+// transport keeps an idle connection per call that may run at once.
 package bot

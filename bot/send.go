@@ -63,43 +63,77 @@ type removeKeyboard struct {
 	Remove bool `json:"remove_keyboard"`
 }
 
-// sender is the flows.Messenger on Telegram: it renders messages, keeps
-// within the rate limits, waits out 429s and marks users who blocked the bot.
+// sender is the flows.Messenger on Telegram: it renders messages, paces
+// what the bot starts itself, obeys 429s, shows chat actions when a reply
+// is slow, and marks users who blocked the bot.
 type sender struct {
 	tg    *tg.Bot
 	cfg   Config
 	users Users
 	log   *slog.Logger
 
-	global *rate.Limiter
-	mu     sync.Mutex
-	chats  map[int64]*rate.Limiter
-	photos map[string]string // photo key (sale reference) → Telegram file_id
+	global *rate.Limiter // the budget of the bot's own messages overall; nil: none
+
+	mu      sync.Mutex
+	chats   map[int64]*rate.Limiter // the budget of the bot's own messages per chat
+	hold    time.Time               // no call before this (a 429)
+	holds   map[int64]time.Time     // no call to the chat before this (a 429)
+	actions map[int64]pendingAction // chat actions waiting for ActionDelay
+	seq     uint64                  // numbers the pending actions
+	photos  map[string]string       // photo key (sale reference) → Telegram file_id
+}
+
+// pendingAction is a chat action that goes out when its timer fires,
+// unless a reply goes out first.
+type pendingAction struct {
+	timer *time.Timer
+	seq   uint64
 }
 
 func newSender(api *tg.Bot, cfg Config, users Users, log *slog.Logger) *sender {
-	return &sender{
+	s := &sender{
 		tg: api, cfg: cfg, users: users, log: log,
-		global: rate.NewLimiter(rate.Limit(cfg.GlobalRate), cfg.GlobalBurst),
-		chats:  map[int64]*rate.Limiter{}, photos: map[string]string{},
+		chats: map[int64]*rate.Limiter{}, holds: map[int64]time.Time{},
+		actions: map[int64]pendingAction{}, photos: map[string]string{},
 	}
+	if cfg.GlobalRate > 0 {
+		s.global = rate.NewLimiter(rate.Limit(cfg.GlobalRate), cfg.GlobalBurst)
+	}
+	return s
 }
 
-// pace says which limiters a Bot API call waits for.
+// pace says whether a Bot API call waits for the budget.
 type pace int
 
 const (
-	// paceMessage is a new message (sendMessage, sendPhoto), a broadcast's
-	// included: it waits for the chat's limiter, then the global one.
-	paceMessage pace = iota
-	// paceTap answers a tap (the edit of its screen, answerCallbackQuery) or
-	// shows a chat action: it waits for the global limiter only, so a user
-	// browsing screens is not slowed to one a second. Taps come at the
-	// user's own pace; Telegram's per-chat limit is on new messages.
-	paceTap
+	// paceOwn is a call the bot starts itself (a delivery by the
+	// reconciler, an alert, a broadcast): it waits for the chat's budget,
+	// then the global one.
+	paceOwn pace = iota
+	// paceReply answers a user's own action (the tap's answer, the edit of
+	// the screen tapped, a message sent while the chat's update is
+	// handled): it goes out at once. Users act at their own pace.
+	paceReply
 )
 
-// chatLimiter returns the limiter of a chat's new messages.
+// replyKey carries, in the context of an update's handling, the chat of
+// the update: calls to that chat reply to the user.
+type replyKey struct{}
+
+// withReply marks ctx as the handling of an update of chat.
+func withReply(ctx context.Context, chat int64) context.Context {
+	return context.WithValue(ctx, replyKey{}, chat)
+}
+
+// paceOf returns the pace of a call to chat made with ctx.
+func paceOf(ctx context.Context, chat int64) pace {
+	if c, ok := ctx.Value(replyKey{}).(int64); ok && c == chat {
+		return paceReply
+	}
+	return paceOwn
+}
+
+// chatLimiter returns the limiter of the bot's own messages in a chat.
 func (s *sender) chatLimiter(chat int64) *rate.Limiter {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,21 +152,68 @@ func (s *sender) chatLimiter(chat int64) *rate.Limiter {
 	return l
 }
 
-// wait takes a send slot for a call to chat: from the chat's limiter for
-// a new message, and always from the global limiter.
+// holdUntil returns when a call to chat may go, after the 429s received.
+func (s *sender) holdUntil(chat int64) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until := s.hold
+	if h, ok := s.holds[chat]; ok {
+		if time.Now().After(h) {
+			delete(s.holds, chat)
+		} else if h.After(until) {
+			until = h
+		}
+	}
+	return until
+}
+
+// holdFor holds back the calls to chat, and every other call, for d: what
+// a 429 asks (Telegram does not say whether the chat's limit or the bot's
+// was hit).
+func (s *sender) holdFor(chat int64, d time.Duration) {
+	until := time.Now().Add(d)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until.After(s.holds[chat]) {
+		s.holds[chat] = until
+	}
+	if until.After(s.hold) {
+		s.hold = until
+	}
+}
+
+// wait takes a send slot for a call to chat: after any 429 hold, and, for
+// the bot's own calls, from the chat's budget and the global one.
 func (s *sender) wait(ctx context.Context, chat int64, p pace) error {
-	if p == paceMessage {
+	if d := time.Until(s.holdUntil(chat)); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if p == paceReply {
+		return nil
+	}
+	if s.cfg.ChatRate > 0 {
 		if err := s.chatLimiter(chat).Wait(ctx); err != nil {
 			return err
 		}
 	}
-	return s.global.Wait(ctx)
+	if s.global != nil {
+		return s.global.Wait(ctx)
+	}
+	return nil
 }
 
-// call runs one Bot API call within the limits of its pace, each try
-// bounded by SendTimeout, retrying after 429 up to MaxRetries times; a 403
-// marks the user blocked.
-func (s *sender) call(ctx context.Context, method string, chat int64, p pace, do func(context.Context) error) error {
+// call runs one Bot API call to chat at the pace of ctx, each try bounded
+// by SendTimeout, retrying after 429 (which holds back the chat and every
+// call for its retry_after) up to MaxRetries times; a 403 marks the user
+// blocked.
+func (s *sender) call(ctx context.Context, method string, chat int64, do func(context.Context) error) error {
+	p := paceOf(ctx, chat)
 	for try := 0; ; try++ {
 		if err := s.wait(ctx, chat, p); err != nil {
 			return err
@@ -147,13 +228,7 @@ func (s *sender) call(ctx context.Context, method string, chat int64, p pace, do
 		if errors.As(err, &tooMany) && try < s.cfg.MaxRetries {
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			s.log.Warn("telegram asks to slow down", "method", method, "chat", chat, "retry_after", wait)
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
-			}
+			s.holdFor(chat, wait)
 			continue
 		}
 		if errors.Is(err, tg.ErrorForbidden) && chat > 0 {
@@ -193,21 +268,52 @@ func (s *sender) markBlocked(ctx context.Context, chat int64) {
 	}
 }
 
-// act shows a chat action, best effort: within the global limit, not
-// retried, failures ignored.
+// act shows a chat action if the reply takes long: it goes out after
+// ActionDelay unless a message, an edit or a photo went to the chat first
+// (settle), best effort (not retried, failures ignored). A newer action of
+// the chat replaces a pending one.
 func (s *sender) act(ctx context.Context, chat int64, action string) {
-	if s.wait(ctx, chat, paceTap) != nil {
-		return
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.actions[chat]; ok {
+		a.timer.Stop()
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
-	defer cancel()
-	_, _ = s.tg.SendChatAction(ctx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatAction(action)})
+	s.seq++
+	seq := s.seq
+	t := time.AfterFunc(s.cfg.ActionDelay, func() {
+		s.mu.Lock()
+		a, ok := s.actions[chat]
+		if !ok || a.seq != seq {
+			s.mu.Unlock()
+			return // a reply went out, or a newer action replaced it
+		}
+		delete(s.actions, chat)
+		s.mu.Unlock()
+		if s.wait(ctx, chat, paceOf(ctx, chat)) != nil {
+			return
+		}
+		actx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		defer cancel()
+		_, _ = s.tg.SendChatAction(actx, &tg.SendChatActionParams{ChatID: chat, Action: models.ChatAction(action)})
+	})
+	s.actions[chat] = pendingAction{timer: t, seq: seq}
+}
+
+// settle drops the chat's pending action: a reply is going out, or the
+// update that asked for it is handled.
+func (s *sender) settle(chat int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.actions[chat]; ok {
+		a.timer.Stop()
+		delete(s.actions, chat)
+	}
 }
 
 // answer answers a button press (answerCallbackQuery) in chat, with an
-// optional notice.
+// optional notice: always a reply.
 func (s *sender) answer(ctx context.Context, chat int64, queryID, notice string) error {
-	return s.call(ctx, "answerCallbackQuery", chat, paceTap, func(ctx context.Context) error {
+	return s.call(withReply(ctx, chat), "answerCallbackQuery", chat, func(ctx context.Context) error {
 		_, err := s.tg.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: notice})
 		return err
 	})
@@ -231,8 +337,9 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	}
 	if m.Edit {
 		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
-			// The edit answers a tap: it does not wait for the chat's limiter.
-			err := s.call(ctx, "editMessageText", id, paceTap, func(ctx context.Context) error {
+			// The edit answers a tap.
+			s.settle(id)
+			err := s.call(ctx, "editMessageText", id, func(ctx context.Context) error {
 				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
 					ParseMode: models.ParseModeHTML, ReplyMarkup: markup, LinkPreviewOptions: noPreview()})
 				return err
@@ -275,7 +382,8 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 		if i == len(parts)-1 {
 			mk = markup
 		}
-		err := s.call(ctx, "sendMessage", chat, paceMessage, func(ctx context.Context) error {
+		s.settle(chat)
+		err := s.call(ctx, "sendMessage", chat, func(ctx context.Context) error {
 			_, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
 				ReplyMarkup: mk, LinkPreviewOptions: noPreview()})
 			return err
@@ -364,12 +472,14 @@ func (s *sender) postPhoto(ctx context.Context, chat int64, p *flows.Photo, capt
 // photoCall is one sendPhoto; file gives the photo afresh for every try.
 func (s *sender) photoCall(ctx context.Context, chat int64, file func() models.InputFile, caption string, markup any) (*models.Message, error) {
 	var sent *models.Message
-	err := s.call(ctx, "sendPhoto", chat, paceMessage, func(ctx context.Context) error {
+	err := s.call(ctx, "sendPhoto", chat, func(ctx context.Context) error {
 		var err error
 		sent, err = s.tg.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: file(), Caption: caption,
 			ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
 		return err
 	})
+	// The upload_photo action shows while a slow upload runs, not after.
+	s.settle(chat)
 	return sent, err
 }
 

@@ -30,6 +30,11 @@ func (b *Bot) handle(ctx context.Context, engine Engine, upd *models.Update) {
 	if ctx.Err() != nil {
 		return // shutting down: it stays in the inbox for the next start
 	}
+	// What goes to the update's chat while it is handled replies to the
+	// user; a chat action nobody replied to is dropped at the end.
+	chat := chatOf(upd)
+	ctx = withReply(ctx, chat)
+	defer b.out.settle(chat)
 	for try := 1; ; try++ {
 		if b.tryHandle(ctx, engine, upd) {
 			break

@@ -85,6 +85,7 @@ func TestWriteBackup(t *testing.T) {
 			wg        sync.WaitGroup
 		)
 		stop := make(chan struct{})
+		wrote := make(chan struct{}, 1) // a sale was committed since the last round
 		for w := range 4 {
 			wg.Go(func() {
 				for i := 0; ; i++ {
@@ -109,10 +110,15 @@ func TestWriteBackup(t *testing.T) {
 					mu.Lock()
 					committed = append(committed, ref)
 					mu.Unlock()
+					select {
+					case wrote <- struct{}{}:
+					default:
+					}
 				}
 			})
 		}
 		for round := range 5 {
+			<-wrote // each backup runs among writes
 			mu.Lock()
 			before := append([]string(nil), committed...)
 			mu.Unlock()

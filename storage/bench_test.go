@@ -155,3 +155,73 @@ func BenchmarkFileSize(b *testing.B) {
 		b.ReportMetric(float64(used), "used-bytes/10k-sales")
 	}
 }
+
+// BenchmarkSweep measures a sweep of idle conversations in a file of
+// 100,000, of which 1,000 expire, while a chat keeps saving its own
+// conversation: "sweep-ms" is the sweep's time, "max-save-ms" the longest
+// a concurrent save waited (the write lock the sweep holds).
+func BenchmarkSweep(b *testing.B) {
+	const total, idle = 100_000, 1_000
+	ctx := context.Background()
+	st := MustOpen(b)
+	now := time.Now()
+	for lo := 0; lo < total; lo += 5_000 {
+		var wg sync.WaitGroup
+		for i := lo; i < lo+5_000; i++ {
+			wg.Go(func() {
+				at := now.Add(-time.Duration(i%1000) * time.Second) // active
+				if i%(total/idle) == 0 {
+					at = now.Add(-48 * time.Hour) // idle
+				}
+				if _, err := st.SaveConversation(ctx, storetest.NewConversation(flows.ChatID(i+1), at)); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	var sweep, maxSave time.Duration
+	for range b.N {
+		stop := make(chan struct{})
+		done := make(chan time.Duration)
+		go func() {
+			c, err := st.Conversation(ctx, -1)
+			if err != nil {
+				c = storetest.NewConversation(-1, now)
+			}
+			var longest time.Duration
+			for {
+				select {
+				case <-stop:
+					done <- longest
+					return
+				default:
+				}
+				t0 := time.Now()
+				c.Stamp++
+				if c, err = st.SaveConversation(ctx, c); err != nil {
+					b.Error(err)
+				}
+				longest = max(longest, time.Since(t0))
+			}
+		}()
+		t0 := time.Now()
+		n, err := st.ExpireConversations(ctx, now.Add(-24*time.Hour))
+		sweep += time.Since(t0)
+		close(stop)
+		maxSave = max(maxSave, <-done)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for i := 0; i < n; i++ { // put the idle ones back for the next round
+			chat := flows.ChatID(i*(total/idle) + 1)
+			if _, err := st.SaveConversation(ctx, storetest.NewConversation(chat, now.Add(-48*time.Hour))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(sweep.Microseconds())/1000/float64(b.N), "sweep-ms")
+	b.ReportMetric(float64(maxSave.Microseconds())/1000, "max-save-ms")
+}

@@ -39,7 +39,7 @@ func (s *Store) PutBlob(_ context.Context, name string, data []byte) error {
 	if len(name) == 0 || len(name) > 256 {
 		return fmt.Errorf("put blob %q: %w", name, errBlobName)
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketBlobs).Put([]byte(name), data)
 	})
 	if err != nil {

@@ -19,9 +19,9 @@ const maxProblems = 20
 var errChecked = errors.New("checked")
 
 // Check verifies the database: bbolt's page-level consistency (tx.Check)
-// and esimbot's own, that every value decodes, every sale has exactly the
-// index entries its fields call for and every index entry names such a
-// sale, every inbox key names a bot and an update, and every windowed
+// and esimbot's own, that every value decodes, every sale and
+// conversation has exactly the index entries its fields call for and every
+// index entry names such a record, every inbox key names a bot and an update, and every windowed
 // dedup key has its window entry. It returns nil
 // or an error listing the first problems found. It runs in a write
 // transaction (bbolt's check is unsafe beside writers otherwise), so
@@ -77,9 +77,11 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 			return nil
 		}) == nil
 	}
+	expiry := map[string]bool{} // the expiry index entries the conversations call for
 	ok := decodes(bucketConversations, func(v []byte) ([]byte, error) {
 		var c flows.Conversation
 		err := json.Unmarshal(v, &c)
+		expiry[string(expiryKey(c.Chat, c.Updated))] = true
 		return idKey(c.Chat), err
 	}) && decodes(bucketUsers, func(v []byte) ([]byte, error) {
 		var u flows.User
@@ -88,6 +90,21 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 	})
 	if !ok {
 		return
+	}
+	if tx.Bucket(bucketConvByUpdated).ForEach(func(k, _ []byte) error {
+		if expiry[string(k)] {
+			delete(expiry, string(k))
+		} else if !problem("%s: entry %x names no conversation of that time", bucketConvByUpdated, k) {
+			return errChecked
+		}
+		return nil
+	}) != nil {
+		return
+	}
+	for k := range expiry {
+		if !problem("%s: entry %x missing", bucketConvByUpdated, k) {
+			return
+		}
 	}
 
 	// Every index holds exactly the keys the sales call for.

@@ -3,7 +3,9 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,14 +37,18 @@ func (s *Store) Conversation(_ context.Context, chat flows.ChatID) (flows.Conver
 func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows.Conversation, error) {
 	var saved flows.Conversation
 	var conflict error
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: start afresh each time.
+	err := s.batch(func(tx *bolt.Tx) error {
+		// The group commit may run this more than once: start afresh each time.
 		saved, conflict = flows.Conversation{}, nil
-		if conflict = checkVersion(tx, c); conflict != nil {
+		old, err := checkVersion(tx, c)
+		if errors.Is(err, flows.ErrConflict) {
+			conflict = err
 			return nil // a refusal writes nothing and must not fail the batch
 		}
-		var err error
-		saved, err = putConversation(tx, c)
+		if err != nil {
+			return err
+		}
+		saved, err = putConversation(tx, c, old)
 		return err
 	})
 	if err == nil {
@@ -54,79 +60,159 @@ func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows
 	return saved, nil
 }
 
-// checkVersion returns an error wrapping flows.ErrConflict if c was not
-// read at the stored version (0 when there is none).
-func checkVersion(tx *bolt.Tx, c flows.Conversation) error {
-	var stored struct {
-		Version uint64 `json:"version"`
-	}
-	if _, err := get(tx, bucketConversations, idKey(c.Chat), &stored); err != nil {
-		return err
-	}
-	if stored.Version != c.Version {
-		return fmt.Errorf("read at version %d, stored %d: %w", c.Version, stored.Version, flows.ErrConflict)
-	}
-	return nil
+// convHead is what a write needs of a stored conversation: its version,
+// and its time for the expiry index.
+type convHead struct {
+	Version uint64    `json:"version"`
+	Updated time.Time `json:"updated"`
 }
 
-// putConversation stores c at its next version and returns it.
-func putConversation(tx *bolt.Tx, c flows.Conversation) (flows.Conversation, error) {
+// storedHead returns the head of the stored conversation of chat, or nil
+// when there is none.
+func storedHead(tx *bolt.Tx, chat flows.ChatID) (*convHead, error) {
+	var h convHead
+	ok, err := get(tx, bucketConversations, idKey(chat), &h)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// checkVersion returns the head of the stored conversation of c.Chat (nil
+// when there is none), or an error wrapping flows.ErrConflict if c was not
+// read at the stored version (0 when there is none).
+func checkVersion(tx *bolt.Tx, c flows.Conversation) (*convHead, error) {
+	old, err := storedHead(tx, c.Chat)
+	if err != nil {
+		return nil, err
+	}
+	var stored uint64
+	if old != nil {
+		stored = old.Version
+	}
+	if stored != c.Version {
+		return nil, fmt.Errorf("read at version %d, stored %d: %w", c.Version, stored, flows.ErrConflict)
+	}
+	return old, nil
+}
+
+// expiryKey returns the conversations_by_updated key of a conversation.
+func expiryKey(chat flows.ChatID, updated time.Time) []byte {
+	return append(u64(nanos(updated)), idKey(chat)...)
+}
+
+// putConversation stores c at its next version over the stored one whose
+// head is old (nil: none), moves its expiry index entry, and returns it.
+func putConversation(tx *bolt.Tx, c flows.Conversation, old *convHead) (flows.Conversation, error) {
 	c.Version++
-	if err := put(tx, bucketConversations, idKey(c.Chat), c); err != nil {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return flows.Conversation{}, fmt.Errorf("encode conversation %d: %w", c.Chat, err)
+	}
+	if err := tx.Bucket(bucketConversations).Put(idKey(c.Chat), b); err != nil {
+		return flows.Conversation{}, err
+	}
+	idx := tx.Bucket(bucketConvByUpdated)
+	if old != nil {
+		if err := idx.Delete(expiryKey(c.Chat, old.Updated)); err != nil {
+			return flows.Conversation{}, err
+		}
+	}
+	if err := idx.Put(expiryKey(c.Chat, c.Updated), []byte{}); err != nil {
 		return flows.Conversation{}, err
 	}
 	// Return what a read would: the decoded value, with no alias of c.
 	var out flows.Conversation
-	_, err := get(tx, bucketConversations, idKey(c.Chat), &out)
-	return out, err
+	if err := json.Unmarshal(b, &out); err != nil {
+		return flows.Conversation{}, fmt.Errorf("decode conversation %d: %w", c.Chat, err)
+	}
+	return out, nil
+}
+
+// deleteConversation drops a chat's conversation and its expiry index
+// entry, if any.
+func deleteConversation(tx *bolt.Tx, chat flows.ChatID) error {
+	old, err := storedHead(tx, chat)
+	if old == nil || err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketConvByUpdated).Delete(expiryKey(chat, old.Updated)); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketConversations).Delete(idKey(chat))
 }
 
 // DeleteConversation drops a chat's conversation, if any.
 func (s *Store) DeleteConversation(_ context.Context, chat flows.ChatID) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketConversations).Delete(idKey(chat))
-	})
+	err := s.update(func(tx *bolt.Tx) error { return deleteConversation(tx, chat) })
 	if err != nil {
 		return fmt.Errorf("delete conversation %d: %w", chat, err)
 	}
 	return nil
 }
 
+// sweepChunk bounds the conversations one transaction of
+// ExpireConversations drops, so that it holds the write lock for a few
+// milliseconds at most (BenchmarkSweep).
+const sweepChunk = 256
+
 // ExpireConversations drops the conversations last updated before before
-// and returns how many. Sales stay.
+// and returns how many. Sales stay. It reads only the expiring part of the
+// expiry index, and drops them a chunk per transaction, so writers wait
+// for one chunk at most.
 func (s *Store) ExpireConversations(_ context.Context, before time.Time) (int, error) {
-	var n int
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		n = 0
-		b := tx.Bucket(bucketConversations)
-		var idle [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			var c struct {
-				Updated time.Time `json:"updated"`
+	cutoff := nanos(before)
+	total := 0
+	for {
+		var n int
+		// Through the group commit, writes that arrive meanwhile share the chunk's
+		// commit rather than wait for it and then make their own.
+		err := s.batch(func(tx *bolt.Tx) error {
+			n = 0 // The group commit may run this more than once
+			idx, convs := tx.Bucket(bucketConvByUpdated), tx.Bucket(bucketConversations)
+			var keys [][]byte
+			c := idx.Cursor()
+			for k, _ := c.First(); k != nil && len(keys) < sweepChunk && binary.BigEndian.Uint64(k) < cutoff; k, _ = c.Next() {
+				keys = append(keys, bytes.Clone(k))
 			}
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("decode conversation %x: %w", k, err)
+			for _, k := range keys {
+				if err := idx.Delete(k); err != nil {
+					return err
+				}
+				if err := convs.Delete(k[8:]); err != nil {
+					return err
+				}
 			}
-			if c.Updated.Before(before) {
-				idle = append(idle, bytes.Clone(k))
-			}
+			n = len(keys)
 			return nil
 		})
 		if err != nil {
-			return err
+			return total, fmt.Errorf("expire conversations: %w", err)
 		}
-		for _, k := range idle {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		total += n
+		if n < sweepChunk {
+			return total, nil
 		}
-		n = len(idle)
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("expire conversations: %w", err)
 	}
-	return n, nil
+}
+
+// migrateExpiryIndex is migration 3 → 4: the expiry index of every
+// conversation.
+func migrateExpiryIndex(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists(bucketConvByUpdated)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketConversations).ForEach(func(k, v []byte) error {
+		var h convHead
+		if err := json.Unmarshal(v, &h); err != nil {
+			return fmt.Errorf("decode conversation %x: %w", k, err)
+		}
+		if len(k) != 8 {
+			return fmt.Errorf("conversation key %x: want 8 bytes", k)
+		}
+		return idx.Put(append(u64(nanos(h.Updated)), k...), []byte{})
+	})
 }
 
 // Sweep drops the conversations idle for longer than idle and returns how

@@ -3,7 +3,7 @@
 // its indexes, users, and the idempotency records of updates and payments.
 // It implements flows.Store and flows.Dedup.
 //
-// # Layout, schema version 3
+// # Layout, schema version 4
 //
 // This drawing is the schema: change it with every change of layout, bump
 // SchemaVersion and add a migration (see below). Only a new bucket that
@@ -13,6 +13,8 @@
 //	  "version"                          → uint64: the schema version
 //	conversations/
 //	  <chat>                             → flows.Conversation
+//	conversations_by_updated/            (since version 4)
+//	  <updated><chat>                    → empty (the expiry index)
 //	sales/
 //	  <ref>                              → flows.Sale (never deleted)
 //	sales_by_user/
@@ -63,7 +65,9 @@
 // bot's ID as well. Version 2 did not know its bot: migration 2 → 3 gives
 // what it kept (inbox entries, and "update" keys that are update IDs) to
 // bot 0, and the first bot whose PendingUpdates runs, at its start, adopts
-// them in that transaction.
+// them in that transaction. 4 adds conversations_by_updated, the expiry
+// index (migration 3 → 4 builds it from every conversation), so a sweep of
+// idle conversations reads only what expires.
 //
 // blobs holds the state of components that keep it in the data file in a
 // form of their own, under a name each: "sandbox" is the embedded reseller
@@ -76,12 +80,25 @@
 // # Writes
 //
 // A conversation is saved only over the version it was read at (else
-// flows.ErrConflict); a sale is created in the same transaction that saves
-// the conversation. UpdateSale checks state changes with flows.CanMove and
-// rewrites every index entry the change touches. SaveConversation,
-// SaveUser and FirstSeen go through bbolt's Batch, so concurrent chats
-// share one fsync; their functions are idempotent and report only after
-// Batch returns. The flows.Store methods ignore their context: they are
+// flows.ErrConflict), moving its expiry index entry; a sale is created in
+// the same transaction that saves the conversation. UpdateSale checks state
+// changes with flows.CanMove and rewrites every index entry the change
+// touches. Every write a chat makes while it is handled (SaveConversation,
+// CreateSale, UpdateSale, SaveUser, FirstSeen, PutUpdate, PutUpdates,
+// UpdateDone) goes through the Store's group commit (group.go): the writes
+// that arrive while a commit runs share the next transaction and its
+// fsync, and a lone write waits Options.MaxBatchDelay (1 ms) for company.
+// bbolt's own Batch closes each batch after its delay, so at load many
+// small batches queue for the write lock, each paying an fsync. The write
+// functions may run more than once and are idempotent, a refusal (a conflict, a bad
+// transition, an error of UpdateSale's fn) writes nothing without failing
+// the others' writes, and they report only after the commit. A write decodes the
+// stored record once (a conversation: only its version and time) and the
+// record it returns once.
+//
+// ExpireConversations (the sweep) seeks the start of the expiry index and
+// drops what is older than its cutoff, at most 256 conversations per
+// transaction, so writers never wait for more than one such chunk. The flows.Store methods ignore their context: they are
 // short and local, and a write begun at shutdown is better finished.
 //
 // The "update" namespace of dedup keeps a bounded window (Options.DedupWindow,

@@ -32,39 +32,59 @@ func updatePrefix(bot int64) []byte {
 // unless the bot received an update with that ID before (it is in the
 // inbox, or in the "update" dedup window), and reports whether it was new.
 // It returns only once the update is on disk, so a webhook may then answer
-// Telegram.
-func (s *Store) PutUpdate(_ context.Context, bot, id int64, payload []byte) (bool, error) {
-	if bot <= 0 {
-		return false, fmt.Errorf("put update %d of bot %d: %w", id, bot, errNotABot)
+// Telegram. Concurrent calls share a commit.
+func (s *Store) PutUpdate(ctx context.Context, bot, id int64, payload []byte) (bool, error) {
+	fresh, err := s.PutUpdates(ctx, bot, []int64{id}, [][]byte{payload})
+	if err != nil {
+		return false, err
 	}
-	key := inboxKey(bot, id)
-	dkey := strconv.AppendInt(updatePrefix(bot), id, 10)
+	return fresh[0], nil
+}
+
+// PutUpdates stores received updates of a bot, ids[i] with the JSON
+// payloads[i] (one getUpdates answer), in one transaction, each as
+// PutUpdate would, and reports which were new. It returns only once they
+// are on disk, so their offset may then be confirmed to Telegram.
+// Concurrent calls share a commit.
+func (s *Store) PutUpdates(_ context.Context, bot int64, ids []int64, payloads [][]byte) ([]bool, error) {
+	if bot <= 0 {
+		return nil, fmt.Errorf("put updates of bot %d: %w", bot, errNotABot)
+	}
+	if len(ids) != len(payloads) {
+		return nil, fmt.Errorf("put updates of bot %d: %d IDs for %d payloads", bot, len(ids), len(payloads))
+	}
 	now := time.Now()
-	var isNew bool
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		isNew = false // Batch may run this more than once
-		inbox, dedup := tx.Bucket(bucketInbox), tx.Bucket(bucketDedup)
-		if inbox.Get(key) != nil || dedup.Get(dkey) != nil {
-			return nil
-		}
+	fresh := make([]bool, len(ids))
+	err := s.batch(func(tx *bolt.Tx) error {
+		clear(fresh) // The group commit may run this more than once
+		inbox, dedup, w := tx.Bucket(bucketInbox), tx.Bucket(bucketDedup), tx.Bucket(bucketDedupWindow)
 		stamp := u64(nanos(now))
-		if err := dedup.Put(dkey, stamp); err != nil {
-			return err
+		for i, id := range ids {
+			key := inboxKey(bot, id)
+			dkey := strconv.AppendInt(updatePrefix(bot), id, 10)
+			if inbox.Get(key) != nil || dedup.Get(dkey) != nil {
+				continue
+			}
+			if err := dedup.Put(dkey, stamp); err != nil {
+				return err
+			}
+			if err := w.Put(append(bytes.Clone(stamp), dkey...), []byte{}); err != nil {
+				return err
+			}
+			if err := inbox.Put(key, bytes.Clone(payloads[i])); err != nil {
+				return err
+			}
+			fresh[i] = true
 		}
-		w := tx.Bucket(bucketDedupWindow)
-		if err := w.Put(append(bytes.Clone(stamp), dkey...), []byte{}); err != nil {
-			return err
-		}
-		if err := prune(dedup, w, nanos(now.Add(-s.opts.DedupWindow))); err != nil {
-			return err
-		}
-		isNew = true
-		return inbox.Put(key, bytes.Clone(payload))
+		return prune(dedup, w, nanos(now.Add(-s.opts.DedupWindow)))
 	})
 	if err != nil {
-		return false, fmt.Errorf("put update %d of bot %d: %w", id, bot, err)
+		if len(ids) == 1 {
+			return nil, fmt.Errorf("put update %d of bot %d: %w", ids[0], bot, err)
+		}
+		return nil, fmt.Errorf("put %d updates of bot %d: %w", len(ids), bot, err)
 	}
-	return isNew, nil
+	return fresh, nil
 }
 
 // PendingUpdates returns the updates of a bot that the inbox holds, not
@@ -76,7 +96,7 @@ func (s *Store) PendingUpdates(_ context.Context, bot int64) ([][]byte, error) {
 		return nil, fmt.Errorf("pending updates of bot %d: %w", bot, errNotABot)
 	}
 	var out [][]byte
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		out = nil
 		if err := adopt(tx, bot); err != nil {
 			return err
@@ -168,7 +188,7 @@ func (s *Store) UpdateDone(_ context.Context, bot, id int64) error {
 	if bot <= 0 {
 		return fmt.Errorf("update %d of bot %d done: %w", id, bot, errNotABot)
 	}
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.batch(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketInbox).Delete(inboxKey(bot, id))
 	})
 	if err != nil {

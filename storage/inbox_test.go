@@ -3,7 +3,10 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestInbox(t *testing.T) {
@@ -80,4 +83,70 @@ func TestInboxPerBot(t *testing.T) {
 			t.Error("UpdateDone of bot 0 accepted")
 		}
 	})
+}
+
+// TestPutUpdates: one getUpdates answer is stored in one call, duplicates
+// (in the answer itself, or seen before) reported as not new.
+func TestPutUpdates(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t)
+	const bot = 123456
+	if _, err := st.PutUpdate(ctx, bot, 2, []byte(`{"update_id":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{1, 2, 3, 3}
+	payloads := make([][]byte, len(ids))
+	for i, id := range ids {
+		payloads[i] = fmt.Appendf(nil, `{"update_id":%d}`, id)
+	}
+	fresh, err := st.PutUpdates(ctx, bot, ids, payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]bool{true, false, true, false}, fresh); d != "" {
+		t.Errorf("new updates (-want +got):\n%s", d)
+	}
+	got, err := st.PendingUpdates(ctx, bot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{`{"update_id":1}`, `{"update_id":2}`, `{"update_id":3}`}, toStrings(got)); d != "" {
+		t.Errorf("pending updates (-want +got):\n%s", d)
+	}
+	t.Run("ErrMismatch", func(t *testing.T) {
+		if _, err := st.PutUpdates(ctx, bot, []int64{4}, nil); err == nil {
+			t.Error("PutUpdates with fewer payloads than IDs accepted")
+		}
+	})
+}
+
+// TestConcurrentUpdatesShareCommits: updates stored at once (webhook
+// requests arriving together) share commits through Batch.
+func TestConcurrentUpdatesShareCommits(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t)
+	const n = 50
+	before := st.Commits()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			if _, err := st.PutUpdate(ctx, 123456, int64(i+1), []byte(`{}`)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if got := st.Commits() - before; got >= n || got == 0 {
+		t.Errorf("%d concurrent updates took %d commits, want fewer, and some", n, got)
+	}
+	before = st.Commits()
+	if _, err := st.PutUpdates(ctx, 123456, []int64{100, 101, 102}, [][]byte{{'1'}, {'2'}, {'3'}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Commits() - before; got != 1 {
+		t.Errorf("a batch of updates took %d commits, want 1", got)
+	}
 }

@@ -3,6 +3,8 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -45,16 +47,20 @@ func (ix index) key(s *flows.Sale) []byte {
 	return append(append(p, u64(nanos(s.Created))...), s.Ref...)
 }
 
-// putSale stores s, whose stored value was old (nil for a new sale), and
-// moves the index entries that changed.
-func putSale(tx *bolt.Tx, old *flows.Sale, s *flows.Sale) error {
+// putSale stores s, whose stored value was old (nil for a new sale), moves
+// the index entries that changed, and returns the stored encoding.
+func putSale(tx *bolt.Tx, old *flows.Sale, s *flows.Sale) ([]byte, error) {
 	// References and creation times grow with time, so these two buckets
 	// are appended to: pages filled to 90% instead of half make the used
 	// part of the file about a fifth smaller (BenchmarkFileSize).
 	tx.Bucket(bucketSales).FillPercent = 0.9
 	tx.Bucket(bucketSalesByTime).FillPercent = 0.9
-	if err := put(tx, bucketSales, []byte(s.Ref), s); err != nil {
-		return err
+	enc, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode sale %q: %w", s.Ref, err)
+	}
+	if err := tx.Bucket(bucketSales).Put([]byte(s.Ref), enc); err != nil {
+		return nil, err
 	}
 	for _, ix := range indexes {
 		var was []byte
@@ -68,21 +74,22 @@ func putSale(tx *bolt.Tx, old *flows.Sale, s *flows.Sale) error {
 		b := tx.Bucket(ix.bucket)
 		if was != nil {
 			if err := b.Delete(was); err != nil {
-				return fmt.Errorf("%s: %w", ix.bucket, err)
+				return nil, fmt.Errorf("%s: %w", ix.bucket, err)
 			}
 		}
 		if is != nil {
 			if err := b.Put(is, []byte{}); err != nil {
-				return fmt.Errorf("%s: %w", ix.bucket, err)
+				return nil, fmt.Errorf("%s: %w", ix.bucket, err)
 			}
 		}
 	}
-	return nil
+	return enc, nil
 }
 
 // CreateSale stores a new sale and saves c, in one transaction: both or
 // neither. It fails with an error wrapping flows.ErrSaleExists if the
-// reference is taken, or flows.ErrConflict if c is stale.
+// reference is taken, or flows.ErrConflict if c is stale. Concurrent
+// creations and other writes share a commit.
 func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversation) (flows.Conversation, error) {
 	switch {
 	case sale.Ref == "":
@@ -91,20 +98,32 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 		return flows.Conversation{}, fmt.Errorf("create sale %q: empty state", sale.Ref)
 	}
 	var saved flows.Conversation
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	var refused error
+	err := s.batch(func(tx *bolt.Tx) error {
+		// The group commit may run this more than once: start afresh each time. A
+		// refusal writes nothing and must not fail the others' writes.
+		saved, refused = flows.Conversation{}, nil
 		if tx.Bucket(bucketSales).Get([]byte(sale.Ref)) != nil {
-			return flows.ErrSaleExists
+			refused = flows.ErrSaleExists
+			return nil
 		}
-		if err := checkVersion(tx, c); err != nil {
-			return fmt.Errorf("conversation %d: %w", c.Chat, err)
+		old, err := checkVersion(tx, c)
+		if errors.Is(err, flows.ErrConflict) {
+			refused = fmt.Errorf("conversation %d: %w", c.Chat, err)
+			return nil
 		}
-		if err := putSale(tx, nil, &sale); err != nil {
+		if err != nil {
 			return err
 		}
-		var err error
-		saved, err = putConversation(tx, c)
+		if _, err := putSale(tx, nil, &sale); err != nil {
+			return err
+		}
+		saved, err = putConversation(tx, c, old)
 		return err
 	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		return flows.Conversation{}, fmt.Errorf("create sale %q: %w", sale.Ref, err)
 	}
@@ -132,43 +151,58 @@ func (s *Store) Sale(_ context.Context, ref string) (flows.Sale, error) {
 // error wrapping flows.ErrBadTransition), and stores it with its indexes,
 // in one transaction. An error from fn is returned as is and writes
 // nothing. fn runs inside the write transaction: it must be quick and must
-// not call the store.
+// not call the store. Concurrent updates share a commit, so fn may run
+// more than once, each time on a fresh copy of the stored sale: it must
+// change only the sale it is given. The stored sale is decoded once, and
+// the result once.
 func (s *Store) UpdateSale(_ context.Context, ref string, fn func(*flows.Sale) error) (flows.Sale, error) {
 	var stored flows.Sale
-	var fnErr error
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var old, sale flows.Sale
+	var fnErr, refused error
+	err := s.batch(func(tx *bolt.Tx) error {
+		// The group commit may run this more than once: start afresh each time. A
+		// refusal writes nothing and must not fail the others' writes.
+		stored, fnErr, refused = flows.Sale{}, nil, nil
+		var old flows.Sale
 		ok, err := get(tx, bucketSales, []byte(ref), &old)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return flows.ErrNotFound
+			refused = flows.ErrNotFound
+			return nil
 		}
-		if _, err := get(tx, bucketSales, []byte(ref), &sale); err != nil {
-			return err
-		}
+		// fn gets a copy that shares nothing it may change with old, the
+		// index keys' source: History is the only slice of a Sale.
+		sale := old
+		sale.History = slices.Clone(old.History)
 		if fnErr = fn(&sale); fnErr != nil {
-			return fnErr
+			return nil
 		}
 		switch {
 		case sale.Ref != ref:
-			return fmt.Errorf("reference changed to %q", sale.Ref)
+			refused = fmt.Errorf("reference changed to %q", sale.Ref)
+			return nil
 		case sale.State != old.State && !flows.CanMove(old.State, sale.State):
-			return fmt.Errorf("%s → %s: %w", old.State, sale.State, flows.ErrBadTransition)
+			refused = fmt.Errorf("%s → %s: %w", old.State, sale.State, flows.ErrBadTransition)
+			return nil
 		}
-		if err := putSale(tx, &old, &sale); err != nil {
+		enc, err := putSale(tx, &old, &sale)
+		if err != nil {
 			return err
 		}
-		// Return what was stored, sharing nothing with what fn may keep.
-		stored = flows.Sale{}
-		_, err = get(tx, bucketSales, []byte(ref), &stored)
-		return err
+		// Return what a read would, sharing nothing with what fn may keep.
+		if err := json.Unmarshal(enc, &stored); err != nil {
+			return fmt.Errorf("decode sale %q: %w", ref, err)
+		}
+		return nil
 	})
 	switch {
 	case fnErr != nil:
 		return flows.Sale{}, fnErr
-	case err != nil:
+	case err == nil && refused != nil:
+		err = refused
+	}
+	if err != nil {
 		return flows.Sale{}, fmt.Errorf("update sale %q: %w", ref, err)
 	}
 	return stored, nil
@@ -275,4 +309,43 @@ func indexedSale(tx *bolt.Tx, bucket, key, ref []byte) (flows.Sale, error) {
 		err = fmt.Errorf("%s entry %x names a missing sale", bucket, key)
 	}
 	return sale, err
+}
+
+// Bulk writes many records in one transaction, for imports and for
+// benchmarks that need a large file: new sales with their indexes
+// (flows.ErrSaleExists if a reference is taken), and conversations (with
+// their expiry entries) and users as given, over what is stored. It skips
+// the checks of the per-record writes (a conversation's version is kept as
+// given), so it must not run beside a bot that uses the file.
+func (s *Store) Bulk(_ context.Context, sales []flows.Sale, convs []flows.Conversation, users []flows.User) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		for i := range sales {
+			if tx.Bucket(bucketSales).Get([]byte(sales[i].Ref)) != nil {
+				return fmt.Errorf("sale %q: %w", sales[i].Ref, flows.ErrSaleExists)
+			}
+			if _, err := putSale(tx, nil, &sales[i]); err != nil {
+				return err
+			}
+		}
+		for _, c := range convs {
+			old, err := storedHead(tx, c.Chat)
+			if err != nil {
+				return err
+			}
+			c.Version-- // putConversation stores the next version
+			if _, err := putConversation(tx, c, old); err != nil {
+				return err
+			}
+		}
+		for _, u := range users {
+			if err := put(tx, bucketUsers, idKey(u.ID), u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("bulk write: %w", err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,27 +19,28 @@ import (
 // SchemaVersion is the layout version this package reads and writes (the
 // drawing in the package comment). Files of older versions are migrated
 // when opened.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // The buckets. Every one is created when a file is opened.
 var (
-	bucketMeta          = []byte("meta")           // "version" → schema version
-	bucketConversations = []byte("conversations")  // chat → conversation
-	bucketSales         = []byte("sales")          // ref → sale
-	bucketSalesByUser   = []byte("sales_by_user")  // user, created, ref
-	bucketSalesByICCID  = []byte("sales_by_iccid") // iccid, 0, created, ref
-	bucketSalesByState  = []byte("sales_by_state") // state, 0, created, ref
-	bucketSalesByTime   = []byte("sales_by_time")  // created, ref
-	bucketUsers         = []byte("users")          // user → user
-	bucketDedup         = []byte("dedup")          // namespace, 0, key → at
-	bucketDedupWindow   = []byte("dedup_window")   // at, namespace, 0, key ("update" only)
-	bucketInbox         = []byte("inbox")          // bot ID, update ID → update not yet handled (since version 2; bot ID since 3)
-	bucketBlobs         = []byte("blobs")          // name → opaque bytes of another component (created at open, no version bump)
+	bucketMeta          = []byte("meta")                     // "version" → schema version
+	bucketConversations = []byte("conversations")            // chat → conversation
+	bucketConvByUpdated = []byte("conversations_by_updated") // updated, chat → empty (since version 4)
+	bucketSales         = []byte("sales")                    // ref → sale
+	bucketSalesByUser   = []byte("sales_by_user")            // user, created, ref
+	bucketSalesByICCID  = []byte("sales_by_iccid")           // iccid, 0, created, ref
+	bucketSalesByState  = []byte("sales_by_state")           // state, 0, created, ref
+	bucketSalesByTime   = []byte("sales_by_time")            // created, ref
+	bucketUsers         = []byte("users")                    // user → user
+	bucketDedup         = []byte("dedup")                    // namespace, 0, key → at
+	bucketDedupWindow   = []byte("dedup_window")             // at, namespace, 0, key ("update" only)
+	bucketInbox         = []byte("inbox")                    // bot ID, update ID → update not yet handled (since version 2; bot ID since 3)
+	bucketBlobs         = []byte("blobs")                    // name → opaque bytes of another component (created at open, no version bump)
 )
 
 // buckets lists the top-level buckets of the current schema.
 var buckets = [][]byte{
-	bucketMeta, bucketConversations, bucketSales, bucketSalesByUser,
+	bucketMeta, bucketConversations, bucketConvByUpdated, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
 }
@@ -58,6 +60,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	},
 	// 2 → 3: updates keyed by the bot's ID as well.
 	migrateUpdatesToBots,
+	// 3 → 4: the expiry index of the conversations.
+	migrateExpiryIndex,
 }
 
 // ErrInUse is returned (wrapped, with the path) when another process, or
@@ -72,11 +76,11 @@ type Options struct {
 	// DedupWindow is how long keys of the "update" namespace of FirstSeen
 	// are remembered (default 48 h; Telegram keeps updates for 24 h).
 	DedupWindow time.Duration
-	// MaxBatchDelay and MaxBatchSize bound the grouping of concurrent
-	// writes into one commit (defaults: 1 ms and bbolt's 1000). bbolt's
-	// 10 ms delay is paid by every lone write and caps a chat at about 90
-	// conversation writes a second; with 1 ms a lone write waits less and
-	// writes still group while a commit's fsync runs (BenchmarkSaveConversation).
+	// MaxBatchDelay and MaxBatchSize tune the group commit of concurrent
+	// writes: how long a write that finds no commit under way waits for
+	// others (default 1 ms; negative: none; the writes that arrive while a
+	// commit runs share the next one anyway), and the most writes in one
+	// transaction (default 1000). See BenchmarkSaveConversation.
 	MaxBatchDelay time.Duration
 	MaxBatchSize  int
 	// OnSweep, if set, is told the outcome of each sweep of RunSweeper,
@@ -90,6 +94,10 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	opts Options
+
+	group   *groupCommit            // shares write transactions among concurrent writes
+	commits atomic.Uint64           // write transactions committed
+	lastTx  atomic.Pointer[bolt.Tx] // the last write transaction counted
 }
 
 var (
@@ -108,22 +116,23 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.DedupWindow <= 0 {
 		opts.DedupWindow = 48 * time.Hour
 	}
-	if opts.MaxBatchDelay <= 0 {
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = 1000
+	}
+	if opts.MaxBatchDelay == 0 {
 		opts.MaxBatchDelay = time.Millisecond
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	if opts.MaxBatchSize > 0 {
-		db.MaxBatchSize = opts.MaxBatchSize
-	}
 	if err := db.Update(func(tx *bolt.Tx) error { return prepare(tx, SchemaVersion, migrations) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, opts: opts}, nil
+	s := &Store{db: db, path: path, opts: opts}
+	s.group = &groupCommit{db: db, delay: opts.MaxBatchDelay, size: opts.MaxBatchSize, count: s.count}
+	return s, nil
 }
 
 // openError translates an error of bolt.Open.
@@ -175,6 +184,32 @@ func prepare(tx *bolt.Tx, current uint64, steps []func(*bolt.Tx) error) error {
 	}
 	return tx.Bucket(bucketMeta).Put(keyVersion, u64(current))
 }
+
+// update runs fn in a write transaction of its own (bbolt's Update),
+// counted by Commits.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		s.count(tx)
+		return fn(tx)
+	})
+}
+
+// batch runs fn in a write transaction shared with concurrent calls (the
+// group commit: fn may run more than once), counted by Commits.
+func (s *Store) batch(fn func(tx *bolt.Tx) error) error { return s.group.run(fn) }
+
+// count has the commit of tx counted once, however many functions of a
+// batch run in it (they run one after another, in one goroutine).
+func (s *Store) count(tx *bolt.Tx) {
+	if s.lastTx.Swap(tx) != tx {
+		tx.OnCommit(func() { s.commits.Add(1) })
+	}
+}
+
+// Commits returns how many write transactions the Store committed since it
+// was opened (each is two fsyncs with bbolt), for benchmarks and metrics:
+// concurrent writes that shared a commit count once.
+func (s *Store) Commits() uint64 { return s.commits.Load() }
 
 // Close closes the database file.
 func (s *Store) Close() error {

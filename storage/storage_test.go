@@ -163,7 +163,7 @@ func TestOpen(t *testing.T) {
 			}
 			var names []string
 			tx.ForEach(func(name []byte, _ *bolt.Bucket) error { names = append(names, string(name)); return nil })
-			want := []string{"blobs", "conversations", "dedup", "dedup_window", "inbox", "meta", "sales", "sales_by_iccid",
+			want := []string{"blobs", "conversations", "conversations_by_updated", "dedup", "dedup_window", "inbox", "meta", "sales", "sales_by_iccid",
 				"sales_by_state", "sales_by_time", "sales_by_user", "users"}
 			if d := cmp.Diff(want, names); d != "" {
 				t.Errorf("buckets (-want +got):\n%s", d)
@@ -578,6 +578,14 @@ func TestCheck(t *testing.T) {
 			v := tx.Bucket([]byte("conversations")).Get(u64(7))
 			return tx.Bucket([]byte("conversations")).Put(u64(8), append([]byte(nil), v...))
 		}},
+		{"MissingExpiryEntry", "conversations_by_updated: entry", func(tx *bolt.Tx) error {
+			c := tx.Bucket([]byte("conversations_by_updated")).Cursor()
+			k, _ := c.First()
+			return tx.Bucket([]byte("conversations_by_updated")).Delete(k)
+		}},
+		{"StaleExpiryEntry", "conversations_by_updated: entry", func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("conversations_by_updated")).Put(append(u64(1), u64(7)...), []byte{})
+		}},
 		{"DedupWithoutWindow", "not in dedup_window", func(tx *bolt.Tx) error {
 			return tx.Bucket([]byte("dedup")).Put([]byte("update\x002"), u64(1))
 		}},
@@ -665,4 +673,96 @@ func TestSweep(t *testing.T) {
 			break
 		}
 	})
+}
+
+// fillV3 writes what testdata/schema-v3.db holds: conversations of
+// several ages, a sale with its conversation, a user and a pending update.
+func fillV3(t *testing.T, st *storage.Store) {
+	ctx := context.Background()
+	for chat, age := range map[flows.ChatID]time.Duration{1: 30 * time.Hour, 2: 25 * time.Hour, 3: time.Hour, 4: 0} {
+		if _, err := st.SaveConversation(ctx, storetest.NewConversation(chat, storetest.T0.Add(-age))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.CreateSale(ctx, storetest.NewSale("EB-1", 5, storetest.T0), storetest.NewConversation(5, storetest.T0.Add(-48*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveUser(ctx, flows.User{ID: 5, Lang: "fr", FirstSeen: storetest.T0, LastSeen: storetest.T0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutUpdate(ctx, 123456, 9, []byte(`{"update_id":9}`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSchemaV3File opens testdata/schema-v3.db, a file written by schema
+// version 3, and checks migration 3 → 4: the expiry index of the
+// conversations is built, so a sweep finds the idle ones. go test -update
+// writes the file again (only while SchemaVersion is 3).
+func TestSchemaV3File(t *testing.T) {
+	ctx := context.Background()
+	const fixture = "testdata/schema-v3.db"
+	if *update && storage.SchemaVersion == 3 {
+		path := newFile(t, func(st *storage.Store) { fillV3(t, st) })
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fixture, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "esimbot.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st := MustOpenPath(t, path, storage.Options{DedupWindow: 100 * 365 * 24 * time.Hour})
+	// Chats 1, 2 and 5 are idle for more than a day.
+	if n, err := st.ExpireConversations(ctx, storetest.T0.Add(-24*time.Hour)); err != nil || n != 3 {
+		t.Errorf("expired %d, %v; want 3", n, err)
+	}
+	for chat, kept := range map[flows.ChatID]bool{1: false, 2: false, 3: true, 4: true, 5: false} {
+		if _, err := st.Conversation(ctx, chat); (err == nil) != kept {
+			t.Errorf("conversation %d: %v, want kept %t", chat, err, kept)
+		}
+	}
+	if s, err := st.Sale(ctx, "EB-1"); err != nil || s.User != 5 {
+		t.Errorf("sale EB-1: %+v, %v", s, err)
+	}
+	if got, err := st.PendingUpdates(ctx, 123456); err != nil || len(got) != 1 {
+		t.Errorf("pending updates: %q, %v", got, err)
+	}
+}
+
+func TestBulk(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t) // checked on cleanup: indexes and expiry entries
+	var sales []flows.Sale
+	var convs []flows.Conversation
+	for i := range 10 {
+		sales = append(sales, storetest.NewSale(fmt.Sprintf("EB-%d", i), flows.UserID(i%3), storetest.T0.Add(time.Duration(i)*time.Minute)))
+		c := storetest.NewConversation(flows.ChatID(i), storetest.T0)
+		c.Version = 4
+		convs = append(convs, c)
+	}
+	users := []flows.User{{ID: 1, Lang: "fr", FirstSeen: storetest.T0, LastSeen: storetest.T0}}
+	if err := st.Bulk(ctx, sales, convs, users); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.SalesByUser(ctx, 1); err != nil || len(got) != 3 {
+		t.Errorf("sales of user 1: %d, %v; want 3", len(got), err)
+	}
+	if c, err := st.Conversation(ctx, 3); err != nil || c.Version != 4 {
+		t.Errorf("conversation 3: version %d, %v; want 4", c.Version, err)
+	}
+	if n, err := st.ExpireConversations(ctx, storetest.T0.Add(time.Second)); err != nil || n != 10 {
+		t.Errorf("expired %d, %v; want 10", n, err)
+	}
+	if err := st.Bulk(ctx, sales[:1], nil, nil); !errors.Is(err, flows.ErrSaleExists) {
+		t.Errorf("a sale written twice: %v", err)
+	}
 }

@@ -30,7 +30,7 @@ func (s *Store) User(_ context.Context, id flows.UserID) (flows.User, error) {
 
 // SaveUser stores a user. Concurrent saves share a commit.
 func (s *Store) SaveUser(_ context.Context, u flows.User) error {
-	err := s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bucketUsers, idKey(u.ID), u) })
+	err := s.batch(func(tx *bolt.Tx) error { return put(tx, bucketUsers, idKey(u.ID), u) })
 	if err != nil {
 		return fmt.Errorf("save user %d: %w", u.ID, err)
 	}
@@ -42,7 +42,7 @@ func (s *Store) SaveUser(_ context.Context, u flows.User) error {
 // (setting Redacted), keeping references, amounts and states: in one
 // transaction.
 func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		var u flows.User
 		ok, err := get(tx, bucketUsers, idKey(user), &u)
 		if err != nil {
@@ -54,7 +54,7 @@ func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) 
 				return err
 			}
 		}
-		if err := tx.Bucket(bucketConversations).Delete(idKey(chat)); err != nil {
+		if err := deleteConversation(tx, chat); err != nil {
 			return err
 		}
 		var refs [][]byte
@@ -70,7 +70,7 @@ func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) 
 			}
 			sale = old
 			sale.Email, sale.Name, sale.WhatsApp, sale.Redacted = "", "", "", true
-			if err := putSale(tx, &old, &sale); err != nil {
+			if _, err := putSale(tx, &old, &sale); err != nil {
 				return err
 			}
 		}
@@ -95,8 +95,8 @@ const pruneMax = 256
 func (s *Store) FirstSeen(_ context.Context, namespace, key string, at time.Time) (bool, error) {
 	k := append(stringPrefix(namespace), key...)
 	var isNew bool
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: start afresh each time.
+	err := s.batch(func(tx *bolt.Tx) error {
+		// The group commit may run this more than once: start afresh each time.
 		isNew = false
 		b := tx.Bucket(bucketDedup)
 		if b.Get(k) != nil {

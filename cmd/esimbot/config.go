@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -34,6 +35,12 @@ type config struct {
 	Price          flows.PriceField
 	Currency       string
 	OrderPrefix    string
+	// SendRate and ChatRate are the budget of the messages the bot starts
+	// itself, per second overall and per chat (ESIMBOT_SEND_RATE,
+	// ESIMBOT_CHAT_RATE); 0 turns a budget off.
+	SendRate, ChatRate float64
+	// Workers bounds the chats handled at once (ESIMBOT_WORKERS).
+	Workers int
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -60,7 +67,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		fs.StringVar(p, flagName, *p, usage+" ("+name+")")
 	}
 	var c config
-	var paths, agents, admins, price, level string
+	var paths, agents, admins, price, level, sendRate, chatRate, workers string
 	setting(&c.TelegramURL, "telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server `URL` (a self-hosted one, or a fake in tests)")
 	setting(&c.ResellerURL, "reseller-api-url", "RESELLER_API_URL", "", "reseller API base `URL` including the prefix (…/api/v1); empty: the built-in sandbox")
 	setting(&c.ResellerUser, "reseller-username", "RESELLER_USERNAME", "", "reseller login `name`, required with a reseller URL")
@@ -75,6 +82,9 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&c.OrderPrefix, "order-prefix", "ESIMBOT_ORDER_PREFIX", "EB", "`start` of every order_reference: at most 8 letters or digits")
 	setting(&level, "log-level", "ESIMBOT_LOG_LEVEL", "info", "log `level`: debug, info, warn, error")
 	setting(&c.LogFormat, "log-format", "ESIMBOT_LOG_FORMAT", "auto", "log `format`: text, json, or auto (text on a terminal)")
+	setting(&sendRate, "send-rate", "ESIMBOT_SEND_RATE", "30", "`messages` a second the bot may start itself, all chats together (deliveries after a wait, alerts); replies to users go at once; 0: no budget")
+	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
+	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -156,7 +166,33 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if err := (flows.Config{OrderPrefix: c.OrderPrefix}).Validate(); err != nil {
 		return c, &configError{"ESIMBOT_ORDER_PREFIX", "want at most 8 letters or digits"}
 	}
+	if c.SendRate, err = rate("ESIMBOT_SEND_RATE", sendRate); err != nil {
+		return c, err
+	}
+	if c.ChatRate, err = rate("ESIMBOT_CHAT_RATE", chatRate); err != nil {
+		return c, err
+	}
+	if c.Workers, err = strconv.Atoi(workers); err != nil || c.Workers < 1 || c.Workers > 100_000 {
+		return c, &configError{"ESIMBOT_WORKERS", fmt.Sprintf("%q: want a number of chats from 1 to 100000", workers)}
+	}
 	return c, nil
+}
+
+// rate parses a budget in messages per second: a number, 0 or more.
+func rate(name, v string) (float64, error) {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, &configError{name, fmt.Sprintf("%q: want messages per second, a number such as 30 (0: no budget)", v)}
+	}
+	return n, nil
+}
+
+// botRate is a budget as bot.Config takes it: a negative rate turns it off.
+func botRate(perSecond float64) float64 {
+	if perSecond == 0 {
+		return -1
+	}
+	return perSecond
 }
 
 // isBotID reports whether s, the part of a token before the colon, is a

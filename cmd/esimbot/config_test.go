@@ -142,6 +142,7 @@ func TestRunFlagsWin(t *testing.T) {
 		"ESIMBOT_LISTEN": "127.0.0.1:1", "ESIMBOT_WEBHOOK_URL": "https://env.example/hook", "ESIMBOT_WEBHOOK_SECRET": "0123456789abcdef",
 		"ESIMBOT_AGENTS": "1,2", "ESIMBOT_ADMINS": "3", "ESIMBOT_PRICE": "subscriber_price", "ESIMBOT_CURRENCY": "EUR",
 		"ESIMBOT_ORDER_PREFIX": "ENV", "ESIMBOT_LOG_LEVEL": "warn", "ESIMBOT_LOG_FORMAT": "json",
+		"ESIMBOT_SEND_RATE": "20", "ESIMBOT_CHAT_RATE": "0.5", "ESIMBOT_WORKERS": "32",
 	}
 	load := func(t *testing.T, args ...string) config {
 		t.Helper()
@@ -156,7 +157,7 @@ func TestRunFlagsWin(t *testing.T) {
 	fromFlags := load(t, "-telegram-api-url", "http://flag.example", "-reseller-api-url", "http://flag.example/api/v1",
 		"-reseller-username", "flag-user", "-reseller-paths", "default", "-db", "flag.db", "-listen", "127.0.0.1:2",
 		"-webhook-url", "", "-agents", "4", "-admins", "", "-price", "reseller_retail_price", "-currency", "GBP",
-		"-order-prefix", "FLAG", "-log-level", "debug", "-log-format", "text")
+		"-order-prefix", "FLAG", "-log-level", "debug", "-log-format", "text", "-send-rate", "0", "-chat-rate", "2", "-workers", "8")
 	for _, tc := range []struct {
 		name           string
 		gotEnv, gotFlg any
@@ -176,6 +177,9 @@ func TestRunFlagsWin(t *testing.T) {
 		{"ESIMBOT_ORDER_PREFIX", fromEnv.OrderPrefix, fromFlags.OrderPrefix, "ENV", "FLAG"},
 		{"ESIMBOT_LOG_LEVEL", fromEnv.LogLevel.String(), fromFlags.LogLevel.String(), "WARN", "DEBUG"},
 		{"ESIMBOT_LOG_FORMAT", fromEnv.LogFormat, fromFlags.LogFormat, "json", "text"},
+		{"ESIMBOT_SEND_RATE", fromEnv.SendRate, fromFlags.SendRate, 20.0, 0.0},
+		{"ESIMBOT_CHAT_RATE", fromEnv.ChatRate, fromFlags.ChatRate, 0.5, 2.0},
+		{"ESIMBOT_WORKERS", fromEnv.Workers, fromFlags.Workers, 32, 8},
 	} {
 		if d := cmp.Diff(tc.wantEnv, tc.gotEnv); d != "" {
 			t.Errorf("%s from the environment (-want +got):\n%s", tc.name, d)

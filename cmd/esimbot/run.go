@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/esimbot/esimbot/bot"
+	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller/sandbox"
+	"github.com/esimbot/esimbot/storage"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -29,10 +31,12 @@ type Main struct {
 	// test that asked for port 0 learns the port.
 	OnListen func(name, addr string)
 
-	pollTimeout time.Duration     // tests shorten Telegram's long polling
-	tuneBot     func(*bot.Config) // tests lift the rate limits
-	sandbox     *sandbox.Server   // tests inspect the embedded sandbox
-	readyEvery  time.Duration     // tests re-check /readyz at every request
+	pollTimeout time.Duration        // tests shorten Telegram's long polling
+	tuneBot     func(*bot.Config)    // tests lift the rate limits
+	tuneFlows   func(*flows.Config)  // the benchmark shortens the catalog's lifetime
+	onStore     func(*storage.Store) // the benchmark counts the store's commits
+	sandbox     *sandbox.Server      // tests inspect the embedded sandbox
+	readyEvery  time.Duration        // tests re-check /readyz at every request
 }
 
 // errUsage marks a command-line mistake: the error and the usage were
@@ -50,6 +54,7 @@ var commands = []struct{ name, summary string }{
 	{"demo", "play the bot's conversation in the terminal, on the embedded sandbox"},
 	{"backup", "write a consistent copy of the database file"},
 	{"sandbox", "serve the built-in reseller API sandbox over HTTP"},
+	{"bench", "measure the bot's throughput and latency against a bare bot, on a fake Bot API"},
 	{"version", "print the version (also -version, --version)"},
 	{"help", "print this help (also -h, --help)"},
 }
@@ -86,6 +91,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.runBackup(ctx, rest)
 	case "sandbox":
 		err = m.runSandbox(ctx, rest)
+	case "bench":
+		err = m.runBench(ctx, rest)
 	case "version":
 		fmt.Fprintln(m.Stdout, "esimbot", Version())
 	case "help":

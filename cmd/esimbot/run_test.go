@@ -400,6 +400,8 @@ func TestRunConfigErrors(t *testing.T) {
 		{"BadPrice", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_PRICE": "cheapest"}, "ESIMBOT_PRICE"},
 		{"BadPrefix", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_ORDER_PREFIX": "TOO-LONG-PREFIX"}, "ESIMBOT_ORDER_PREFIX"},
 		{"BadPaths", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_PATHS": "v9"}, "RESELLER_PATHS"},
+		{"BadSendRate", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_SEND_RATE": "fast"}, `ESIMBOT_SEND_RATE: "fast": want messages per second`},
+		{"NegativeChatRate", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_CHAT_RATE": "-1"}, "ESIMBOT_CHAT_RATE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer

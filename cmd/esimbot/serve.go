@@ -59,6 +59,9 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if m.onStore != nil {
+		m.onStore(store)
+	}
 
 	sandboxed := cfg.ResellerURL == ""
 	if sandboxed {
@@ -72,7 +75,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	api, err := reseller.New(reseller.Config{
 		BaseURL: cfg.ResellerURL, Username: cfg.ResellerUser, Password: cfg.ResellerPass, Paths: cfg.ResellerPaths,
-		Logger: log.With("component", "reseller"), Observe: met.resellerCall,
+		Logger: log.With("component", "reseller"), Observe: met.resellerCall, HTTPClient: resellerClient(),
 	})
 	if err != nil {
 		return err
@@ -84,6 +87,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	botCfg := bot.Config{
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
+		GlobalRate: botRate(cfg.SendRate), ChatRate: botRate(cfg.ChatRate), Workers: cfg.Workers,
 	}
 	if m.tuneBot != nil {
 		m.tuneBot(&botCfg)
@@ -92,10 +96,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, err := flows.New(flows.Config{
+	flowsCfg := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met,
-	}, store, api, b.Messenger(), cat)
+	}
+	if m.tuneFlows != nil {
+		m.tuneFlows(&flowsCfg)
+	}
+	eng, err := flows.New(flowsCfg, store, api, b.Messenger(), cat)
 	if err != nil {
 		return err
 	}
@@ -153,6 +161,15 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	log.Info("esimbot stopped")
 	return nil
+}
+
+// resellerClient is the reseller API's HTTP client: a 30 s timeout, and
+// idle connections for the calls many chats make at once (Go's default
+// keeps two, and opens a connection for most calls at load).
+func resellerClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 256
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }
 
 // logger builds the program's logger: text on a terminal, JSON otherwise,
