@@ -49,16 +49,16 @@ func TestTapsSkipTheChatLimiter(t *testing.T) {
 	}
 	msgs := fake.Messages(chat)
 	screen := msgs[len(msgs)-1].ID
-	tap := context.WithValue(ctx, editKey{}, editTarget{chat: chat, message: screen})
+	tap := editTarget{chat: chat, message: screen} // the Origin of the taps
 	const taps = 10
 	for i := 1; i <= taps; i++ {
-		if err := s.Send(tap, chat, flows.Message{Text: fmt.Sprintf("screen %d", i), Buttons: buttons, Edit: true}); err != nil {
+		if err := s.Send(ctx, chat, flows.Message{Text: fmt.Sprintf("screen %d", i), Buttons: buttons, Replace: tap}); err != nil {
 			t.Fatalf("tap %d: %v", i, err)
 		}
 	}
-	s.act(tap, chat, "typing")
+	s.act(ctx, chat, "typing")
 	_, query := fake.PressButton(chat, chat, screen, "1.next")
-	if err := s.answer(tap, chat, query, "done"); err != nil {
+	if err := s.answer(ctx, chat, query, "done"); err != nil {
 		t.Fatal(err)
 	}
 	if !fake.Answered(query) {

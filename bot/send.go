@@ -229,8 +229,8 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	if len(m.Buttons) > 0 {
 		markup = inline(m.Buttons)
 	}
-	if m.Edit {
-		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
+	if m.Replace != nil {
+		if t, ok := m.Replace.(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
 			// The edit answers a tap: it does not wait for the chat's limiter.
 			err := s.call(ctx, "editMessageText", id, paceTap, func(ctx context.Context) error {
 				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
@@ -356,8 +356,12 @@ func (s *sender) postPhoto(ctx context.Context, chat int64, p *flows.Photo, capt
 		delete(s.photos, p.Key)
 		s.mu.Unlock()
 	}
+	png, err := qrPNG(p)
+	if err != nil {
+		return nil, err
+	}
 	return s.photoCall(ctx, chat, func() models.InputFile {
-		return &models.InputFileUpload{Filename: photoName(p), Data: bytes.NewReader(p.PNG)}
+		return &models.InputFileUpload{Filename: photoName(p), Data: bytes.NewReader(png)}
 	}, caption, markup)
 }
 

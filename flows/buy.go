@@ -610,7 +610,7 @@ func (t *turn) pressSummary(p pressed) error {
 		return t.confirm()
 	case "cancel":
 		t.resetDraft()
-		if err := t.send(Message{Text: t.loc.T("cancelled"), Edit: t.button}); err != nil {
+		if err := t.send(Message{Text: t.loc.T("cancelled"), Replace: t.origin()}); err != nil {
 			return err
 		}
 		t.button = false

@@ -49,8 +49,6 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives operational logs (default: discarded).
 	Logger *slog.Logger
-	// QRSize is the QR code's size in pixels (default 512).
-	QRSize int
 	// Observer, when set, is told of sale state changes and of the
 	// reseller's wallet balance, for metrics.
 	Observer Observer
@@ -105,9 +103,6 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.QRSize <= 0 {
-		c.QRSize = 512
 	}
 }
 
@@ -379,7 +374,16 @@ func (t *turn) screen(text string, rows ...[]Button) error {
 		}
 		t.button = false
 	}
-	return t.send(Message{Text: text, Buttons: rows, Edit: t.button})
+	return t.send(Message{Text: text, Buttons: rows, Replace: t.origin()})
+}
+
+// origin is the screen a message of this turn replaces: the one whose
+// button was pressed, while screens edit it.
+func (t *turn) origin() Origin {
+	if t.button {
+		return t.ev.Origin
+	}
+	return nil
 }
 
 // nextStamp moves to a new screen stamp and returns it: the buttons of

@@ -53,7 +53,16 @@ type Event struct {
 	Phone string
 	// From describes the user.
 	From Profile
+	// Origin is the channel's own name for the message the event came
+	// from (for a button, the message it was on), or nil. flows does not
+	// look inside it: it puts it on the messages that replace that screen
+	// (Message.Replace), and the channel decides whether it can.
+	Origin Origin
 }
+
+// Origin is a channel's opaque reference to one of its messages (see
+// Event.Origin and Message.Replace).
+type Origin any
 
 // Message is something to show the user. Text is Telegram HTML (see
 // package locales); a channel without HTML strips the tags.
@@ -62,9 +71,10 @@ type Message struct {
 	Text string
 	// Buttons are inline buttons, by row.
 	Buttons [][]Button
-	// Edit asks to replace the message whose button was pressed, instead of
-	// sending a new one (navigation).
-	Edit bool
+	// Replace, when set, is the Origin of the screen this message replaces
+	// (navigation by a button); the channel edits that message when it can,
+	// and sends a new one otherwise.
+	Replace Origin
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo *Photo
 	// Contact, when set, shows a keyboard that shares the user's number.
@@ -90,18 +100,16 @@ type Button struct {
 // maxCopyText is the longest text a copy button carries.
 const maxCopyText = 256
 
-// Photo is a picture to send.
+// Photo is a QR code picture to send.
 type Photo struct {
-	// PNG is the image.
-	PNG []byte
+	// QR is the text the picture encodes as a QR code (an LPA string): the
+	// channel draws the picture.
+	QR string
 	// Key identifies the picture (a sale reference), so a channel can reuse
 	// an upload when the same picture is sent again.
 	Key string
 	// Name is a file name for the picture.
 	Name string
-	// QR is the text the picture encodes as a QR code, for channels that
-	// draw it themselves (the terminal).
-	QR string
 }
 
 // ContactKeyboard is a one-time keyboard with a "share my number" button.

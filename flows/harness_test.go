@@ -120,6 +120,9 @@ func (w *world) chat(id int64, first, lang string) *chat {
 func (c *chat) handle(ev flows.Event, echo string) {
 	c.w.t.Helper()
 	ev.Chat, ev.User, ev.From = c.id, c.user, c.from
+	if ev.Kind == flows.EventButton {
+		ev.Origin = "the tapped message" // what the channel would put there
+	}
 	fmt.Fprintf(&c.log, "\n> %s\n", echo)
 	out, err := c.w.eng.Handle(context.Background(), ev)
 	if err != nil {
@@ -212,7 +215,7 @@ func (c *chat) photos() []*flows.Photo {
 func render(m flows.Message) string {
 	var b strings.Builder
 	verb := "<"
-	if m.Edit {
+	if m.Replace != nil {
 		verb = "< (edit)"
 	}
 	if m.Photo != nil {

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	qrcode "github.com/skip2/go-qrcode"
-
 	"github.com/esimbot/esimbot/reseller"
 )
 
@@ -126,7 +124,7 @@ func (t *turn) confirm() error {
 	if d.Kind == KindTopup {
 		selling = "selling_topup"
 	}
-	if err := t.send(Message{Text: t.loc.T(selling), Edit: t.button}); err != nil {
+	if err := t.send(Message{Text: t.loc.T(selling), Replace: t.origin()}); err != nil {
 		t.e.log.WarnContext(t.ctx, "send progress", "ref", s.Ref, "err", err)
 	}
 	t.act("typing")
@@ -461,16 +459,12 @@ func (e *Engine) installMessage(s Sale) Message {
 }
 
 // qrMessage is the QR code picture of a delivered eSIM.
-func (e *Engine) qrMessage(s Sale) (Message, error) {
+func (e *Engine) qrMessage(s Sale) Message {
 	loc := e.cat.For(s.Lang)
-	png, err := qrcode.Encode(s.LPA, qrcode.Medium, e.cfg.QRSize)
-	if err != nil {
-		return Message{}, fmt.Errorf("QR code of %s: %w", s.Ref, err)
-	}
 	return Message{
 		Text:  loc.T(agentKey("esim_qr_caption", s.SoldBy), "Bundle", s.BundleName, "Tail", tail(s.ICCID)),
-		Photo: &Photo{PNG: png, QR: s.LPA, Key: s.Ref, Name: "esim-" + s.ICCID + ".png"},
-	}, nil
+		Photo: &Photo{QR: s.LPA, Key: s.Ref, Name: "esim-" + s.ICCID + ".png"},
+	}
 }
 
 // agentKey is the locale key worded for a sale an agent made for a
@@ -528,11 +522,7 @@ func (e *Engine) sendESIM(ctx context.Context, s Sale, chat ChatID) error {
 
 // sendQR sends the QR code picture of a sale.
 func (e *Engine) sendQR(ctx context.Context, s Sale, chat ChatID) error {
-	m, err := e.qrMessage(s)
-	if err != nil {
-		return err
-	}
-	return e.msg.Send(ctx, chat, m)
+	return e.msg.Send(ctx, chat, e.qrMessage(s))
 }
 
 // act shows a chat action if the messenger can.
