@@ -498,7 +498,7 @@ func (t *turn) inputEmail(s string) error {
 	email, err := checkEmail(s)
 	if err != nil {
 		t.button = false
-		return t.send(Message{Text: t.loc.T(err.Error(), "Value", clip(s, 64))})
+		return t.send(Message{Text: t.loc.T(inputKey(err), "Value", clip(s, 64))})
 	}
 	t.conv.Draft.Email = email
 	return t.afterDetail()
@@ -509,7 +509,7 @@ func (t *turn) inputName(s string) error {
 	name, err := checkName(s)
 	if err != nil {
 		t.button = false
-		return t.send(Message{Text: t.loc.T(err.Error())})
+		return t.send(Message{Text: t.loc.T(inputKey(err))})
 	}
 	t.conv.Draft.Name = name
 	return t.afterDetail()
@@ -520,7 +520,7 @@ func (t *turn) inputWhatsApp(s string) error {
 	e164, err := checkPhone(s, t.user.Lang)
 	if err != nil {
 		t.button = false
-		return t.send(Message{Text: t.loc.T(err.Error())})
+		return t.send(Message{Text: t.loc.T(inputKey(err))})
 	}
 	t.conv.Draft.WhatsApp = e164
 	if t.role != RoleCustomer {

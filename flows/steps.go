@@ -41,6 +41,24 @@ const (
 	destCruise  = "cruise"
 )
 
+// Command is a /command that works from any step of the conversation.
+type Command struct {
+	// Name is the command without its "/".
+	Name string
+	// Key is the locale key of its description in a command menu.
+	Key string
+}
+
+// menuCommands are the commands a channel lists, in menu order.
+var menuCommands = []Command{
+	{"start", "cmd_start"}, {"buy", "cmd_buy"}, {"esims", "cmd_esims"}, {"usage", "cmd_usage"},
+	{"language", "cmd_language"}, {"help", "cmd_help"}, {"cancel", "cmd_cancel"}, {"forget", "cmd_forget"},
+}
+
+// Commands returns the commands a channel lists in its command menu, in
+// order. The conversation also understands /menu and /orders (/esims).
+func Commands() []Command { return append([]Command(nil), menuCommands...) }
+
 // dispatch routes the event.
 func (t *turn) dispatch() error {
 	if t.conv.Step == stepSelling {
@@ -565,8 +583,8 @@ func atoi(s string, n int) (int, bool) {
 // a translation, else as the API names it.
 func (t *turn) regionName(code, apiName string) string {
 	key := "region_" + strings.ToLower(code)
-	if s := t.loc.Plain(key); !strings.HasPrefix(s, "[") {
-		return s
+	if t.loc.Has(key) {
+		return t.loc.Plain(key)
 	}
 	if apiName != "" {
 		return apiName

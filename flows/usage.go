@@ -400,8 +400,8 @@ func started(b reseller.Balance, profileInUse bool) bool {
 // profileStatus names a profile status for the user.
 func (t *turn) profileStatus(s string) string {
 	key := "profile_" + strings.ToLower(s)
-	if v := t.loc.T(key); !strings.HasPrefix(v, "[") {
-		return v
+	if t.loc.Has(key) {
+		return t.loc.T(key)
 	}
 	return s
 }

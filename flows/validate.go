@@ -11,18 +11,36 @@ import (
 	"golang.org/x/text/language"
 )
 
-// Validation errors carry the locale key of the message shown to the user.
+// inputError is typed input the user must correct; key names the message
+// that tells them how.
+type inputError struct {
+	key  string // the locale key of the message shown to the user
+	text string // what is wrong, for logs and tests
+}
+
+func (e *inputError) Error() string { return e.text }
+
+// The input errors.
 var (
-	errEmail        = errors.New("email_invalid")
-	errEmailASCII   = errors.New("email_ascii")
-	errNameLength   = errors.New("name_length")
-	errNameChars    = errors.New("name_chars")
-	errPhoneInvalid = errors.New("whatsapp_invalid")
-	errPhoneCountry = errors.New("whatsapp_need_country")
+	errEmail        = &inputError{"email_invalid", "not an email address"}
+	errEmailASCII   = &inputError{"email_ascii", "email address with a non-ASCII local part"}
+	errNameLength   = &inputError{"name_length", "name not 2 to 64 characters long"}
+	errNameChars    = &inputError{"name_chars", "name with characters other than letters"}
+	errPhoneInvalid = &inputError{"whatsapp_invalid", "not a phone number"}
+	errPhoneCountry = &inputError{"whatsapp_need_country", "phone number without a country code"}
 )
 
-// checkEmail returns the normalized address (domain lower-cased) or
-// an error whose text is a locale key. It is stricter than the API: an
+// inputKey is the locale key of an input error's message.
+func inputKey(err error) string {
+	var ie *inputError
+	if errors.As(err, &ie) {
+		return ie.key
+	}
+	return "error_generic"
+}
+
+// checkEmail returns the normalized address (domain lower-cased) or an
+// input error. It is stricter than the API: an
 // ASCII local part (the platform refuses others), one plain address (no display
 // name, no comments), at most 254 characters, a local part of at most 64,
 // and a domain of dot-separated labels of letters, digits and hyphens with
@@ -67,8 +85,8 @@ func checkEmail(s string) (string, error) {
 	return local + "@" + domain, nil
 }
 
-// checkName returns the cleaned name (spaces collapsed) or an error whose
-// text is a locale key: 2 to 64 characters, at least one letter, and only
+// checkName returns the cleaned name (spaces collapsed) or an input
+// error: 2 to 64 characters, at least one letter, and only
 // letters, marks, spaces, and . ' ’ - characters: no digits, controls,
 // bidi overrides or symbols.
 func checkName(s string) (string, error) {

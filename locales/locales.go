@@ -208,6 +208,13 @@ func (l *Localizer) T(key string, args ...any) string {
 	return l.render(key, nil, args)
 }
 
+// Has reports whether the catalog has message key, in the language or in
+// English (which T then renders).
+func (l *Localizer) Has(key string) bool {
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: key})
+	return err == nil || s != ""
+}
+
 // Plain renders message key as plain text, for button labels and other
 // places that are not HTML: the arguments are not escaped, and entities
 // in the message are decoded.

@@ -1125,3 +1125,26 @@ func TestArabicCatalogDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestHas: a key of English is there in every language (falling back to
+// English); a key of no catalog is not.
+func TestHas(t *testing.T) {
+	cat, err := locales.NewFromFS(fstest.MapFS{
+		"active.en.toml": {Data: []byte("hello = \"Hello {{.Name}}\"\nonly_en = \"English only\"\n")},
+		"active.fr.toml": {Data: []byte("hello = \"Bonjour {{.Name}}\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang, key string
+		want      bool
+	}{
+		{"en", "hello", true}, {"fr", "hello", true}, {"fr", "only_en", true},
+		{"en", "nowhere", false}, {"fr", "nowhere", false},
+	} {
+		if got := cat.For(tc.lang).Has(tc.key); got != tc.want {
+			t.Errorf("%s: Has(%q) = %v, want %v", tc.lang, tc.key, got, tc.want)
+		}
+	}
+}
