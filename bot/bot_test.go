@@ -54,7 +54,7 @@ func (s *scripted) Handle(ctx context.Context, ev flows.Event) (flows.Outcome, e
 		m.Text = "your <b>QR</b>"
 	}
 	if ev.Text == "contact" {
-		m.Contact = &flows.ContactKeyboard{Share: "Share my number"}
+		m.Contact = &flows.ContactRequest{Share: "Share my number", Withdraw: "OK."}
 	}
 	return flows.Outcome{Notice: "noted"}, s.msg.Send(ctx, ev.Chat, m)
 }

@@ -75,6 +75,7 @@ type sender struct {
 	mu     sync.Mutex
 	chats  map[int64]*rate.Limiter
 	photos map[string]string // photo key (sale reference) → Telegram file_id
+	kb     keyboards         // the share-number keyboards open
 }
 
 func newSender(api *tg.Bot, cfg Config, users Users, log *slog.Logger) *sender {
@@ -222,6 +223,9 @@ func (s *sender) Act(ctx context.Context, chat flows.ChatID, action string) erro
 // Send implements flows.Messenger.
 func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) error {
 	id := int64(chat)
+	if withdraw, ok := s.kb.closes(id, m); ok {
+		return s.sendClosing(ctx, id, m, withdraw)
+	}
 	if m.Photo != nil {
 		return s.sendPhoto(ctx, id, m)
 	}
@@ -230,7 +234,7 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 		markup = inline(m.Buttons)
 	}
 	if m.Replace != nil {
-		if t, ok := m.Replace.(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
+		if t, ok := m.Replace.(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && length(m.Text) <= maxText {
 			// The edit answers a tap: it does not wait for the chat's limiter.
 			err := s.call(ctx, "editMessageText", id, paceTap, func(ctx context.Context) error {
 				_, err := s.tg.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: id, MessageID: t.message, Text: m.Text,
@@ -249,19 +253,13 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 		if err := s.sendText(ctx, id, m.Text, markup); err != nil {
 			return err
 		}
-		return s.sendText(ctx, id, html.EscapeString(m.Contact.Share)+" 👇", replyKeyboard{
+		err := s.sendText(ctx, id, html.EscapeString(m.Contact.Share)+" 👇", replyKeyboard{
 			Keyboard: [][]keyButton{{{Text: m.Contact.Share, RequestContact: true}}}, OneTime: true, Resize: true,
 		})
-	}
-	if m.RemoveKeyboard {
-		if markup != nil {
-			// One keyboard per message: the removal, then the buttons.
-			if err := s.sendText(ctx, id, m.Text, removeKeyboard{Remove: true}); err != nil {
-				return err
-			}
-			return s.sendText(ctx, id, "👇", markup)
+		if err == nil {
+			s.kb.opened(id, m.Contact)
 		}
-		markup = removeKeyboard{Remove: true}
+		return err
 	}
 	return s.sendText(ctx, id, m.Text, markup)
 }

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"strconv"
 	"strings"
 )
 
@@ -77,11 +76,31 @@ type Message struct {
 	Replace Origin
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo *Photo
-	// Contact, when set, shows a keyboard that shares the user's number.
-	Contact *ContactKeyboard
-	// RemoveKeyboard removes a keyboard set by Contact.
-	RemoveKeyboard bool
+	// Contact, when set, asks the user to share their phone number: the
+	// channel shows a way to (a reply keyboard on Telegram), and keeps it
+	// while the conversation awaits a contact (see Awaits).
+	Contact *ContactRequest
+	// Awaits is what the conversation waits for once this message is
+	// shown; the messages about a sale leave it InputUnknown.
+	Awaits Input
 }
+
+// Input is what a conversation waits for, for channels that show a way
+// to answer besides typing (Telegram's reply keyboards).
+type Input int
+
+// The inputs.
+const (
+	// InputUnknown: the message says nothing of the conversation (a notice
+	// about a sale); what the channel shows stays as it is.
+	InputUnknown Input = iota
+	// InputText: the conversation waits for text or a button; a way to
+	// share a contact shown before is taken away.
+	InputText
+	// InputContact: the conversation waits for a phone number; a way to
+	// share it shown before stays.
+	InputContact
+)
 
 // Button is an inline button: it sends Data back, opens URL, or copies
 // CopyText.
@@ -112,10 +131,13 @@ type Photo struct {
 	Name string
 }
 
-// ContactKeyboard is a one-time keyboard with a "share my number" button.
-type ContactKeyboard struct {
-	// Share is the label of the button that shares the number.
+// ContactRequest asks the user to share their phone number.
+type ContactRequest struct {
+	// Share is the label of the button that shares it.
 	Share string
+	// Withdraw is a short text ("OK.") for a channel that must send a
+	// message of its own to take the request away.
+	Withdraw string
 }
 
 // Messenger delivers messages to a chat. It is the channel: Telegram, the
@@ -138,72 +160,4 @@ type Outcome struct {
 	Notice string
 	// Stale reports a button from an older screen.
 	Stale bool
-}
-
-// Button data: "<stamp>.<action>[.<arg>]" for buttons of one screen, where
-// stamp is the conversation's Stamp in base 36, or "g.<action>.<arg>" for
-// buttons that stay valid (on a delivered eSIM, for example). At most 64
-// bytes; the argument is a short index, a code or a reference.
-const maxData = 64
-
-// data builds a button's data.
-func data(stamp uint32, action string, arg ...string) string {
-	return joinData(strconv.FormatUint(uint64(stamp), 36), action, arg)
-}
-
-// globalData builds the data of a button that stays valid.
-func globalData(action string, arg ...string) string { return joinData("g", action, arg) }
-
-func joinData(head, action string, arg []string) string {
-	s := head + "." + action
-	if len(arg) > 0 && arg[0] != "" {
-		s += "." + arg[0]
-	}
-	if len(s) > maxData {
-		s = s[:maxData] // never happens with our arguments; parseData rejects it
-	}
-	return s
-}
-
-// pressed is a parsed button.
-type pressed struct {
-	global bool
-	stamp  uint32
-	action string
-	arg    string
-}
-
-// parseData reads button data strictly: anything malformed, too long or
-// with unexpected characters is rejected (and treated as a stale button).
-func parseData(s string) (pressed, bool) {
-	if len(s) == 0 || len(s) > maxData {
-		return pressed{}, false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return pressed{}, false
-		}
-	}
-	parts := strings.SplitN(s, ".", 3)
-	if len(parts) < 2 || parts[1] == "" {
-		return pressed{}, false
-	}
-	p := pressed{action: parts[1]}
-	if len(parts) == 3 {
-		if parts[2] == "" {
-			return pressed{}, false
-		}
-		p.arg = parts[2]
-	}
-	if parts[0] == "g" {
-		p.global = true
-		return p, true
-	}
-	n, err := strconv.ParseUint(parts[0], 36, 32)
-	if err != nil {
-		return pressed{}, false
-	}
-	p.stamp = uint32(n)
-	return p, true
 }

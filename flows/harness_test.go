@@ -111,6 +111,9 @@ type chat struct {
 	seen    int // messages already in the transcript
 	log     strings.Builder
 	outcome flows.Outcome
+	// keyboard is the contact request whose share-number keyboard is open,
+	// as a channel with reply keyboards shows it (see render).
+	keyboard *flows.ContactRequest
 }
 
 func (w *world) chat(id int64, first, lang string) *chat {
@@ -138,7 +141,7 @@ func (c *chat) handle(ev flows.Event, echo string) {
 func (c *chat) flush() {
 	msgs := c.w.rec.messages(c.id)
 	for _, m := range msgs[c.seen:] {
-		c.log.WriteString(render(m))
+		c.log.WriteString(c.render(m))
 	}
 	c.seen = len(msgs)
 }
@@ -212,10 +215,26 @@ func (c *chat) photos() []*flows.Photo {
 	return out
 }
 
-func render(m flows.Message) string {
+// render writes a message as the user sees it on a channel with reply
+// keyboards, as package bot does on Telegram: a contact request opens a
+// share-number keyboard, on a message of its own, never an edit; the next
+// message of a conversation that no longer awaits a contact closes it,
+// carrying the removal when it is plain text, or after a short message
+// of its own (the request's Withdraw text) and then as a new message.
+func (c *chat) render(m flows.Message) string {
 	var b strings.Builder
+	removed := false
+	if c.keyboard != nil && m.Awaits == flows.InputText && m.Contact == nil && m.Photo == nil {
+		if len(m.Buttons) > 0 || m.Replace != nil {
+			fmt.Fprintf(&b, "< %s\n  {keyboard removed}\n", c.keyboard.Withdraw)
+			m.Replace = nil
+		} else {
+			removed = true
+		}
+		c.keyboard = nil
+	}
 	verb := "<"
-	if m.Replace != nil {
+	if m.Replace != nil && m.Contact == nil && m.Photo == nil {
 		verb = "< (edit)"
 	}
 	if m.Photo != nil {
@@ -243,8 +262,9 @@ func render(m flows.Message) string {
 	}
 	if m.Contact != nil {
 		fmt.Fprintf(&b, "  {keyboard: %s}\n", m.Contact.Share)
+		c.keyboard = m.Contact
 	}
-	if m.RemoveKeyboard {
+	if removed {
 		b.WriteString("  {keyboard removed}\n")
 	}
 	return b.String()
