@@ -223,8 +223,3 @@ func forgetMe(c Conversation, _ User, in input) (Conversation, []effect) {
 // showSelling is the wait while a sale is under way (after a restart,
 // say): the sale's messages follow.
 func showSelling(v view) screen { return screen{text: v.loc.T("selling_wait")} }
-
-// sellingText answers text while a sale is under way.
-func sellingText(c Conversation, _ User, in input) (Conversation, []effect) {
-	return c, []effect{in.say("selling_wait")}
-}

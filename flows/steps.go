@@ -152,7 +152,7 @@ func stepTable() map[Step]*stepDef {
 			keys: []string{"summary", "summary_agent", "summary_no_whatsapp", "btn_confirm", "btn_edit_email", "btn_edit_name",
 				"btn_edit_whatsapp", "btn_cancel", "sandbox_banner", "cancelled"}},
 		stepSelling: {show: showSelling, busy: true,
-			text: handler{run: sellingText},
+			text: handler{run: busy},
 			keys: []string{"selling_wait"}},
 		stepESIMs: {show: showESIMs, needs: always(needESIMs), enter: listESIMs,
 			buttons: map[action]handler{actESIM: {to: []Step{stepESIM}, run: openESIM}, actBuyNew: {to: []Step{stepDestination}, run: newPurchase}},
@@ -237,9 +237,17 @@ func newPurchase(c Conversation, u User, in input) (Conversation, []effect) {
 	return goTo(c, u, in, stepDestination)
 }
 
-// route is the transition of every event: it looks up what the event
-// does in the step table, the commands and the global buttons.
+// route is the transition of every event: what handlerOf finds.
 func route(c Conversation, u User, in input) (Conversation, []effect) {
+	h, in := handlerOf(c, in)
+	return h.run(c, u, in)
+}
+
+// handlerOf looks up what handles an event at the conversation's step: a
+// command, a button (global, or of the screen shown, with its press
+// parsed into the input), text or a contact. Anything else is answered
+// with a hint, a stale button's notice, or an unknown command's.
+func handlerOf(c Conversation, in input) (handler, input) {
 	def, ok := steps[c.Step]
 	if !ok {
 		def = &stepDef{}
@@ -247,9 +255,11 @@ func route(c Conversation, u User, in input) (Conversation, []effect) {
 	var h handler
 	switch in.ev.Kind {
 	case EventCommand:
-		return runCommand(c, u, in, def)
+		return commandOf(def, in), in
 	case EventButton:
-		return pressButton(c, u, in, def)
+		p, ok := parsePress(in.ev.Data)
+		in.press = p
+		return buttonOf(def, c, p, ok), in
 	case EventText:
 		if in.text() != "" {
 			h = def.text
@@ -258,16 +268,14 @@ func route(c Conversation, u User, in input) (Conversation, []effect) {
 		h = def.contact
 	}
 	if h.run == nil {
-		return c, in.hint()
+		h.run = hinting
 	}
-	return h.run(c, u, in)
+	return h, in
 }
 
-// pressButton handles a button: a global one, or one of the screen shown
-// (its stamp is the conversation's); any other is stale.
-func pressButton(c Conversation, u User, in input, def *stepDef) (Conversation, []effect) {
-	p, ok := parsePress(in.ev.Data)
-	in.press = p
+// buttonOf is the handler of a button: a global one, or one of the screen
+// shown (its stamp is the conversation's); any other is stale.
+func buttonOf(def *stepDef, c Conversation, p press, ok bool) handler {
 	var h handler
 	switch {
 	case !ok:
@@ -277,28 +285,38 @@ func pressButton(c Conversation, u User, in input, def *stepDef) (Conversation, 
 	case p.act == actBack:
 		h = def.back
 		if h.run == nil {
-			h.run = toMenu
+			h = handler{to: []Step{stepMenu}, run: toMenu}
 		}
 	case p.act == actMenu:
-		h.run = toMenu
+		h = handler{to: []Step{stepMenu}, run: toMenu}
 	default:
 		h = def.buttons[p.act]
 	}
 	if h.run == nil {
-		return c, in.stale()
+		h.run = staling
 	}
-	return h.run(c, u, in)
+	return h
 }
 
-// runCommand handles a /command, which works from any step but a busy one.
-func runCommand(c Conversation, u User, in input, def *stepDef) (Conversation, []effect) {
+// commandOf is the handler of a /command, which works from any step but a
+// busy one.
+func commandOf(def *stepDef, in input) handler {
 	name := strings.ToLower(in.ev.Command)
 	if def.busy && name != "help" && name != "language" {
-		return c, []effect{in.say("selling_wait")}
+		return handler{run: busy}
 	}
-	cmd, ok := commandIndex[name]
-	if !ok {
-		return c, []effect{in.say("unknown_command")}
+	if cmd, ok := commandIndex[name]; ok {
+		return cmd.handler
 	}
-	return cmd.run(c, u, in)
+	return handler{run: unknownCommand}
+}
+
+// hinting, staling, busy and unknownCommand answer what no handler takes.
+func hinting(c Conversation, _ User, in input) (Conversation, []effect) { return c, in.hint() }
+func staling(c Conversation, _ User, in input) (Conversation, []effect) { return c, in.stale() }
+func busy(c Conversation, _ User, in input) (Conversation, []effect) {
+	return c, []effect{in.say("selling_wait")}
+}
+func unknownCommand(c Conversation, _ User, in input) (Conversation, []effect) {
+	return c, []effect{in.say("unknown_command")}
 }
