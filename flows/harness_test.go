@@ -39,8 +39,9 @@ func (c *clock) Add(d time.Duration) {
 type recorder struct {
 	mu        sync.Mutex
 	sent      map[flows.ChatID][]flows.Message
-	fail      error // when set, Send fails with it
-	failPhoto error // when set, sending a photo fails with it
+	fail      error    // when set, Send fails with it
+	failPhoto error    // when set, sending a photo fails with it
+	broken    []string // texts with a missing key or argument
 }
 
 func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) error {
@@ -55,8 +56,28 @@ func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) e
 	if r.sent == nil {
 		r.sent = map[flows.ChatID][]flows.Message{}
 	}
+	r.check(m)
 	r.sent[chat] = append(r.sent[chat], m)
 	return nil
+}
+
+// unrendered matches what a message shows of a key missing from the
+// catalog, or of a placeholder without an argument.
+var unrendered = regexp.MustCompile(`\[[a-z][a-z0-9_]*\]|<no value>`)
+
+// check keeps the messages that show a missing key or argument.
+func (r *recorder) check(m flows.Message) {
+	texts := []string{m.Text}
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			texts = append(texts, b.Text)
+		}
+	}
+	for _, s := range texts {
+		if unrendered.MatchString(s) {
+			r.broken = append(r.broken, s)
+		}
+	}
 }
 
 func (r *recorder) messages(chat flows.ChatID) []flows.Message {
@@ -95,6 +116,13 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 		t.Fatal(err)
 	}
 	w := &world{t: t, store: memstore.New(), sb: sb, rec: &recorder{}, clock: clk, cfg: cfg}
+	t.Cleanup(func() {
+		w.rec.mu.Lock()
+		defer w.rec.mu.Unlock()
+		for _, s := range w.rec.broken {
+			t.Errorf("a message shows a missing key or argument: %q", s)
+		}
+	})
 	w.eng, err = flows.New(cfg, w.store, api, w.rec, locales.MustNew())
 	if err != nil {
 		t.Fatal(err)

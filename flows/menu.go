@@ -50,8 +50,10 @@ func Commands() []Command {
 	return out
 }
 
-// commandKeys are the locale keys of the commands' own messages.
-var commandKeys = []string{"cancelled", "cancelled_nothing", "start_unknown", "selling_wait", "help", "btn_buy", "btn_menu"}
+// commandKeys are the locale keys of the commands' own messages (and of
+// usageOf, which /usage, the pick and the global usage button share).
+var commandKeys = []string{"cancelled", "cancelled_nothing", "start_unknown", "selling_wait", "help", "btn_buy", "btn_menu",
+	"usage_bad_iccid", "usage_not_yours"}
 
 // showMenu is the menu.
 func showMenu(v view) screen {

@@ -13,6 +13,17 @@ import (
 	"github.com/esimbot/esimbot/reseller"
 )
 
+// saleKeys are the locale keys of the messages about a sale (its wait,
+// its failure, its delivery), which no step owns; failReason picks the
+// sale_failed ones.
+var saleKeys = []string{
+	"sale_pending", "sale_pending_agent", "sale_failed_api", "sale_failed_balance", "sale_failed_invalid",
+	"sale_failed_unavailable", "sale_failed_after_assign", "sale_not_charged", "btn_buy_other", "btn_menu",
+	"activation_pending", "activation_pending_agent", "topup_done", "topup_done_agent", "btn_usage",
+	"esim_ready", "esim_ready_agent", "sandbox_banner", "btn_install_ios", "btn_install_android",
+	"btn_copy_smdp", "btn_copy_code", "esim_qr_caption", "esim_qr_caption_agent",
+}
+
 // maxReconcile is how many times an unknown outcome that the API does not
 // know of is checked again before the sale is declared not charged.
 const maxReconcile = 5

@@ -126,7 +126,7 @@ func stepTable() map[Step]*stepDef {
 			buttons: map[action]handler{actChoose: {to: []Step{stepEmail}, run: to(stepEmail)}},
 			text:    handler{to: searching.to, run: askCoverage},
 			back:    handler{to: []Step{stepBundles}, run: to(stepBundles)},
-			keys: []string{"bundle_details", "coverage_title", "countries_more", "coverage_ask", "networks_title", "networks_more",
+			keys: []string{"coverage_title", "countries_more", "coverage_ask", "networks_title", "networks_more",
 				"network_line", "btn_choose", "coverage_which", "coverage_no", "coverage_yes", "coverage_network"}},
 		stepEmail: {show: showEmail,
 			buttons: map[action]handler{actUse: {to: []Step{stepName, stepSummary}, run: useEmail}},
@@ -173,7 +173,7 @@ func stepTable() map[Step]*stepDef {
 		stepUsagePick: {show: showUsagePick, needs: always(needESIMs), enter: listUsage,
 			buttons: map[action]handler{actPick: {to: []Step{stepUsage}, run: pickUsage}},
 			text:    handler{to: []Step{stepUsage}, run: typedICCID},
-			keys:    []string{"usage_none", "usage_none_agent", "usage_pick", "esim_button", "btn_buy", "usage_bad_iccid", "usage_not_yours"}},
+			keys:    []string{"usage_none", "usage_none_agent", "usage_pick", "esim_button", "btn_buy"}},
 		stepUsage: {show: showUsage, needs: profileUsage,
 			buttons: map[action]handler{actRefresh: {run: refreshUsage}},
 			back:    handler{to: []Step{stepESIM, stepMenu}, run: usageBack},
@@ -195,7 +195,7 @@ var sharedKeys = []string{
 	"btn_back", "hint_unexpected", "stale_button", "unknown_command", "error_api", "error_feature", "error_not_found",
 	"error_generic", "btn_menu", "no_match", "list_separator", "no_bundles_country", "dest_global", "dest_cruise",
 	"data_unlimited", "data_gb", "data_mb", "days", "bundle_line", "legend_calls", "legend_topup", "legend_global",
-	"bundle_calls_sms", "bundle_topup", "bundle_global_esim", "bundle_gone", "price_changed",
+	"bundle_details", "bundle_calls_sms", "bundle_topup", "bundle_global_esim", "bundle_gone", "price_changed",
 	"selling", "selling_agent", "selling_topup", "region_*",
 }
 
