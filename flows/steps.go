@@ -146,7 +146,7 @@ func stepTable() map[Step]*stepDef {
 			keys: []string{"ask_whatsapp", "ask_whatsapp_agent", "btn_skip", "btn_share_phone", "keyboard_closed", "skip_words",
 				"whatsapp_invalid", "whatsapp_need_country", "whatsapp_saved", "whatsapp_skipped"}},
 		stepSummary: {show: showSummary, valid: summaryComplete, fallback: stepMenu,
-			buttons: map[action]handler{actConfirm: confirming, actCancel: cancelling,
+			buttons: map[action]handler{actConfirm: confirming(stepBundles), actCancel: cancelling,
 				actEdit: {to: []Step{stepEmail, stepName, stepWhatsApp}, run: editDetail}},
 			back: handler{to: []Step{stepWhatsApp}, run: to(stepWhatsApp)},
 			keys: []string{"summary", "summary_agent", "summary_no_whatsapp", "btn_confirm", "btn_edit_email", "btn_edit_name",
@@ -167,7 +167,7 @@ func stepTable() map[Step]*stepDef {
 			back:    handler{to: []Step{stepESIM}, run: to(stepESIM)},
 			keys:    []string{"topup_none", "topup_title"}},
 		stepTopupSummary: {show: showTopupSummary, valid: hasBundle, fallback: stepTopupBundles,
-			buttons: map[action]handler{actConfirm: confirming, actCancel: cancelling},
+			buttons: map[action]handler{actConfirm: confirming(stepTopupBundles), actCancel: cancelling},
 			back:    handler{to: []Step{stepTopupBundles}, run: to(stepTopupBundles)},
 			keys:    []string{"topup_summary", "btn_confirm", "btn_cancel", "sandbox_banner", "cancelled"}},
 		stepUsagePick: {show: showUsagePick, needs: always(needESIMs), enter: listUsage,
@@ -199,11 +199,14 @@ var sharedKeys = []string{
 	"selling", "selling_agent", "selling_topup", "region_*",
 }
 
-// confirming and cancelling are the buttons of both summaries.
-var (
-	confirming = handler{to: []Step{stepSelling, stepMenu, stepBundles, stepTopupBundles}, run: confirm}
-	cancelling = handler{to: []Step{stepMenu}, run: cancelPurchase}
-)
+// confirming is the Confirm button of a summary: the sale (selling, then
+// the menu), or the list of bundles when the bundle has gone.
+func confirming(list Step) handler {
+	return handler{to: []Step{stepSelling, stepMenu, list}, run: confirm}
+}
+
+// cancelling is the Cancel button of a summary.
+var cancelling = handler{to: []Step{stepMenu}, run: cancelPurchase}
 
 // always is a needs function of a fixed need.
 func always(n need) func(Conversation) []need {
