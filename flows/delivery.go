@@ -16,85 +16,110 @@ import (
 // sent and recorded apart: a picture Telegram refuses does not hold the
 // text back, and neither is sent twice.
 func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
-	loc := e.cat.For(s.Lang)
 	if s.Kind == KindTopup {
-		e.usage.drop(s.ICCID) // the profile has a new bundle
-		m := Message{Text: loc.T(agentKey("topup_done", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
-			{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_menu"), actMenu)},
-		}}
-		if err := e.msg.Send(ctx, s.Chat, m); err != nil {
-			return e.retryDelivery(ctx, s, partText, err)
-		}
-		_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
-			s.TextSent, s.Attempts, s.NextAttempt = true, 0, time.Time{}
-			return s.MoveTo(SaleDelivered, e.cfg.Now())
-		})
+		return e.deliverTopup(ctx, s)
+	}
+	s, ok, err := e.withActivation(ctx, s, interactive)
+	if err != nil || !ok {
 		return err
 	}
-	lpa := s.LPA
-	if lpa == "" {
-		var err error
-		var o reseller.Order
-		o, lpa, err = e.activation(ctx, s.Ref, interactive)
-		if errors.Is(err, errOrderFailed) {
-			return e.fail(ctx, s, "sale_failed_after_assign", err)
-		}
-		if err != nil {
-			first := s.Attempts == 0
-			if uerr := e.retryDelivery(ctx, s, partActivation, err); uerr != nil {
-				return uerr
-			}
-			if first {
-				e.notify(ctx, s, Message{Text: loc.T(agentKey("activation_pending", s.SoldBy))})
-			}
-			return nil
-		}
-		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
-			s.LPA = lpa
-			// The purchase answer may have lacked them; the order has them.
-			if s.ICCID == "" {
-				s.ICCID = o.ICCID.String()
-			}
-			if s.OrderID == "" {
-				s.OrderID = o.ID.String()
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	if s, ok, err = e.deliverText(ctx, s); err != nil || !ok {
+		return err
 	}
-	if !s.TextSent {
-		if err := e.msg.Send(ctx, s.Chat, e.installMessage(s)); err != nil {
-			return e.retryDelivery(ctx, s, partText, err)
-		}
-		var err error
-		if s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil }); err != nil {
-			return err
-		}
+	if s, ok, err = e.deliverPhoto(ctx, s); err != nil || !ok {
+		return err
 	}
-	if !s.PhotoSent {
-		e.act(ctx, s.Chat, "upload_photo")
-		if err := e.sendQR(ctx, s, s.Chat); err != nil {
-			if s.PhotoTries+1 < maxPhotoTries {
-				return e.retryDelivery(ctx, s, partPhoto, err)
-			}
-			// The text with the activation code and the links is there:
-			// the sale is delivered without its picture.
-			e.log.ErrorContext(ctx, "QR code picture not delivered; giving up on it (the activation text was delivered)",
-				"ref", s.Ref, "tries", s.PhotoTries+1, "err", err)
-		} else {
-			var err error
-			if s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.PhotoSent = true; return nil }); err != nil {
-				return err
-			}
-		}
-	}
-	_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+	_, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.Attempts, s.NextAttempt = 0, time.Time{}
 		return s.MoveTo(SaleDelivered, e.cfg.Now())
 	})
 	return err
+}
+
+// deliverTopup sends the notice of a top-up and marks it delivered.
+func (e *Engine) deliverTopup(ctx context.Context, s Sale) error {
+	loc := e.cat.For(s.Lang)
+	e.usage.drop(s.ICCID) // the profile has a new bundle
+	m := Message{Text: loc.T(agentKey("topup_done", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
+		{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_menu"), actMenu)},
+	}}
+	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
+		return e.retryDelivery(ctx, s, partText, err)
+	}
+	_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.TextSent, s.Attempts, s.NextAttempt = true, 0, time.Time{}
+		return s.MoveTo(SaleDelivered, e.cfg.Now())
+	})
+	return err
+}
+
+// withActivation returns the sale with its activation data (LPA), fetched
+// from the order if it has none yet; ok is false when there is none to
+// deliver yet (another attempt is scheduled) or the order failed.
+func (e *Engine) withActivation(ctx context.Context, s Sale, interactive bool) (Sale, bool, error) {
+	if s.LPA != "" {
+		return s, true, nil
+	}
+	o, lpa, err := e.activation(ctx, s.Ref, interactive)
+	if errors.Is(err, errOrderFailed) {
+		return s, false, e.fail(ctx, s, "sale_failed_after_assign", err)
+	}
+	if err != nil {
+		first := s.Attempts == 0
+		if uerr := e.retryDelivery(ctx, s, partActivation, err); uerr != nil {
+			return s, false, uerr
+		}
+		if first {
+			e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T(agentKey("activation_pending", s.SoldBy))})
+		}
+		return s, false, nil
+	}
+	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.LPA = lpa
+		// The purchase answer may have lacked them; the order has them.
+		if s.ICCID == "" {
+			s.ICCID = o.ICCID.String()
+		}
+		if s.OrderID == "" {
+			s.OrderID = o.ID.String()
+		}
+		return nil
+	})
+	return s, err == nil, err
+}
+
+// deliverText sends the installation text, once; ok is false when it
+// failed (another attempt is scheduled).
+func (e *Engine) deliverText(ctx context.Context, s Sale) (Sale, bool, error) {
+	if s.TextSent {
+		return s, true, nil
+	}
+	if err := e.msg.Send(ctx, s.Chat, e.installMessage(s)); err != nil {
+		return s, false, e.retryDelivery(ctx, s, partText, err)
+	}
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil })
+	return s, err == nil, err
+}
+
+// deliverPhoto sends the QR code picture, once; ok is false when it failed
+// and is tried again. A picture refused maxPhotoTries times is given up:
+// the text has what the user needs.
+func (e *Engine) deliverPhoto(ctx context.Context, s Sale) (Sale, bool, error) {
+	if s.PhotoSent {
+		return s, true, nil
+	}
+	e.act(ctx, s.Chat, "upload_photo")
+	err := e.sendQR(ctx, s, s.Chat)
+	switch {
+	case err == nil:
+		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.PhotoSent = true; return nil })
+		return s, err == nil, err
+	case s.PhotoTries+1 < maxPhotoTries:
+		return s, false, e.retryDelivery(ctx, s, partPhoto, err)
+	}
+	e.log.ErrorContext(ctx, "QR code picture not delivered; giving up on it (the activation text was delivered)",
+		"ref", s.Ref, "tries", s.PhotoTries+1, "err", err)
+	return s, true, nil
 }
 
 // The parts of a delivery, for logs and metrics.
