@@ -98,7 +98,7 @@ func (e *Engine) begin(ctx context.Context, ev Event) (*turn, error) {
 		t.conv, t.saved = c, Conversation{Chat: ev.Chat, Stamp: c.Stamp} // new: stored at the end of the turn
 	case err != nil:
 		return nil, fmt.Errorf("load conversation %d: %w", ev.Chat, err)
-	case e.cfg.Now().Sub(c.Updated) > e.cfg.IdleTimeout && c.Step != stepSelling:
+	case e.cfg.Now().Sub(c.Updated) > e.cfg.IdleTimeout && !waiting(c.Step):
 		// Start over; the first screen gets a new stamp, since the step
 		// differs from the stored one.
 		c.User = ev.User
@@ -143,10 +143,10 @@ func (t *turn) loadUser(ctx context.Context) error {
 	return nil
 }
 
-// unstick frees a conversation left selling by a sale that finished
+// unstick frees a conversation left waiting for a sale that finished
 // without it (a restart, the reconciler).
 func (t *turn) unstick(ctx context.Context) {
-	if t.conv.Step != stepSelling {
+	if !waiting(t.conv.Step) {
 		return
 	}
 	if s, err := t.e.store.Sale(ctx, t.conv.Draft.SaleRef); err != nil || s.State.Finished() {

@@ -57,8 +57,9 @@ type stepDef struct {
 	// back is where the Back button goes; without one, the menu with a new
 	// draft.
 	back handler
-	// busy steps answer commands but /help and /language, and text, with a
-	// notice that the bot is busy.
+	// busy steps wait for the sale of Draft.SaleRef: they answer commands
+	// but /help and /language with a notice to wait, do not expire, and end
+	// (for the menu) once the sale finished.
 	busy bool
 	// keys are the locale keys of the screen and of the step's own
 	// transitions (TestLocaleKeys holds them to it).
@@ -207,6 +208,12 @@ func confirming(list Step) handler {
 
 // cancelling is the Cancel button of a summary.
 var cancelling = handler{to: []Step{stepMenu}, run: cancelPurchase}
+
+// waiting reports whether a step waits for a sale (stepDef.busy).
+func waiting(s Step) bool {
+	def, ok := steps[s]
+	return ok && def.busy
+}
 
 // always is a needs function of a fixed need.
 func always(n need) func(Conversation) []need {
