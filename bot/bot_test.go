@@ -44,17 +44,17 @@ func (s *scripted) Handle(ctx context.Context, ev flows.Event) (flows.Outcome, e
 	reply := html.EscapeString(fmt.Sprintf("got %d %q %q %q", ev.Kind, ev.Command+ev.Text+ev.Data+ev.Phone, ev.Args, ev.From.FirstName))
 	m := flows.Message{Text: reply, Buttons: [][]flows.Button{{{Text: "Again", Data: "g.again"}}}}
 	if ev.Kind == flows.EventButton {
-		m.Edit = true
+		m.Replace = ev.Origin
 	}
 	if ev.Text == "long" {
 		m.Text = strings.Repeat("line of text &amp; more\n", 400)
 	}
 	if ev.Text == "photo" {
-		m.Photo = &flows.Photo{PNG: tinyPNG(), Key: "K1", Name: "qr.png"}
+		m.Photo = &flows.Photo{QR: "LPA:1$smdp.example.com$K1", Key: "K1", Name: "qr.png"}
 		m.Text = "your <b>QR</b>"
 	}
 	if ev.Text == "contact" {
-		m.Contact = &flows.ContactKeyboard{Share: "Share my number"}
+		m.Contact = &flows.ContactRequest{Share: "Share my number", Withdraw: "OK."}
 	}
 	return flows.Outcome{Notice: "noted"}, s.msg.Send(ctx, ev.Chat, m)
 }
@@ -462,15 +462,6 @@ func TestRedactSecrets(t *testing.T) {
 	if strings.Count(buf.String(), "***") < 5 {
 		t.Errorf("redactions missing: %s", buf.String())
 	}
-}
-
-// tinyPNG is a valid 1×1 PNG.
-func tinyPNG() []byte {
-	return []byte{0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-		0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
-		0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
-		0x4e, 0x44, 0xae, 0x42, 0x60, 0x82}
 }
 
 func TestCopyButton(t *testing.T) {

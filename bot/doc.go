@@ -24,6 +24,18 @@
 // reply takes longer than Config.ActionDelay (1 s), and dropped when a
 // reply goes out first or the update is handled.
 //
+// What flows says, bot draws. A message that replaces the screen whose
+// button was pressed (flows.Message.Replace, the Origin bot put on the
+// button's event) edits that message when Telegram allows (a text message,
+// no reply keyboard to attach, within 4096 characters), and is sent new
+// otherwise. A photo is the QR code of flows.Photo.QR, drawn here (PNG,
+// 512 px) when it is uploaded. A contact request opens a share-number
+// reply keyboard, on a short message of its own; bot remembers it per
+// chat, in memory, and takes it away with the first message of a
+// conversation that no longer awaits a contact (flows.InputText): on that
+// message when it is plain text, else on a short message (the request's
+// Withdraw text) before it.
+//
 // A failed photo. A message with a photo is one sendPhoto carrying the
 // caption and the buttons or, when the caption is longer than 1024
 // characters, the photo alone and then the text with the buttons: either

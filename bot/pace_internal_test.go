@@ -72,9 +72,9 @@ func TestRepliesSkipTheBudget(t *testing.T) {
 	}
 	msgs := fake.Messages(chat)
 	screen := msgs[len(msgs)-1].ID
-	tap := context.WithValue(reply, editKey{}, editTarget{chat: chat, message: screen})
+	tap := editTarget{chat: chat, message: screen} // the Origin of the taps
 	for i := 1; i <= replies; i++ {
-		if err := s.Send(tap, chat, flows.Message{Text: fmt.Sprintf("screen %d", i), Buttons: buttons, Edit: true}); err != nil {
+		if err := s.Send(reply, chat, flows.Message{Text: fmt.Sprintf("screen %d", i), Buttons: buttons, Replace: tap}); err != nil {
 			t.Fatalf("tap %d: %v", i, err)
 		}
 	}

@@ -25,7 +25,7 @@ func (h *harness) running() {
 
 // photoMessage is the QR photo with its caption and one button.
 func photoMessage(key, caption string) flows.Message {
-	return flows.Message{Text: caption, Photo: &flows.Photo{PNG: tinyPNG(), Key: key, Name: "qr.png"},
+	return flows.Message{Text: caption, Photo: &flows.Photo{QR: "LPA:1$smdp.example.com$" + key, Key: key, Name: "qr.png"},
 		Buttons: [][]flows.Button{{{Text: "Usage", Data: "g.usage"}}}}
 }
 

@@ -81,6 +81,7 @@ type sender struct {
 	actions map[int64]pendingAction // chat actions waiting for ActionDelay
 	seq     uint64                  // numbers the pending actions
 	photos  map[string]string       // photo key (sale reference) → Telegram file_id
+	kb      keyboards               // the share-number keyboards open
 }
 
 // pendingAction is a chat action that goes out when its timer fires,
@@ -328,6 +329,9 @@ func (s *sender) Act(ctx context.Context, chat flows.ChatID, action string) erro
 // Send implements flows.Messenger.
 func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) error {
 	id := int64(chat)
+	if withdraw, ok := s.kb.closes(id, m); ok {
+		return s.sendClosing(ctx, id, m, withdraw)
+	}
 	if m.Photo != nil {
 		return s.sendPhoto(ctx, id, m)
 	}
@@ -335,8 +339,8 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	if len(m.Buttons) > 0 {
 		markup = inline(m.Buttons)
 	}
-	if m.Edit {
-		if t, ok := ctx.Value(editKey{}).(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && !m.RemoveKeyboard && length(m.Text) <= maxText {
+	if m.Replace != nil {
+		if t, ok := m.Replace.(editTarget); ok && t.chat == id && !t.photo && m.Contact == nil && length(m.Text) <= maxText {
 			// The edit answers a tap.
 			s.settle(id)
 			err := s.call(ctx, "editMessageText", id, func(ctx context.Context) error {
@@ -356,19 +360,13 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 		if err := s.sendText(ctx, id, m.Text, markup); err != nil {
 			return err
 		}
-		return s.sendText(ctx, id, html.EscapeString(m.Contact.Share)+" 👇", replyKeyboard{
+		err := s.sendText(ctx, id, html.EscapeString(m.Contact.Share)+" 👇", replyKeyboard{
 			Keyboard: [][]keyButton{{{Text: m.Contact.Share, RequestContact: true}}}, OneTime: true, Resize: true,
 		})
-	}
-	if m.RemoveKeyboard {
-		if markup != nil {
-			// One keyboard per message: the removal, then the buttons.
-			if err := s.sendText(ctx, id, m.Text, removeKeyboard{Remove: true}); err != nil {
-				return err
-			}
-			return s.sendText(ctx, id, "👇", markup)
+		if err == nil {
+			s.kb.opened(id, m.Contact)
 		}
-		markup = removeKeyboard{Remove: true}
+		return err
 	}
 	return s.sendText(ctx, id, m.Text, markup)
 }
@@ -464,8 +462,12 @@ func (s *sender) postPhoto(ctx context.Context, chat int64, p *flows.Photo, capt
 		delete(s.photos, p.Key)
 		s.mu.Unlock()
 	}
+	png, err := qrPNG(p)
+	if err != nil {
+		return nil, err
+	}
 	return s.photoCall(ctx, chat, func() models.InputFile {
-		return &models.InputFileUpload{Filename: photoName(p), Data: bytes.NewReader(p.PNG)}
+		return &models.InputFileUpload{Filename: photoName(p), Data: bytes.NewReader(png)}
 	}, caption, markup)
 }
 

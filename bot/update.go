@@ -13,11 +13,8 @@ import (
 	"github.com/esimbot/esimbot/flows"
 )
 
-// editKey carries, in a handler's context, the message whose button was
-// pressed: flows messages marked Edit replace it.
-type editKey struct{}
-
-// editTarget is the message a button was on.
+// editTarget is the message a button was on: the Origin of a button's
+// event, which flows puts on the messages that replace that screen.
 type editTarget struct {
 	chat    int64
 	message int
@@ -157,8 +154,7 @@ func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQ
 		return "group"
 	}
 	ev := flows.Event{Chat: flows.ChatID(msg.Chat.ID), User: flows.UserID(q.From.ID), From: profileOf(&q.From),
-		Kind: flows.EventButton, Data: q.Data}
-	ctx = context.WithValue(ctx, editKey{}, editTarget{chat: msg.Chat.ID, message: msg.ID, photo: len(msg.Photo) > 0})
+		Kind: flows.EventButton, Data: q.Data, Origin: editTarget{chat: msg.Chat.ID, message: msg.ID, photo: len(msg.Photo) > 0}}
 	out, err := engine.Handle(ctx, ev)
 	if err != nil {
 		b.log.Error("handle button", "chat", msg.Chat.ID, "err", err)

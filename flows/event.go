@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"strconv"
 	"strings"
 )
 
@@ -53,7 +52,16 @@ type Event struct {
 	Phone string
 	// From describes the user.
 	From Profile
+	// Origin is the channel's own name for the message the event came
+	// from (for a button, the message it was on), or nil. flows does not
+	// look inside it: it puts it on the messages that replace that screen
+	// (Message.Replace), and the channel decides whether it can.
+	Origin Origin
 }
+
+// Origin is a channel's opaque reference to one of its messages (see
+// Event.Origin and Message.Replace).
+type Origin any
 
 // Message is something to show the user. Text is Telegram HTML (see
 // package locales); a channel without HTML strips the tags.
@@ -62,16 +70,37 @@ type Message struct {
 	Text string
 	// Buttons are inline buttons, by row.
 	Buttons [][]Button
-	// Edit asks to replace the message whose button was pressed, instead of
-	// sending a new one (navigation).
-	Edit bool
+	// Replace, when set, is the Origin of the screen this message replaces
+	// (navigation by a button); the channel edits that message when it can,
+	// and sends a new one otherwise.
+	Replace Origin
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo *Photo
-	// Contact, when set, shows a keyboard that shares the user's number.
-	Contact *ContactKeyboard
-	// RemoveKeyboard removes a keyboard set by Contact.
-	RemoveKeyboard bool
+	// Contact, when set, asks the user to share their phone number: the
+	// channel shows a way to (a reply keyboard on Telegram), and keeps it
+	// while the conversation awaits a contact (see Awaits).
+	Contact *ContactRequest
+	// Awaits is what the conversation waits for once this message is
+	// shown; the messages about a sale leave it InputUnknown.
+	Awaits Input
 }
+
+// Input is what a conversation waits for, for channels that show a way
+// to answer besides typing (Telegram's reply keyboards).
+type Input int
+
+// The inputs.
+const (
+	// InputUnknown: the message says nothing of the conversation (a notice
+	// about a sale); what the channel shows stays as it is.
+	InputUnknown Input = iota
+	// InputText: the conversation waits for text or a button; a way to
+	// share a contact shown before is taken away.
+	InputText
+	// InputContact: the conversation waits for a phone number; a way to
+	// share it shown before stays.
+	InputContact
+)
 
 // Button is an inline button: it sends Data back, opens URL, or copies
 // CopyText.
@@ -90,24 +119,25 @@ type Button struct {
 // maxCopyText is the longest text a copy button carries.
 const maxCopyText = 256
 
-// Photo is a picture to send.
+// Photo is a QR code picture to send.
 type Photo struct {
-	// PNG is the image.
-	PNG []byte
+	// QR is the text the picture encodes as a QR code (an LPA string): the
+	// channel draws the picture.
+	QR string
 	// Key identifies the picture (a sale reference), so a channel can reuse
 	// an upload when the same picture is sent again.
 	Key string
 	// Name is a file name for the picture.
 	Name string
-	// QR is the text the picture encodes as a QR code, for channels that
-	// draw it themselves (the terminal).
-	QR string
 }
 
-// ContactKeyboard is a one-time keyboard with a "share my number" button.
-type ContactKeyboard struct {
-	// Share is the label of the button that shares the number.
+// ContactRequest asks the user to share their phone number.
+type ContactRequest struct {
+	// Share is the label of the button that shares it.
 	Share string
+	// Withdraw is a short text ("OK.") for a channel that must send a
+	// message of its own to take the request away.
+	Withdraw string
 }
 
 // Messenger delivers messages to a chat. It is the channel: Telegram, the
@@ -130,72 +160,4 @@ type Outcome struct {
 	Notice string
 	// Stale reports a button from an older screen.
 	Stale bool
-}
-
-// Button data: "<stamp>.<action>[.<arg>]" for buttons of one screen, where
-// stamp is the conversation's Stamp in base 36, or "g.<action>.<arg>" for
-// buttons that stay valid (on a delivered eSIM, for example). At most 64
-// bytes; the argument is a short index, a code or a reference.
-const maxData = 64
-
-// data builds a button's data.
-func data(stamp uint32, action string, arg ...string) string {
-	return joinData(strconv.FormatUint(uint64(stamp), 36), action, arg)
-}
-
-// globalData builds the data of a button that stays valid.
-func globalData(action string, arg ...string) string { return joinData("g", action, arg) }
-
-func joinData(head, action string, arg []string) string {
-	s := head + "." + action
-	if len(arg) > 0 && arg[0] != "" {
-		s += "." + arg[0]
-	}
-	if len(s) > maxData {
-		s = s[:maxData] // never happens with our arguments; parseData rejects it
-	}
-	return s
-}
-
-// pressed is a parsed button.
-type pressed struct {
-	global bool
-	stamp  uint32
-	action string
-	arg    string
-}
-
-// parseData reads button data strictly: anything malformed, too long or
-// with unexpected characters is rejected (and treated as a stale button).
-func parseData(s string) (pressed, bool) {
-	if len(s) == 0 || len(s) > maxData {
-		return pressed{}, false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return pressed{}, false
-		}
-	}
-	parts := strings.SplitN(s, ".", 3)
-	if len(parts) < 2 || parts[1] == "" {
-		return pressed{}, false
-	}
-	p := pressed{action: parts[1]}
-	if len(parts) == 3 {
-		if parts[2] == "" {
-			return pressed{}, false
-		}
-		p.arg = parts[2]
-	}
-	if parts[0] == "g" {
-		p.global = true
-		return p, true
-	}
-	n, err := strconv.ParseUint(parts[0], 36, 32)
-	if err != nil {
-		return pressed{}, false
-	}
-	p.stamp = uint32(n)
-	return p, true
 }

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -157,63 +158,10 @@ func searchCountries(query string, available []string, tag language.Tag, limit i
 		return nil
 	}
 	all := gazetteerFor(available, tag)
-	has := map[string]bool{}
-	for _, c := range all {
-		has[c.iso3] = true
+	if code, ok := codeOrAlias(q, all); ok {
+		return []string{code}
 	}
-	// Codes and aliases.
-	if len(q) == 2 || len(q) == 3 {
-		if iso3, ok := iso3Of(q); ok && has[iso3] && !strings.Contains(q, " ") {
-			return []string{iso3}
-		}
-	}
-	if a, ok := aliases[q]; ok && has[a] {
-		return []string{a}
-	}
-	type scored struct {
-		iso3  string
-		score int
-	}
-	var hits []scored
-	collect := func(score func(name string) int) {
-		for _, c := range all {
-			best := -1
-			for _, n := range c.names {
-				best = max(best, score(n))
-			}
-			if best >= 0 {
-				hits = append(hits, scored{c.iso3, best})
-			}
-		}
-	}
-	runes := utf8.RuneCountInString(q)
-	collect(func(n string) int {
-		switch {
-		case n == q:
-			return 100
-		case strings.HasPrefix(n, q) && runes >= 3:
-			return 80
-		case strings.Contains(n, q) && runes >= 4:
-			return 60
-		}
-		return -1
-	})
-	// A typo only when no name has the text: "congo" is the two Congos,
-	// not also Mongolia.
-	if budget := typoBudget(runes); len(hits) == 0 && budget > 0 {
-		collect(func(n string) int {
-			if d := editDistance(q, n, budget); d <= budget {
-				return 50 - 10*d // "germny", "thialand"
-			}
-			// A typo in the beginning of a longer name: "germn".
-			if p := []rune(n); len(p) > runes {
-				if d := editDistance(q, string(p[:runes]), budget); d <= budget {
-					return 25 - 10*d
-				}
-			}
-			return -1
-		})
-	}
+	hits := nameHits(q, all)
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].score != hits[j].score {
 			return hits[i].score > hits[j].score
@@ -224,13 +172,85 @@ func searchCountries(query string, available []string, tag language.Tag, limit i
 		return []string{hits[0].iso3}
 	}
 	var out []string
-	for _, h := range hits {
-		if len(out) == limit {
-			break
-		}
+	for _, h := range hits[:min(len(hits), limit)] {
 		out = append(out, h.iso3)
 	}
 	return out
+}
+
+// codeOrAlias is the country a folded query names by its code (two or
+// three letters) or by an alias, if it is among the countries.
+func codeOrAlias(q string, all []country) (string, bool) {
+	has := func(iso3 string) bool {
+		return slices.ContainsFunc(all, func(c country) bool { return c.iso3 == iso3 })
+	}
+	if len(q) == 2 || len(q) == 3 {
+		if iso3, ok := iso3Of(q); ok && has(iso3) && !strings.Contains(q, " ") {
+			return iso3, true
+		}
+	}
+	if a, ok := aliases[q]; ok && has(a) {
+		return a, true
+	}
+	return "", false
+}
+
+// hit is a country a query matched, with how well (100 is its name).
+type hit struct {
+	iso3  string
+	score int
+}
+
+// nameHits scores the countries whose names match a folded query: the
+// name, a beginning or a part of it, or, only when no name has the text
+// ("congo" is the two Congos, not also Mongolia), a typo of it.
+func nameHits(q string, all []country) []hit {
+	runes := utf8.RuneCountInString(q)
+	hits := scoreNames(all, func(n string) int {
+		switch {
+		case n == q:
+			return 100
+		case strings.HasPrefix(n, q) && runes >= 3:
+			return 80
+		case strings.Contains(n, q) && runes >= 4:
+			return 60
+		}
+		return -1
+	})
+	if budget := typoBudget(runes); len(hits) == 0 && budget > 0 {
+		hits = scoreNames(all, func(n string) int { return typoScore(q, n, runes, budget) })
+	}
+	return hits
+}
+
+// typoScore scores a name that a query of n runes misspells: the whole
+// name ("germny", "thialand"), or its beginning ("germn"); -1 for none.
+func typoScore(q, name string, n, budget int) int {
+	if d := editDistance(q, name, budget); d <= budget {
+		return 50 - 10*d
+	}
+	if p := []rune(name); len(p) > n {
+		if d := editDistance(q, string(p[:n]), budget); d <= budget {
+			return 25 - 10*d
+		}
+	}
+	return -1
+}
+
+// scoreNames scores every country by its best name (a negative score is
+// no match).
+func scoreNames(all []country, score func(name string) int) []hit {
+	var hits []hit
+	for _, c := range all {
+		best := -1
+		for _, n := range c.names {
+			best = max(best, score(n))
+		}
+		if best >= 0 {
+			hits = append(hits, hit{c.iso3, best})
+		}
+	}
+	return hits
 }
 
 // typoBudget is how many edits (see editDistance: a letter added, dropped,

@@ -39,8 +39,9 @@ func (c *clock) Add(d time.Duration) {
 type recorder struct {
 	mu        sync.Mutex
 	sent      map[flows.ChatID][]flows.Message
-	fail      error // when set, Send fails with it
-	failPhoto error // when set, sending a photo fails with it
+	fail      error    // when set, Send fails with it
+	failPhoto error    // when set, sending a photo fails with it
+	broken    []string // texts with a missing key or argument
 }
 
 func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) error {
@@ -55,8 +56,28 @@ func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) e
 	if r.sent == nil {
 		r.sent = map[flows.ChatID][]flows.Message{}
 	}
+	r.check(m)
 	r.sent[chat] = append(r.sent[chat], m)
 	return nil
+}
+
+// unrendered matches what a message shows of a key missing from the
+// catalog, or of a placeholder without an argument.
+var unrendered = regexp.MustCompile(`\[[a-z][a-z0-9_]*\]|<no value>`)
+
+// check keeps the messages that show a missing key or argument.
+func (r *recorder) check(m flows.Message) {
+	texts := []string{m.Text}
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			texts = append(texts, b.Text)
+		}
+	}
+	for _, s := range texts {
+		if unrendered.MatchString(s) {
+			r.broken = append(r.broken, s)
+		}
+	}
 }
 
 func (r *recorder) messages(chat flows.ChatID) []flows.Message {
@@ -95,6 +116,13 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 		t.Fatal(err)
 	}
 	w := &world{t: t, store: memstore.New(), sb: sb, rec: &recorder{}, clock: clk, cfg: cfg}
+	t.Cleanup(func() {
+		w.rec.mu.Lock()
+		defer w.rec.mu.Unlock()
+		for _, s := range w.rec.broken {
+			t.Errorf("a message shows a missing key or argument: %q", s)
+		}
+	})
 	w.eng, err = flows.New(cfg, w.store, api, w.rec, locales.MustNew())
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +139,9 @@ type chat struct {
 	seen    int // messages already in the transcript
 	log     strings.Builder
 	outcome flows.Outcome
+	// keyboard is the contact request whose share-number keyboard is open,
+	// as a channel with reply keyboards shows it (see render).
+	keyboard *flows.ContactRequest
 }
 
 func (w *world) chat(id int64, first, lang string) *chat {
@@ -120,6 +151,9 @@ func (w *world) chat(id int64, first, lang string) *chat {
 func (c *chat) handle(ev flows.Event, echo string) {
 	c.w.t.Helper()
 	ev.Chat, ev.User, ev.From = c.id, c.user, c.from
+	if ev.Kind == flows.EventButton {
+		ev.Origin = "the tapped message" // what the channel would put there
+	}
 	fmt.Fprintf(&c.log, "\n> %s\n", echo)
 	out, err := c.w.eng.Handle(context.Background(), ev)
 	if err != nil {
@@ -135,7 +169,7 @@ func (c *chat) handle(ev flows.Event, echo string) {
 func (c *chat) flush() {
 	msgs := c.w.rec.messages(c.id)
 	for _, m := range msgs[c.seen:] {
-		c.log.WriteString(render(m))
+		c.log.WriteString(c.render(m))
 	}
 	c.seen = len(msgs)
 }
@@ -209,10 +243,26 @@ func (c *chat) photos() []*flows.Photo {
 	return out
 }
 
-func render(m flows.Message) string {
+// render writes a message as the user sees it on a channel with reply
+// keyboards, as package bot does on Telegram: a contact request opens a
+// share-number keyboard, on a message of its own, never an edit; the next
+// message of a conversation that no longer awaits a contact closes it,
+// carrying the removal when it is plain text, or after a short message
+// of its own (the request's Withdraw text) and then as a new message.
+func (c *chat) render(m flows.Message) string {
 	var b strings.Builder
+	removed := false
+	if c.keyboard != nil && m.Awaits == flows.InputText && m.Contact == nil && m.Photo == nil {
+		if len(m.Buttons) > 0 || m.Replace != nil {
+			fmt.Fprintf(&b, "< %s\n  {keyboard removed}\n", c.keyboard.Withdraw)
+			m.Replace = nil
+		} else {
+			removed = true
+		}
+		c.keyboard = nil
+	}
 	verb := "<"
-	if m.Edit {
+	if m.Replace != nil && m.Contact == nil && m.Photo == nil {
 		verb = "< (edit)"
 	}
 	if m.Photo != nil {
@@ -240,8 +290,9 @@ func render(m flows.Message) string {
 	}
 	if m.Contact != nil {
 		fmt.Fprintf(&b, "  {keyboard: %s}\n", m.Contact.Share)
+		c.keyboard = m.Contact
 	}
-	if m.RemoveKeyboard {
+	if removed {
 		b.WriteString("  {keyboard removed}\n")
 	}
 	return b.String()

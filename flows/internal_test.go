@@ -9,39 +9,41 @@ import (
 	"golang.org/x/text/language"
 )
 
-func TestParseData(t *testing.T) {
+func TestParsePress(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		ok   bool
-		want pressed
+		want press
 	}{
-		{"a.buy", true, pressed{stamp: 10, action: "buy"}},
-		{"1z.c.FRA", true, pressed{stamp: 71, action: "c", arg: "FRA"}},
-		{"g.usage.8988377328105895732", true, pressed{global: true, action: "usage", arg: "8988377328105895732"}},
-		{"g.qr.EB-ABC.DEF", true, pressed{global: true, action: "qr", arg: "EB-ABC.DEF"}},
-		{"", false, pressed{}},
-		{"buy", false, pressed{}},
-		{"a.", false, pressed{}},
-		{"a.b.", false, pressed{}},
-		{"zzzzzzzzzzzz.buy", false, pressed{}}, // stamp overflows 32 bits
-		{"a.buy/../../etc", false, pressed{}},
-		{"a.b.<script>", false, pressed{}},
-		{"a.b.é", false, pressed{}},
-		{"a.b." + strings.Repeat("x", 61), false, pressed{}},
-		{"-1.buy", false, pressed{}},
+		{"a.buy", true, press{stamp: 10, act: actBuy}},
+		{"1z.c.FRA", true, press{stamp: 71, act: actCountry, arg: "FRA"}},
+		{"g.usage.8988377328105895732", true, press{global: true, act: actUsage, arg: "8988377328105895732"}},
+		{"g.qr.EB-ABC.DEF", true, press{global: true, act: actQR, arg: "EB-ABC.DEF"}},
+		{"", false, press{}},
+		{"buy", false, press{}},
+		{"a.", false, press{}},
+		{"a.b.", false, press{}},
+		{"a.explode", false, press{}},        // no such action
+		{"zzzzzzzzzzzz.buy", false, press{}}, // stamp overflows 32 bits
+		{"a.buy/../../etc", false, press{}},
+		{"a.b.<script>", false, press{}},
+		{"a.b.é", false, press{}},
+		{"a.b." + strings.Repeat("x", 61), false, press{}},
+		{"-1.buy", false, press{}},
 	} {
-		got, ok := parseData(tc.in)
+		got, ok := parsePress(tc.in)
 		if ok != tc.ok || got != tc.want {
-			t.Errorf("parseData(%q) = %+v, %v; want %+v, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("parsePress(%q) = %+v, %v; want %+v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 	// What we build, we read back.
-	for _, d := range []string{data(0, "menu"), data(1<<32-1, "b", "5"), globalData("usage", "89012345678901234567")} {
+	for _, p := range []press{{act: actMenu}, {stamp: 1<<32 - 1, act: actBundle, arg: "5"}, {global: true, act: actUsage, arg: "89012345678901234567"}} {
+		d := p.data()
 		if len(d) > maxData {
 			t.Errorf("%q longer than %d bytes", d, maxData)
 		}
-		if _, ok := parseData(d); !ok {
-			t.Errorf("parseData(%q) failed", d)
+		if got, ok := parsePress(d); !ok || got != p {
+			t.Errorf("parsePress(%q) = %+v, %v; want %+v", d, got, ok, p)
 		}
 	}
 }

@@ -196,8 +196,10 @@ type Conversation struct {
 	// Version is the stored version this value was read at (0: new). The
 	// store refuses to save over a newer one.
 	Version uint64 `json:"version"`
-	// Stamp changes with every screen shown, so a button from an older
-	// screen is recognized as stale.
+	// Stamp is in the data of the screen's buttons. It changes when what
+	// they act on does (the step, the draft), so a button from an older
+	// screen is recognized as stale, and every copy of the current one
+	// works (DESIGN.md invariant 6).
 	Stamp uint32 `json:"stamp"`
 	// Step is the current step.
 	Step Step `json:"step"`
@@ -216,7 +218,8 @@ type Draft struct {
 	DestKind string `json:"dest_kind,omitempty"`
 	DestCode string `json:"dest_code,omitempty"`
 	// Choices are the codes offered on the current screen (countries of a
-	// search, for example), so a button can carry a short index.
+	// search, bundles of a page, eSIMs), so a button can carry a short
+	// index; the transition that enters the step fixes them.
 	Choices []string `json:"choices,omitempty"`
 	// Page is the page of the bundle list shown.
 	Page int `json:"page,omitempty"`

@@ -1,14 +1,6 @@
 package flows
 
-import (
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
-
-	"github.com/esimbot/esimbot/locales"
-	"github.com/esimbot/esimbot/reseller"
-)
+import "strings"
 
 // The steps of a conversation.
 const (
@@ -41,537 +33,300 @@ const (
 	destCruise  = "cruise"
 )
 
-// dispatch routes the event.
-func (t *turn) dispatch() error {
-	if t.conv.Step == stepSelling {
-		// The sale may have finished without this conversation (a restart,
-		// the reconciler): then the conversation is free again.
-		if s, err := t.e.store.Sale(t.ctx, t.conv.Draft.SaleRef); err != nil || s.State.Finished() {
-			t.resetDraft()
-			t.conv.Step = stepMenu
-		}
-	}
-	switch t.ev.Kind {
-	case EventCommand:
-		return t.command(strings.ToLower(t.ev.Command), strings.TrimSpace(t.ev.Args))
-	case EventButton:
-		return t.press()
-	case EventText:
-		return t.text(strings.TrimSpace(t.ev.Text))
-	case EventContact:
-		if t.conv.Step == stepWhatsApp {
-			return t.inputWhatsApp(contactPhone(t.ev.Phone))
-		}
-		return t.hint()
-	}
-	return t.hint()
+// stepDef is one step of the conversation, all of it: what it shows, which
+// buttons, text and contacts it takes, where Back goes, and the locale keys
+// it uses. See the package comment for how to add one.
+type stepDef struct {
+	// show draws the screen from the conversation and the loaded data.
+	show func(v view) screen
+	// needs lists the data show reads; the engine loads it before.
+	needs func(c Conversation) []need
+	// valid, when set, says whether the conversation can show the step; if
+	// not, it moves to fallback (the menu starts a new draft).
+	valid    func(v view) bool
+	fallback Step
+	// enter, when set, runs when a transition moves to the step, instead
+	// of showing it: it fixes what the screen offers (its page, its
+	// choices), then shows it, or moves on.
+	enter transition
+	// buttons are the screen's actions (besides actBack and actMenu).
+	buttons map[action]handler
+	// text handles typed text, contact a shared contact; without one, the
+	// user is told the input was not expected.
+	text, contact handler
+	// back is where the Back button goes; without one, the menu with a new
+	// draft.
+	back handler
+	// busy steps wait for the sale of Draft.SaleRef: they answer commands
+	// but /help and /language with a notice to wait, do not expire, and end
+	// (for the menu) once the sale finished.
+	busy bool
+	// keys are the locale keys of the screen and of the step's own
+	// transitions (TestLocaleKeys holds them to it).
+	keys []string
 }
 
-// command handles /commands, which work from any step.
-func (t *turn) command(name, args string) error {
-	if t.conv.Step == stepSelling && name != "help" && name != "language" {
-		return t.send(Message{Text: t.loc.T("selling_wait")})
-	}
-	switch name {
-	case "start":
-		t.resetDraft()
-		t.button = false
-		if args != "" {
-			return t.deepLink(args)
-		}
-		return t.goTo(stepMenu)
-	case "menu":
-		t.resetDraft()
-		return t.goTo(stepMenu)
-	case "buy":
-		t.resetDraft()
-		return t.goTo(stepDestination)
-	case "cancel":
-		// "Nothing was bought" only when a purchase was under way.
-		key := "cancelled_nothing"
-		if d := t.conv.Draft; d.Kind != "" || d.Bundle != nil || d.DestKind != "" {
-			key = "cancelled"
-		}
-		t.resetDraft()
-		if err := t.send(Message{Text: t.loc.T(key), RemoveKeyboard: true}); err != nil {
-			return err
-		}
-		t.button = false
-		return t.goTo(stepMenu)
-	case "help":
-		return t.help()
-	case "language":
-		return t.goTo(stepLanguage)
-	case "usage":
-		if args != "" {
-			return t.usageOf(args)
-		}
-		return t.goTo(stepUsagePick)
-	case "esims", "orders":
-		return t.goTo(stepESIMs)
-	case "forget":
-		return t.goTo(stepForget)
-	}
-	return t.send(Message{Text: t.loc.T("unknown_command")})
+// handler is a transition and the steps it may lead to, besides staying
+// (the package comment draws them; TestTransitions holds them to it).
+type handler struct {
+	to  []Step
+	run transition
 }
 
-// deepLink opens what a t.me/<bot>?start=<payload> link names: a country
-// (FRA, fr), a region (EUR, region_EUR), global, cruise, regions, or a
-// bundle code; anything else is said to be unknown, and the menu shown.
-func (t *turn) deepLink(payload string) error {
-	switch strings.ToLower(payload) {
-	case "group", "menu", "start":
-		return t.goTo(stepMenu)
-	case "buy":
-		return t.goTo(stepDestination)
-	case "global":
-		return t.openDestination(destGlobal, "")
-	case "cruise":
-		return t.openDestination(destCruise, "")
-	case "regions":
-		return t.goTo(stepRegions)
+// steps is the step table.
+var steps map[Step]*stepDef
+
+// commandTable is the commands, from any step, menu order first.
+var commandTable []command
+
+// commandIndex is commandTable by name.
+var commandIndex map[string]command
+
+// globals are the buttons that stay valid across screens (g.<action>).
+var globals map[action]handler
+
+func init() {
+	steps = stepTable()
+	commandTable = commandList()
+	commandIndex = map[string]command{}
+	for _, c := range commandTable {
+		commandIndex[c.Name] = c
 	}
-	if iso3, ok := iso3Of(payload); ok {
-		return t.openCountry(iso3)
+	globals = map[action]handler{
+		actBuy:   {to: []Step{stepDestination}, run: newPurchase},
+		actMenu:  {to: []Step{stepMenu}, run: toMenu},
+		actUsage: {to: []Step{stepUsage}, run: usageButton},
+		actQR:    {run: resendQR},
 	}
-	code := payload
-	for _, p := range []string{"region_", "region-", "r_"} {
-		if strings.HasPrefix(strings.ToLower(code), p) {
-			code = code[len(p):]
-		}
-	}
-	if regions, err := t.e.regions(t.ctx); err == nil {
-		for _, r := range regions {
-			if strings.EqualFold(r.Code, code) && validArg(r.Code) {
-				return t.openDestination(destRegion, r.Code)
-			}
-		}
-	}
-	code = strings.TrimPrefix(strings.TrimPrefix(payload, "bundle_"), "b_")
-	if o, ok := t.e.findBundle(t.ctx, code); ok {
-		d := &t.conv.Draft
-		d.Kind, d.Bundle = KindNew, &o
-		switch {
-		case o.Category == destRegion && o.Region != "":
-			d.DestKind, d.DestCode = destRegion, o.Region
-		case o.Category == destGlobal || o.Category == destCruise:
-			d.DestKind = o.Category
-		case len(o.Countries) > 0:
-			d.DestKind, d.DestCode = destCountry, o.Countries[0]
-		default:
-			d.DestKind = destGlobal
-		}
-		return t.goTo(stepBundle)
-	}
-	if err := t.send(Message{Text: t.loc.T("start_unknown", "Value", clip(payload, 64))}); err != nil {
-		return err
-	}
-	return t.goTo(stepMenu)
 }
 
-// resetDraft forgets the sale being prepared.
-func (t *turn) resetDraft() { t.conv.Draft = Draft{} }
-
-// hint tells the user the input was not expected here and shows the step again.
-func (t *turn) hint() error {
-	if err := t.send(Message{Text: t.loc.T("hint_unexpected")}); err != nil {
-		return err
+// stepTable defines every step.
+func stepTable() map[Step]*stepDef {
+	searching := handler{to: []Step{stepDestination, stepPickCountry, stepBundles}, run: search(noMatch)}
+	toDestination := handler{to: []Step{stepDestination}, run: to(stepDestination)}
+	return map[Step]*stepDef{
+		stepMenu: {show: showMenu,
+			buttons: map[action]handler{
+				actBuy: {to: []Step{stepDestination}, run: newPurchase}, actESIMs: {to: []Step{stepESIMs}, run: to(stepESIMs)},
+				actUsage: {to: []Step{stepUsagePick, stepUsage}, run: to(stepUsagePick)}, actLanguage: {to: []Step{stepLanguage}, run: to(stepLanguage)},
+				actHelp: {run: help}},
+			text: handler{to: searching.to, run: search(menuHint)},
+			keys: []string{"menu_greeting", "menu_greeting_agent", "sandbox_banner", "btn_buy", "btn_esims", "btn_usage", "btn_language", "btn_help", "hint_menu"}},
+		stepDestination: {show: showDestination, needs: always(needCountries), buttons: destinationButtons(), text: searching,
+			keys: []string{"ask_destination", "btn_regions", "btn_global", "btn_cruise"}},
+		stepPickCountry: {show: showPickCountry, buttons: destinationButtons(), text: searching, back: toDestination,
+			keys: []string{"pick_country"}},
+		stepRegions: {show: showRegions, needs: always(needRegions), text: searching, back: toDestination,
+			buttons: map[action]handler{actRegion: {to: []Step{stepBundles}, run: regionButton}},
+			keys:    []string{"pick_region", "region_*"}},
+		stepBundles: {show: showBundles, needs: destinationOffers, enter: pageBundles, text: searching,
+			buttons: map[action]handler{actPrev: {run: turnPage(-1)}, actNext: {run: turnPage(+1)}, actBundle: {to: []Step{stepBundle}, run: chooseOffer}},
+			back:    handler{to: []Step{stepRegions, stepDestination}, run: bundlesBack},
+			keys:    []string{"no_bundles", "bundles_sorted", "bundles_page", "bundles_title", "btn_prev", "btn_next"}},
+		stepBundle: {show: showBundle, needs: bundleNetworks, valid: hasBundle, fallback: stepBundles,
+			buttons: map[action]handler{actChoose: {to: []Step{stepEmail}, run: to(stepEmail)}},
+			text:    handler{to: searching.to, run: askCoverage},
+			back:    handler{to: []Step{stepBundles}, run: to(stepBundles)},
+			keys: []string{"coverage_title", "countries_more", "coverage_ask", "networks_title", "networks_more",
+				"network_line", "btn_choose", "coverage_which", "coverage_no", "coverage_yes", "coverage_network"}},
+		stepEmail: {show: showEmail,
+			buttons: map[action]handler{actUse: {to: []Step{stepName, stepSummary}, run: useEmail}},
+			text:    handler{to: []Step{stepName, stepSummary}, run: typedEmail},
+			back:    handler{to: []Step{stepSummary, stepTopupBundles, stepBundle}, run: emailBack},
+			keys:    []string{"ask_email", "ask_email_agent", "btn_use", "email_invalid", "email_ascii"}},
+		stepName: {show: showName,
+			buttons: map[action]handler{actUse: {to: []Step{stepWhatsApp, stepSummary}, run: useName}},
+			text:    handler{to: []Step{stepWhatsApp, stepSummary}, run: typedName},
+			back:    handler{to: []Step{stepSummary, stepEmail}, run: nameBack},
+			keys:    []string{"ask_name", "ask_name_agent", "btn_use", "name_length", "name_chars"}},
+		stepWhatsApp: {show: showWhatsApp,
+			buttons: map[action]handler{actSkip: {to: []Step{stepSummary}, run: skipWhatsApp}},
+			text:    handler{to: []Step{stepSummary}, run: typedWhatsApp},
+			contact: handler{to: []Step{stepSummary}, run: sharedWhatsApp},
+			back:    handler{to: []Step{stepSummary, stepName}, run: whatsappBack},
+			keys: []string{"ask_whatsapp", "ask_whatsapp_agent", "btn_skip", "btn_share_phone", "keyboard_closed", "skip_words",
+				"whatsapp_invalid", "whatsapp_need_country", "whatsapp_saved", "whatsapp_skipped"}},
+		stepSummary: {show: showSummary, valid: summaryComplete, fallback: stepMenu,
+			buttons: map[action]handler{actConfirm: confirming(stepBundles), actCancel: cancelling,
+				actEdit: {to: []Step{stepEmail, stepName, stepWhatsApp}, run: editDetail}},
+			back: handler{to: []Step{stepWhatsApp}, run: to(stepWhatsApp)},
+			keys: []string{"summary", "summary_agent", "summary_no_whatsapp", "btn_confirm", "btn_edit_email", "btn_edit_name",
+				"btn_edit_whatsapp", "btn_cancel", "sandbox_banner", "cancelled"}},
+		stepSelling: {show: showSelling, busy: true,
+			text: handler{run: busy},
+			keys: []string{"selling_wait"}},
+		stepESIMs: {show: showESIMs, needs: always(needESIMs), enter: listESIMs,
+			buttons: map[action]handler{actESIM: {to: []Step{stepESIM}, run: openESIM}, actBuyNew: {to: []Step{stepDestination}, run: newPurchase}},
+			keys:    []string{"esims_none", "esims_none_agent", "esims_title", "esims_title_agent", "esim_line", "esim_line_agent", "esim_button", "btn_buy", "state_*"}},
+		stepESIM: {show: showESIM, needs: currentESIM, valid: ownESIM, fallback: stepESIMs,
+			buttons: map[action]handler{actUsage: {to: []Step{stepUsage}, run: esimUsage}, actQR: {run: esimQR},
+				actTopup: {to: []Step{stepTopupBundles}, run: esimTopup}},
+			back: handler{to: []Step{stepESIMs}, run: to(stepESIMs)},
+			keys: []string{"esim_title", "esim_bundle_line", "btn_usage", "btn_resend_qr", "btn_topup", "state_*"}},
+		stepTopupBundles: {show: showTopups, needs: profileTopups, enter: listTopups,
+			buttons: map[action]handler{actBundle: {to: []Step{stepTopupSummary}, run: chooseTopup}},
+			back:    handler{to: []Step{stepESIM}, run: to(stepESIM)},
+			keys:    []string{"topup_none", "topup_title"}},
+		stepTopupSummary: {show: showTopupSummary, valid: hasBundle, fallback: stepTopupBundles,
+			buttons: map[action]handler{actConfirm: confirming(stepTopupBundles), actCancel: cancelling},
+			back:    handler{to: []Step{stepTopupBundles}, run: to(stepTopupBundles)},
+			keys:    []string{"topup_summary", "btn_confirm", "btn_cancel", "sandbox_banner", "cancelled"}},
+		stepUsagePick: {show: showUsagePick, needs: always(needESIMs), enter: listUsage,
+			buttons: map[action]handler{actPick: {to: []Step{stepUsage}, run: pickUsage}},
+			text:    handler{to: []Step{stepUsage}, run: typedICCID},
+			keys:    []string{"usage_none", "usage_none_agent", "usage_pick", "esim_button", "btn_buy"}},
+		stepUsage: {show: showUsage, needs: profileUsage,
+			buttons: map[action]handler{actRefresh: {run: refreshUsage}},
+			back:    handler{to: []Step{stepESIM, stepMenu}, run: usageBack},
+			keys: []string{"usage_error", "usage_not_found", "usage_bad_iccid", "usage_title", "usage_expiry", "usage_no_bundles",
+				"usage_bundle", "usage_status_not_started", "usage_not_started", "usage_not_started_nodays", "usage_data_unlimited",
+				"usage_data", "usage_calls", "usage_sms", "usage_bundle_expiry", "btn_refresh", "profile_*"}},
+		stepLanguage: {show: showLanguage,
+			buttons: map[action]handler{actPickLang: {to: []Step{stepMenu}, run: chooseLanguage}},
+			keys:    []string{"pick_language", "language_set"}},
+		stepForget: {show: showForget,
+			buttons: map[action]handler{actYes: {to: []Step{stepMenu}, run: forgetMe}, actNo: {to: []Step{stepMenu}, run: to(stepMenu)}},
+			keys:    []string{"forget_confirm", "btn_forget_yes", "btn_forget_no", "forget_done"}},
 	}
-	t.button = false
-	return t.show()
 }
 
-// stale handles a button from an older screen: a notice, and the current
-// step again as a new message, with no other change.
-func (t *turn) stale() error {
-	t.out = Outcome{Notice: t.loc.T("stale_button"), Stale: true}
-	t.button = false
-	return t.show()
+// sharedKeys are the locale keys of what several steps use: the Back
+// button, hints, notices, the search, the words of bundles and prices.
+var sharedKeys = []string{
+	"btn_back", "hint_unexpected", "stale_button", "unknown_command", "error_api", "error_feature", "error_not_found",
+	"error_generic", "btn_menu", "no_match", "list_separator", "no_bundles_country", "dest_global", "dest_cruise",
+	"data_unlimited", "data_gb", "data_mb", "days", "bundle_line", "legend_calls", "legend_topup", "legend_global",
+	"bundle_details", "bundle_calls_sms", "bundle_topup", "bundle_global_esim", "bundle_gone", "price_changed",
+	"selling", "selling_agent", "selling_topup", "region_*",
 }
 
-// press handles a button.
-func (t *turn) press() error {
-	p, ok := parseData(t.ev.Data)
+// confirming is the Confirm button of a summary: the sale (selling, then
+// the menu), or the list of bundles when the bundle has gone.
+func confirming(list Step) handler {
+	return handler{to: []Step{stepSelling, stepMenu, list}, run: confirm}
+}
+
+// cancelling is the Cancel button of a summary.
+var cancelling = handler{to: []Step{stepMenu}, run: cancelPurchase}
+
+// waiting reports whether a step waits for a sale (stepDef.busy).
+func waiting(s Step) bool {
+	def, ok := steps[s]
+	return ok && def.busy
+}
+
+// always is a needs function of a fixed need.
+func always(n need) func(Conversation) []need {
+	return func(Conversation) []need { return []need{n} }
+}
+
+// goTo moves to step s: s's enter fixes what its screen offers, or the
+// screen is shown.
+func goTo(c Conversation, u User, in input, s Step) (Conversation, []effect) {
+	c.Step = s
+	if def, ok := steps[s]; ok && def.enter != nil {
+		return def.enter(c, u, in)
+	}
+	return c, []effect{showScreen{}}
+}
+
+// to is the transition to step s.
+func to(s Step) transition {
+	return func(c Conversation, u User, in input) (Conversation, []effect) { return goTo(c, u, in, s) }
+}
+
+// toMenu goes to the menu with a new draft.
+func toMenu(c Conversation, u User, in input) (Conversation, []effect) {
+	c.Draft = Draft{}
+	return goTo(c, u, in, stepMenu)
+}
+
+// newPurchase starts a purchase: the destination, with a new draft.
+func newPurchase(c Conversation, u User, in input) (Conversation, []effect) {
+	c.Draft = Draft{}
+	return goTo(c, u, in, stepDestination)
+}
+
+// route is the transition of every event: what handlerOf finds.
+func route(c Conversation, u User, in input) (Conversation, []effect) {
+	h, in := handlerOf(c, in)
+	return h.run(c, u, in)
+}
+
+// handlerOf looks up what handles an event at the conversation's step: a
+// command, a button (global, or of the screen shown, with its press
+// parsed into the input), text or a contact. Anything else is answered
+// with a hint, a stale button's notice, or an unknown command's.
+func handlerOf(c Conversation, in input) (handler, input) {
+	def, ok := steps[c.Step]
 	if !ok {
-		return t.stale()
+		def = &stepDef{}
 	}
-	if p.global {
-		return t.globalAction(p)
+	var h handler
+	switch in.ev.Kind {
+	case EventCommand:
+		return commandOf(def, in), in
+	case EventButton:
+		p, ok := parsePress(in.ev.Data)
+		in.press = p
+		return buttonOf(def, c, p, ok), in
+	case EventText:
+		if in.text() != "" {
+			h = def.text
+		}
+	case EventContact:
+		h = def.contact
 	}
-	if p.stamp != t.conv.Stamp {
-		return t.stale()
+	if h.run == nil {
+		h.run = hinting
 	}
-	if p.action == "back" {
-		return t.back()
-	}
-	if p.action == "menu" {
-		t.resetDraft()
-		return t.goTo(stepMenu)
-	}
-	switch t.conv.Step {
-	case stepMenu:
-		return t.pressMenu(p)
-	case stepDestination, stepPickCountry:
-		return t.pressDestination(p)
-	case stepRegions:
-		if p.action == "r" {
-			return t.openDestination(destRegion, p.arg)
-		}
-	case stepBundles:
-		return t.pressBundles(p)
-	case stepBundle:
-		if p.action == "choose" {
-			return t.chooseBundle()
-		}
-	case stepEmail, stepName:
-		if p.action == "use" {
-			return t.useDefault()
-		}
-	case stepWhatsApp:
-		if p.action == "skip" {
-			return t.skipWhatsApp()
-		}
-	case stepSummary, stepTopupSummary:
-		return t.pressSummary(p)
-	case stepESIMs:
-		return t.pressESIMs(p)
-	case stepESIM:
-		return t.pressESIM(p)
-	case stepTopupBundles:
-		return t.pressTopupBundles(p)
-	case stepUsagePick:
-		return t.pressUsagePick(p)
-	case stepUsage:
-		if p.action == "refresh" {
-			t.e.usage.drop(t.conv.Draft.ICCID)
-			return t.show()
-		}
-	case stepLanguage:
-		if p.action == "l" {
-			for _, tag := range t.e.cat.Languages() {
-				if tag.String() == p.arg {
-					t.setLang(p.arg)
-					t.out.Notice = t.loc.T("language_set")
-					return t.goTo(stepMenu)
-				}
-			}
-		}
-	case stepForget:
-		return t.pressForget(p)
-	}
-	return t.stale()
+	return h, in
 }
 
-// globalAction handles buttons that stay valid across screens.
-func (t *turn) globalAction(p pressed) error {
-	t.button = false // these live on old messages: answer with a new one
-	switch p.action {
-	case "buy":
-		t.resetDraft()
-		return t.goTo(stepDestination)
-	case "menu":
-		t.resetDraft()
-		return t.goTo(stepMenu)
-	case "usage":
-		if p.arg != "" {
-			return t.usageOf(p.arg)
-		}
-	case "qr":
-		if p.arg != "" {
-			return t.resendQR(p.arg)
-		}
-	}
-	return t.stale()
-}
-
-// back goes to the step before.
-func (t *turn) back() error {
-	d := &t.conv.Draft
-	switch t.conv.Step {
-	case stepDestination, stepESIMs, stepUsagePick, stepLanguage, stepForget:
-		t.resetDraft()
-		return t.goTo(stepMenu)
-	case stepPickCountry, stepRegions:
-		return t.goTo(stepDestination)
-	case stepBundles:
-		if d.DestKind == destRegion {
-			return t.goTo(stepRegions)
-		}
-		return t.goTo(stepDestination)
-	case stepBundle:
-		return t.goTo(stepBundles)
-	case stepEmail:
-		if d.Editing {
-			d.Editing = false
-			return t.goTo(stepSummary)
-		}
-		if d.Kind == KindTopup {
-			return t.goTo(stepTopupBundles)
-		}
-		return t.goTo(stepBundle)
-	case stepName:
-		if d.Editing {
-			d.Editing = false
-			return t.goTo(stepSummary)
-		}
-		return t.goTo(stepEmail)
-	case stepWhatsApp:
-		if d.Editing {
-			d.Editing = false
-			if t.role == RoleCustomer {
-				if err := t.send(Message{Text: t.loc.T("keyboard_closed"), RemoveKeyboard: true}); err != nil {
-					return err
-				}
-			}
-			return t.goTo(stepSummary)
-		}
-		return t.goTo(stepName)
-	case stepSummary:
-		return t.goTo(stepWhatsApp)
-	case stepESIM:
-		return t.goTo(stepESIMs)
-	case stepTopupBundles:
-		return t.goTo(stepESIM)
-	case stepTopupSummary:
-		return t.goTo(stepTopupBundles)
-	case stepUsage:
-		if d.TopupRef != "" { // opened from an eSIM's screen
-			return t.goTo(stepESIM)
-		}
-	}
-	t.resetDraft()
-	return t.goTo(stepMenu)
-}
-
-// text handles typed text on the current step.
-func (t *turn) text(s string) error {
-	if s == "" {
-		return t.hint()
-	}
-	switch t.conv.Step {
-	case stepBundle:
-		if handled, err := t.askCoverage(s); handled || err != nil {
-			return err
-		}
-		return t.searchDestination(s)
-	case stepMenu, stepDestination, stepPickCountry, stepRegions, stepBundles:
-		return t.searchDestination(s)
-	case stepEmail:
-		return t.inputEmail(s)
-	case stepName:
-		return t.inputName(s)
-	case stepWhatsApp:
-		if t.isSkip(s) {
-			return t.skipWhatsApp()
-		}
-		return t.inputWhatsApp(s)
-	case stepSelling:
-		return t.send(Message{Text: t.loc.T("selling_wait")})
-	case stepUsagePick:
-		return t.usageOf(s)
-	}
-	return t.hint()
-}
-
-// show renders the current step, under a new stamp only if the step or
-// the draft changed (see screenStamp).
-func (t *turn) show() error {
-	st := t.screenStamp()
-	b := func(label, action string, arg ...string) Button {
-		return Button{Text: label, Data: data(st, action, arg...)}
-	}
-	back := []Button{b(t.loc.T("btn_back"), "back")}
-	d := &t.conv.Draft
-	switch t.conv.Step {
-	case stepMenu:
-		name := clip(t.ev.From.FirstName, 32)
-		key := "menu_greeting"
-		if t.role != RoleCustomer {
-			key = "menu_greeting_agent"
-		}
-		text := t.loc.T(key, "Name", name)
-		if t.e.cfg.Sandbox {
-			text += "\n\n" + t.loc.T("sandbox_banner")
-		}
-		return t.screen(text,
-			[]Button{b(t.loc.T("btn_buy"), "buy")},
-			[]Button{b(t.loc.T("btn_esims"), "esims"), b(t.loc.T("btn_usage"), "usage")},
-			[]Button{b(t.loc.T("btn_language"), "lang"), b(t.loc.T("btn_help"), "help")})
-	case stepDestination:
-		return t.showDestination(b, back)
-	case stepPickCountry:
-		rows := make([][]Button, 0, len(d.Choices)+1)
-		for _, code := range d.Choices {
-			rows = append(rows, []Button{b(flag(code)+" "+countryName(code, t.loc.Tag), "c", code)})
-		}
-		return t.screen(t.loc.T("pick_country"), append(rows, back)...)
-	case stepRegions:
-		regions, err := t.e.regions(t.ctx)
-		if err != nil {
-			return t.apiTrouble(err)
-		}
-		rows := [][]Button{}
-		for _, r := range regions {
-			if validArg(r.Code) {
-				rows = append(rows, []Button{b("🌍 "+t.regionName(r.Code, r.Name), "r", r.Code)})
-			}
-		}
-		return t.screen(t.loc.T("pick_region"), append(rows, back)...)
-	case stepBundles:
-		return t.showBundles(b, back)
-	case stepBundle:
-		return t.showBundle(b, back)
-	case stepEmail:
-		rows := [][]Button{}
-		if t.role == RoleCustomer && t.user.Email != "" && !d.Editing {
-			rows = append(rows, []Button{b(t.loc.Plain("btn_use", "Value", t.user.Email), "use")})
-		}
-		return t.screen(t.loc.T(agentKey("ask_email", t.role)), append(rows, back)...)
-	case stepName:
-		rows := [][]Button{}
-		if def := t.defaultName(); def != "" {
-			rows = append(rows, []Button{b(t.loc.Plain("btn_use", "Value", def), "use")})
-		}
-		key := "ask_name"
-		if t.role != RoleCustomer {
-			key = "ask_name_agent"
-		}
-		return t.screen(t.loc.T(key), append(rows, back)...)
-	case stepWhatsApp:
-		if t.role != RoleCustomer {
-			// An agent's own number must not go on the customer's order:
-			// no share-number keyboard.
-			return t.screen(t.loc.T("ask_whatsapp_agent"), []Button{b(t.loc.T("btn_skip"), "skip")}, back)
-		}
-		// The share-contact keyboard needs its own message; the inline
-		// buttons (Skip, Back) go on it too.
-		return t.send(Message{
-			Text:    t.loc.T("ask_whatsapp"),
-			Buttons: [][]Button{{b(t.loc.T("btn_skip"), "skip")}, back},
-			Contact: &ContactKeyboard{Share: t.loc.T("btn_share_phone")},
-		})
-	case stepSummary:
-		return t.showSummary(b, back)
-	case stepSelling:
-		return t.send(Message{Text: t.loc.T("selling_wait")})
-	case stepESIMs:
-		return t.showESIMs(b, back)
-	case stepESIM:
-		return t.showESIM(b, back)
-	case stepTopupBundles:
-		return t.showTopupBundles(b, back)
-	case stepTopupSummary:
-		return t.showTopupSummary(b, back)
-	case stepUsagePick:
-		return t.showUsagePick(b, back)
-	case stepUsage:
-		return t.showUsage(b, back)
-	case stepLanguage:
-		row := []Button{}
-		for _, tag := range t.e.cat.Languages() {
-			row = append(row, b(locales.LanguageName(tag), "l", tag.String()))
-		}
-		return t.screen(t.loc.T("pick_language"), row, back)
-	case stepForget:
-		return t.screen(t.loc.T("forget_confirm"),
-			[]Button{b(t.loc.T("btn_forget_yes"), "yes"), b(t.loc.T("btn_forget_no"), "no")})
-	}
-	t.conv.Step = stepMenu
-	return t.show()
-}
-
-// validArg reports whether s can travel in button data.
-func validArg(s string) bool {
-	if s == "" || len(s) > 40 {
-		return false
-	}
-	_, ok := parseData("g.x." + s)
-	return ok
-}
-
-// pressMenu handles the menu's buttons.
-func (t *turn) pressMenu(p pressed) error {
-	switch p.action {
-	case "buy":
-		t.resetDraft()
-		return t.goTo(stepDestination)
-	case "esims":
-		return t.goTo(stepESIMs)
-	case "usage":
-		return t.goTo(stepUsagePick)
-	case "lang":
-		return t.goTo(stepLanguage)
-	case "help":
-		return t.help()
-	}
-	return t.stale()
-}
-
-// help sends the help text, ending with buttons that stay valid.
-func (t *turn) help() error {
-	return t.send(Message{Text: t.loc.T("help"), Buttons: [][]Button{
-		{{Text: t.loc.T("btn_buy"), Data: globalData("buy")}, {Text: t.loc.T("btn_menu"), Data: globalData("menu")}},
-	}})
-}
-
-// pressForget handles the erase confirmation.
-func (t *turn) pressForget(p pressed) error {
-	switch p.action {
-	case "yes":
-		if err := t.e.store.Forget(t.ctx, t.user.ID, t.ev.Chat); err != nil {
-			return err
-		}
-		lang := t.user.Lang
-		t.user = User{ID: t.user.ID, Lang: lang, Role: t.user.Role, FirstSeen: t.user.FirstSeen, LastSeen: t.user.LastSeen}
-		t.dirty = true
-		// The stored conversation is gone: start a new one.
-		t.conv = Conversation{Chat: t.ev.Chat, User: t.ev.User, Stamp: t.conv.Stamp, Step: stepMenu}
-		t.saved = Conversation{}
-		if err := t.send(Message{Text: t.loc.T("forget_done")}); err != nil {
-			return err
-		}
-		t.button = false
-		return t.show()
-	case "no":
-		return t.goTo(stepMenu)
-	}
-	return t.stale()
-}
-
-// apiTrouble tells the user the reseller API failed, in words that fit
-// the error, and keeps the step.
-func (t *turn) apiTrouble(err error) error {
-	t.e.log.WarnContext(t.ctx, "reseller call failed", "chat", t.ev.Chat, "err", err)
-	key := "error_api"
+// buttonOf is the handler of a button: a global one, or one of the screen
+// shown (its stamp is the conversation's); any other is stale.
+func buttonOf(def *stepDef, c Conversation, p press, ok bool) handler {
+	var h handler
 	switch {
-	case errors.Is(err, reseller.ErrFeatureDisabled):
-		key = "error_feature"
-	case errors.Is(err, reseller.ErrNotFound):
-		key = "error_not_found"
+	case !ok:
+	case p.global:
+		h = globals[p.act]
+	case p.stamp != c.Stamp:
+	case p.act == actBack:
+		h = def.back
+		if h.run == nil {
+			h = handler{to: []Step{stepMenu}, run: toMenu}
+		}
+	case p.act == actMenu:
+		h = handler{to: []Step{stepMenu}, run: toMenu}
+	default:
+		h = def.buttons[p.act]
 	}
-	return t.send(Message{Text: t.loc.T(key), Buttons: [][]Button{{{Text: t.loc.T("btn_menu"), Data: globalData("menu")}}}})
+	if h.run == nil {
+		h.run = staling
+	}
+	return h
 }
 
-// atoi reads a button's index argument.
-func atoi(s string, n int) (int, bool) {
-	i, err := strconv.Atoi(s)
-	if err != nil || i < 0 || i >= n {
-		return 0, false
+// commandOf is the handler of a /command, which works from any step but a
+// busy one.
+func commandOf(def *stepDef, in input) handler {
+	name := strings.ToLower(in.ev.Command)
+	if def.busy && name != "help" && name != "language" {
+		return handler{run: busy}
 	}
-	return i, true
+	if cmd, ok := commandIndex[name]; ok {
+		return cmd.handler
+	}
+	return handler{run: unknownCommand}
 }
 
-// regionName names a region in the user's language when the catalog has
-// a translation, else as the API names it.
-func (t *turn) regionName(code, apiName string) string {
-	key := "region_" + strings.ToLower(code)
-	if s := t.loc.Plain(key); !strings.HasPrefix(s, "[") {
-		return s
-	}
-	if apiName != "" {
-		return apiName
-	}
-	return code
+// hinting, staling, busy and unknownCommand answer what no handler takes.
+func hinting(c Conversation, _ User, in input) (Conversation, []effect) { return c, in.hint() }
+func staling(c Conversation, _ User, in input) (Conversation, []effect) { return c, in.stale() }
+func busy(c Conversation, _ User, in input) (Conversation, []effect) {
+	return c, []effect{in.say("selling_wait")}
 }
-
-var _ = fmt.Sprint
+func unknownCommand(c Conversation, _ User, in input) (Conversation, []effect) {
+	return c, []effect{in.say("unknown_command")}
+}

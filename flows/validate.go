@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -11,22 +12,40 @@ import (
 	"golang.org/x/text/language"
 )
 
-// Validation errors carry the locale key of the message shown to the user.
+// inputError is typed input the user must correct; key names the message
+// that tells them how.
+type inputError struct {
+	key  string // the locale key of the message shown to the user
+	text string // what is wrong, for logs and tests
+}
+
+func (e *inputError) Error() string { return e.text }
+
+// The input errors.
 var (
-	errEmail        = errors.New("email_invalid")
-	errEmailASCII   = errors.New("email_ascii")
-	errNameLength   = errors.New("name_length")
-	errNameChars    = errors.New("name_chars")
-	errPhoneInvalid = errors.New("whatsapp_invalid")
-	errPhoneCountry = errors.New("whatsapp_need_country")
+	errEmail        = &inputError{"email_invalid", "not an email address"}
+	errEmailASCII   = &inputError{"email_ascii", "email address with a non-ASCII local part"}
+	errNameLength   = &inputError{"name_length", "name not 2 to 64 characters long"}
+	errNameChars    = &inputError{"name_chars", "name with characters other than letters"}
+	errPhoneInvalid = &inputError{"whatsapp_invalid", "not a phone number"}
+	errPhoneCountry = &inputError{"whatsapp_need_country", "phone number without a country code"}
 )
 
-// checkEmail returns the normalized address (domain lower-cased) or
-// an error whose text is a locale key. It is stricter than the API: an
-// ASCII local part (the platform refuses others), one plain address (no display
-// name, no comments), at most 254 characters, a local part of at most 64,
-// and a domain of dot-separated labels of letters, digits and hyphens with
-// an alphabetic top-level label of two letters or more.
+// inputKey is the locale key of an input error's message.
+func inputKey(err error) string {
+	var ie *inputError
+	if errors.As(err, &ie) {
+		return ie.key
+	}
+	return "error_generic"
+}
+
+// checkEmail returns the normalized address (domain lower-cased) or an
+// input error. It is stricter than the API: an ASCII local part (the
+// platform refuses others), one plain address (no display name, no
+// comments), at most 254 characters, a local part of at most 64, and a
+// domain of dot-separated labels of letters, digits and hyphens with an
+// alphabetic top-level label of two letters or more.
 func checkEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if at := strings.LastIndexByte(s, '@'); at > 0 && strings.IndexFunc(s[:at], func(r rune) bool { return r >= utf8.RuneSelf }) >= 0 {
@@ -34,41 +53,53 @@ func checkEmail(s string) (string, error) {
 		// than let the purchase be refused.
 		return "", errEmailASCII
 	}
-	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>()[],;:\"\\") {
-		return "", errEmail
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
+	if !plainAddress(s) {
 		return "", errEmail
 	}
 	at := strings.LastIndexByte(s, '@')
 	local, domain := s[:at], strings.ToLower(s[at+1:])
-	if local == "" || len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return "", errEmail
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return "", errEmail
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return "", errEmail
-		}
-		for _, r := range l {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
-				return "", errEmail
-			}
-		}
-	}
-	tld := labels[len(labels)-1]
-	if len(tld) < 2 || strings.IndexFunc(tld, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
+	if !validLocal(local) || !validDomain(domain) {
 		return "", errEmail
 	}
 	return local + "@" + domain, nil
 }
 
-// checkName returns the cleaned name (spaces collapsed) or an error whose
-// text is a locale key: 2 to 64 characters, at least one letter, and only
+// plainAddress reports whether s is one address and nothing else.
+func plainAddress(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>()[],;:\"\\") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// validLocal checks the part of an address before the "@".
+func validLocal(local string) bool {
+	return local != "" && len(local) <= 64 && !strings.HasPrefix(local, ".") && !strings.HasSuffix(local, ".") &&
+		!strings.Contains(local, "..")
+}
+
+// validDomain checks a lower-cased domain: two labels or more, and an
+// alphabetic top-level one.
+func validDomain(domain string) bool {
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 || slices.ContainsFunc(labels, func(l string) bool { return !validLabel(l) }) {
+		return false
+	}
+	tld := labels[len(labels)-1]
+	return len(tld) >= 2 && strings.IndexFunc(tld, func(r rune) bool { return r < 'a' || r > 'z' }) < 0
+}
+
+// validLabel checks a domain label: letters, digits and inner hyphens.
+func validLabel(l string) bool {
+	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	return strings.IndexFunc(l, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') }) < 0
+}
+
+// checkName returns the cleaned name (spaces collapsed) or an input
+// error: 2 to 64 characters, at least one letter, and only
 // letters, marks, spaces, and . ' ’ - characters: no digits, controls,
 // bidi overrides or symbols.
 func checkName(s string) (string, error) {
@@ -118,28 +149,34 @@ func checkPhone(s, lang string) (string, error) {
 	if strings.HasPrefix(s, "00") {
 		s = "+" + s[2:]
 	}
-	region := ""
-	if !strings.HasPrefix(s, "+") {
-		digits := strings.IndexFunc(s, func(r rune) bool {
-			return !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.')
-		}) < 0
-		if !digits {
-			return "", errPhoneInvalid
-		}
-		if tag, err := language.Parse(lang); err == nil {
-			if r, conf := tag.Region(); conf == language.Exact {
-				region = r.String()
-			}
-		}
-		if region == "" {
-			return "", errPhoneCountry
-		}
+	region, err := phoneRegion(s, lang)
+	if err != nil {
+		return "", err
 	}
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", errPhoneInvalid
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// phoneRegion is the country a number is read in: none for one with a
+// country code, else the country of the user's language.
+func phoneRegion(s, lang string) (string, error) {
+	if strings.HasPrefix(s, "+") {
+		return "", nil
+	}
+	if strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.')
+	}) >= 0 {
+		return "", errPhoneInvalid
+	}
+	if tag, err := language.Parse(lang); err == nil {
+		if r, conf := tag.Region(); conf == language.Exact {
+			return r.String(), nil
+		}
+	}
+	return "", errPhoneCountry
 }
 
 // contactPhone normalizes a number shared as a contact: channels may send

@@ -199,6 +199,17 @@ type Localizer struct {
 	l   *i18n.Localizer
 	p   *message.Printer
 	f   *formats
+	// trace, when set, is told the key of every message rendered.
+	trace func(key string)
+}
+
+// Trace returns a Localizer of the same language that calls fn with the
+// key of every message it renders (T, Plain, N), so a test can tell which
+// messages a caller uses.
+func (l *Localizer) Trace(fn func(key string)) *Localizer {
+	c := *l
+	c.trace = fn
+	return &c
 }
 
 // T renders message key with arguments given as name, value pairs
@@ -206,6 +217,13 @@ type Localizer struct {
 // key renders as the key in brackets, which the tests rule out.
 func (l *Localizer) T(key string, args ...any) string {
 	return l.render(key, nil, args)
+}
+
+// Has reports whether the catalog has message key, in the language or in
+// English (which T then renders).
+func (l *Localizer) Has(key string) bool {
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: key})
+	return err == nil || s != ""
 }
 
 // Plain renders message key as plain text, for button labels and other
@@ -232,6 +250,9 @@ func (l *Localizer) N(key string, n int, args ...any) string {
 }
 
 func (l *Localizer) render(key string, count any, args []any) string {
+	if l.trace != nil {
+		l.trace(key)
+	}
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
 		name, _ := args[i].(string)

@@ -2,16 +2,12 @@ package locales_test
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"html"
 	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -809,171 +805,6 @@ func TestRTLAndLanguageName(t *testing.T) {
 	}
 }
 
-// keyUse is a message key the flows package uses, found in its source.
-type keyUse struct {
-	key, pos string
-	plural   bool            // N, not T
-	args     map[string]bool // argument names, when all are literal
-}
-
-// flowKeys scans the flows package (non-test files) for message keys:
-// literal keys of .T and .N calls, with their argument names; errors.New
-// keys in validate.go; literals assigned to a variable named key or passed
-// as the reason of fail; and state_<s> for each SaleState constant.
-func flowKeys(t *testing.T) []keyUse {
-	t.Helper()
-	files, err := filepath.Glob("../flows/*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no flows sources (%v)", err)
-	}
-	fset := token.NewFileSet()
-	var uses []keyUse
-	lit := func(e ast.Expr) (string, bool) {
-		b, ok := e.(*ast.BasicLit)
-		if !ok || b.Kind != token.STRING {
-			return "", false
-		}
-		s, err := strconv.Unquote(b.Value)
-		return s, err == nil
-	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		add := func(n ast.Node, key string, plural bool, args map[string]bool) {
-			uses = append(uses, keyUse{key: key, pos: fset.Position(n.Pos()).String(), plural: plural, args: args})
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				sel, ok := n.Fun.(*ast.SelectorExpr)
-				if !ok || len(n.Args) == 0 {
-					return true
-				}
-				switch sel.Sel.Name {
-				case "T", "N":
-					key, ok := lit(n.Args[0])
-					if !ok {
-						return true
-					}
-					rest := n.Args[1:]
-					if sel.Sel.Name == "N" && len(rest) > 0 {
-						rest = rest[1:]
-					}
-					args := map[string]bool{}
-					for i := 0; i < len(rest); i += 2 {
-						a, ok := lit(rest[i])
-						if !ok || n.Ellipsis.IsValid() {
-							args = nil
-							break
-						}
-						args[a] = true
-					}
-					add(n, key, sel.Sel.Name == "N", args)
-				case "New":
-					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "errors" && filepath.Base(name) == "validate.go" {
-						if key, ok := lit(n.Args[0]); ok {
-							add(n, key, false, nil)
-						}
-					}
-				case "fail":
-					if len(n.Args) >= 3 {
-						if key, ok := lit(n.Args[2]); ok {
-							add(n, key, false, nil)
-						}
-					}
-				}
-			case *ast.AssignStmt:
-				for i, l := range n.Lhs {
-					if id, ok := l.(*ast.Ident); ok && id.Name == "key" && i < len(n.Rhs) {
-						if key, ok := lit(n.Rhs[i]); ok {
-							add(n, key, false, nil)
-						}
-					}
-				}
-			case *ast.ValueSpec:
-				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "SaleState" {
-					for _, v := range n.Values {
-						if s, ok := lit(v); ok {
-							add(n, "state_"+s, false, nil)
-						}
-					}
-				}
-			}
-			return true
-		})
-	}
-	return uses
-}
-
-// dynamicKeys are built at run time by flows (prefix + API or state value,
-// or a key chosen among several).
-var dynamicKeys = []string{
-	"state_confirmed", "state_paid", "state_assigning", "state_assigned", "state_delivered", "state_failed",
-	"profile_active", "profile_released", "profile_downloaded", "profile_deleted",
-	"profile_expired", "profile_depleted", "profile_pending",
-	"region_eur", "region_asi", "region_afr", "region_mea", "region_amr", "region_oce",
-	"sale_failed_api", "sale_failed_balance", "sale_failed_invalid", "sale_failed_unavailable", "sale_not_charged",
-	"menu_greeting", "menu_greeting_agent", "ask_name", "ask_name_agent",
-	"error_api", "error_feature", "error_not_found",
-	"usage_error", "usage_not_found", "usage_bad_iccid",
-	"email_invalid", "name_length", "name_chars", "whatsapp_invalid", "whatsapp_need_country",
-	"esim_ready", "esim_ready_agent", "esim_qr_caption", "esim_qr_caption_agent",
-	"selling", "selling_agent", "activation_pending", "activation_pending_agent", "sale_failed_after_assign",
-	"ask_email", "ask_email_agent", "summary", "summary_agent", "sale_pending", "sale_pending_agent",
-	"topup_done", "topup_done_agent", "esims_title", "esims_title_agent", "esims_none", "esims_none_agent",
-	"esim_line", "esim_line_agent", "usage_none", "usage_none_agent",
-	"email_ascii", "cancelled", "cancelled_nothing",
-}
-
-// TestFlowsKeys fails when flows uses a key English lacks, uses a plural
-// message with T or a simple one with N, or leaves a placeholder without
-// an argument.
-func TestFlowsKeys(t *testing.T) {
-	en := readCatalog(t, "en")
-	uses := flowKeys(t)
-	if len(uses) < 50 {
-		t.Fatalf("found only %d key uses in ../flows; is the scan broken?", len(uses))
-	}
-	for _, u := range uses {
-		m, ok := en[u.key]
-		if !ok {
-			t.Errorf("%s: key %q is missing from active.en.toml", u.pos, u.key)
-			continue
-		}
-		if u.args == nil {
-			continue
-		}
-		switch {
-		case u.plural && !m.plural:
-			t.Errorf("%s: N(%q): a simple message", u.pos, u.key)
-		case !u.plural && m.plural:
-			t.Errorf("%s: T(%q): a plural message, use N", u.pos, u.key)
-		}
-		for p := range placeholders(m.text()) {
-			if p == "Count" && u.plural {
-				continue
-			}
-			if !u.args[p] {
-				t.Errorf("%s: %q is rendered without an argument for {{.%s}}", u.pos, u.key, p)
-			}
-		}
-	}
-	for _, k := range dynamicKeys {
-		if _, ok := en[k]; !ok {
-			t.Errorf("dynamic key %q is missing from active.en.toml", k)
-		}
-	}
-}
-
 // TestFallback: a language's missing message renders in English, and a
 // missing plural form as "other", not as "[key]" (go-i18n reports both as
 // errors along with the text it rendered).
@@ -1123,5 +954,44 @@ func TestArabicCatalogDigits(t *testing.T) {
 				t.Errorf("ar %s (%s): ASCII digit in %q", key, form, text)
 			}
 		}
+	}
+}
+
+// TestHas: a key of English is there in every language (falling back to
+// English); a key of no catalog is not.
+func TestHas(t *testing.T) {
+	cat, err := locales.NewFromFS(fstest.MapFS{
+		"active.en.toml": {Data: []byte("hello = \"Hello {{.Name}}\"\nonly_en = \"English only\"\n")},
+		"active.fr.toml": {Data: []byte("hello = \"Bonjour {{.Name}}\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang, key string
+		want      bool
+	}{
+		{"en", "hello", true}, {"fr", "hello", true}, {"fr", "only_en", true},
+		{"en", "nowhere", false}, {"fr", "nowhere", false},
+	} {
+		if got := cat.For(tc.lang).Has(tc.key); got != tc.want {
+			t.Errorf("%s: Has(%q) = %v, want %v", tc.lang, tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestTrace: a traced Localizer reports the key of every message it
+// renders, and renders as the one it comes from.
+func TestTrace(t *testing.T) {
+	l := locales.MustNew().For("en")
+	var keys []string
+	tl := l.Trace(func(key string) { keys = append(keys, key) })
+	if got, want := tl.Plain("btn_use", "Value", "x"), l.Plain("btn_use", "Value", "x"); got != want {
+		t.Errorf("traced Plain = %q, want %q", got, want)
+	}
+	tl.N("days", 2)
+	tl.T("help")
+	if want := []string{"btn_use", "days", "help"}; !slices.Equal(keys, want) {
+		t.Errorf("traced %v, want %v", keys, want)
 	}
 }

@@ -168,13 +168,15 @@ func (t *terminal) Send(_ context.Context, _ flows.ChatID, m flows.Message) erro
 	b.WriteString("\n")
 	if m.Photo != nil {
 		path := filepath.Join(t.qrDir, filepath.Base(m.Photo.Name))
-		if err := os.WriteFile(path, m.Photo.PNG, 0o644); err != nil {
+		png, err := qrcode.Encode(m.Photo.QR, qrcode.Medium, 512)
+		if err != nil {
+			return fmt.Errorf("QR code: %w", err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
 			return fmt.Errorf("save QR code: %w", err)
 		}
-		if m.Photo.QR != "" {
-			if q, err := qrcode.New(m.Photo.QR, qrcode.Medium); err == nil {
-				b.WriteString(q.ToSmallString(false))
-			}
+		if q, err := qrcode.New(m.Photo.QR, qrcode.Medium); err == nil {
+			b.WriteString(q.ToSmallString(false))
 		}
 		fmt.Fprintf(&b, "[QR code saved to %s]\n", path)
 	}

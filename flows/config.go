@@ -1,0 +1,115 @@
+package flows
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Config is the engine's configuration. Zero fields take the defaults
+// given beside them.
+type Config struct {
+	// Price says which bundle price customers see (default PriceRetail).
+	Price PriceField
+	// Currency is the currency of prices when the API names none (default USD).
+	Currency string
+	// OrderPrefix starts every order_reference (default "EB"); at most 8
+	// letters or digits.
+	OrderPrefix string
+	// IdleTimeout drops conversations idle for longer (default 24 h).
+	IdleTimeout time.Duration
+	// CatalogTTL is how long catalog reads are cached (default 10 min).
+	CatalogTTL time.Duration
+	// UsageTTL is how long a usage answer is cached per ICCID (default 3 min).
+	UsageTTL time.Duration
+	// Popular lists the ISO-3 codes offered first (default a few favourites).
+	Popular []string
+	// Agents and Admins are the user IDs with those roles.
+	Agents, Admins []UserID
+	// Sandbox marks every delivery "SANDBOX – not a real eSIM".
+	Sandbox bool
+	// PageSize is the number of bundles per page (default 6).
+	PageSize int
+	// SaleTimeout bounds one purchase call (default 60 s).
+	SaleTimeout time.Duration
+	// DeliveryWait is how long a sale waits for its activation data before
+	// the reconciler takes over (default 20 s).
+	DeliveryWait time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives operational logs (default: discarded).
+	Logger *slog.Logger
+	// Observer, when set, is told of sale state changes and of the
+	// reseller's wallet balance, for metrics.
+	Observer Observer
+}
+
+// Observer watches the engine, for metrics. Its methods must be quick and
+// safe for concurrent use.
+type Observer interface {
+	// SaleMoved is called after a sale entered a state (s.State).
+	SaleMoved(s Sale)
+	// WalletBalance is called with the reseller's remaining balance after a sale.
+	WalletBalance(amount decimal.Decimal)
+	// DeliveryRetried is called when a delivery attempt failed and another
+	// is scheduled; part is "activation" (no activation data yet), "text"
+	// or "photo".
+	DeliveryRetried(part string)
+}
+
+func (c *Config) defaults() {
+	if c.Price == "" {
+		c.Price = PriceRetail
+	}
+	if c.Currency == "" {
+		c.Currency = "USD"
+	}
+	if c.OrderPrefix == "" {
+		c.OrderPrefix = "EB"
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 24 * time.Hour
+	}
+	if c.CatalogTTL <= 0 {
+		c.CatalogTTL = 10 * time.Minute
+	}
+	if c.UsageTTL <= 0 {
+		c.UsageTTL = 3 * time.Minute
+	}
+	if c.Popular == nil {
+		c.Popular = []string{"USA", "GBR", "FRA", "ESP", "ITA", "DEU", "TUR", "ARE", "THA", "JPN"}
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = 6
+	}
+	if c.SaleTimeout <= 0 {
+		c.SaleTimeout = 60 * time.Second
+	}
+	if c.DeliveryWait <= 0 {
+		c.DeliveryWait = 20 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if len(c.OrderPrefix) > 8 || strings.IndexFunc(c.OrderPrefix, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}) >= 0 {
+		return fmt.Errorf("order prefix %q: want at most 8 letters or digits", c.OrderPrefix)
+	}
+	switch c.Price {
+	case "", PriceRetail, PriceSubscriber:
+	default:
+		return fmt.Errorf("price field %q: want %s or %s", c.Price, PriceRetail, PriceSubscriber)
+	}
+	return nil
+}

@@ -1,0 +1,254 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/esimbot/esimbot/reseller"
+)
+
+// deliver sends the eSIM of an assigned sale (a top-up: the notice) and
+// marks it delivered. Without activation data yet, it waits (interactive)
+// or schedules another attempt. The installation text (ICCID, SM-DP+
+// address, activation code, one-tap links) and the QR code picture are
+// sent and recorded apart: a picture Telegram refuses does not hold the
+// text back, and neither is sent twice.
+func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
+	if s.Kind == KindTopup {
+		return e.deliverTopup(ctx, s)
+	}
+	s, ok, err := e.withActivation(ctx, s, interactive)
+	if err != nil || !ok {
+		return err
+	}
+	if s, ok, err = e.deliverText(ctx, s); err != nil || !ok {
+		return err
+	}
+	if s, ok, err = e.deliverPhoto(ctx, s); err != nil || !ok {
+		return err
+	}
+	_, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.Attempts, s.NextAttempt = 0, time.Time{}
+		return s.MoveTo(SaleDelivered, e.cfg.Now())
+	})
+	return err
+}
+
+// deliverTopup sends the notice of a top-up and marks it delivered.
+func (e *Engine) deliverTopup(ctx context.Context, s Sale) error {
+	loc := e.cat.For(s.Lang)
+	e.usage.drop(s.ICCID) // the profile has a new bundle
+	m := Message{Text: loc.T(agentKey("topup_done", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
+		{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_menu"), actMenu)},
+	}}
+	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
+		return e.retryDelivery(ctx, s, partText, err)
+	}
+	_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.TextSent, s.Attempts, s.NextAttempt = true, 0, time.Time{}
+		return s.MoveTo(SaleDelivered, e.cfg.Now())
+	})
+	return err
+}
+
+// withActivation returns the sale with its activation data (LPA), fetched
+// from the order if it has none yet; ok is false when there is none to
+// deliver yet (another attempt is scheduled) or the order failed.
+func (e *Engine) withActivation(ctx context.Context, s Sale, interactive bool) (Sale, bool, error) {
+	if s.LPA != "" {
+		return s, true, nil
+	}
+	o, lpa, err := e.activation(ctx, s.Ref, interactive)
+	if errors.Is(err, errOrderFailed) {
+		return s, false, e.fail(ctx, s, "sale_failed_after_assign", err)
+	}
+	if err != nil {
+		first := s.Attempts == 0
+		if uerr := e.retryDelivery(ctx, s, partActivation, err); uerr != nil {
+			return s, false, uerr
+		}
+		if first {
+			e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T(agentKey("activation_pending", s.SoldBy))})
+		}
+		return s, false, nil
+	}
+	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.LPA = lpa
+		// The purchase answer may have lacked them; the order has them.
+		if s.ICCID == "" {
+			s.ICCID = o.ICCID.String()
+		}
+		if s.OrderID == "" {
+			s.OrderID = o.ID.String()
+		}
+		return nil
+	})
+	return s, err == nil, err
+}
+
+// deliverText sends the installation text, once; ok is false when it
+// failed (another attempt is scheduled).
+func (e *Engine) deliverText(ctx context.Context, s Sale) (Sale, bool, error) {
+	if s.TextSent {
+		return s, true, nil
+	}
+	if err := e.msg.Send(ctx, s.Chat, e.installMessage(s)); err != nil {
+		return s, false, e.retryDelivery(ctx, s, partText, err)
+	}
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil })
+	return s, err == nil, err
+}
+
+// deliverPhoto sends the QR code picture, once; ok is false when it failed
+// and is tried again. A picture refused maxPhotoTries times is given up:
+// the text has what the user needs.
+func (e *Engine) deliverPhoto(ctx context.Context, s Sale) (Sale, bool, error) {
+	if s.PhotoSent {
+		return s, true, nil
+	}
+	e.act(ctx, s.Chat, "upload_photo")
+	err := e.sendQR(ctx, s, s.Chat)
+	switch {
+	case err == nil:
+		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.PhotoSent = true; return nil })
+		return s, err == nil, err
+	case s.PhotoTries+1 < maxPhotoTries:
+		return s, false, e.retryDelivery(ctx, s, partPhoto, err)
+	}
+	e.log.ErrorContext(ctx, "QR code picture not delivered; giving up on it (the activation text was delivered)",
+		"ref", s.Ref, "tries", s.PhotoTries+1, "err", err)
+	return s, true, nil
+}
+
+// The parts of a delivery, for logs and metrics.
+const (
+	partActivation = "activation" // waiting for the activation data
+	partText       = "text"       // the installation text
+	partPhoto      = "photo"      // the QR code picture
+)
+
+// maxPhotoTries is how many times the QR code picture is tried before the
+// sale counts as delivered by its text alone.
+const maxPhotoTries = 8
+
+// retryDelivery records a failed delivery attempt of one part and
+// schedules the next soon, with backoff (see deliveryBackoff); the
+// reconciler wakes for it. The failure is logged and counted.
+func (e *Engine) retryDelivery(ctx context.Context, s Sale, part string, cause error) error {
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.Attempts++
+		if part == partPhoto {
+			s.PhotoTries++
+		}
+		s.NextAttempt = e.cfg.Now().Add(deliveryBackoff(s.Attempts))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	e.log.WarnContext(ctx, "delivery not done; retrying", "ref", s.Ref, "part", part, "attempt", s.Attempts,
+		"next", s.NextAttempt.Format(time.RFC3339), "err", cause)
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.DeliveryRetried(part)
+	}
+	e.wakeUp()
+	return nil
+}
+
+// deliveryBackoff is the wait before delivery attempt n+1: 2 s, 4 s, 8 s,
+// … up to 10 minutes.
+func deliveryBackoff(n int) time.Duration {
+	return min(time.Duration(1<<min(max(n, 1), 20))*time.Second, 10*time.Minute)
+}
+
+// installMessage is the installation text of a delivered eSIM: what the
+// user needs to install it without the picture.
+func (e *Engine) installMessage(s Sale) Message {
+	loc := e.cat.For(s.Lang)
+	smdp, code, _ := reseller.SplitLPA(s.LPA)
+	links := reseller.InstallLinksFor(s.LPA)
+	text := loc.T(agentKey("esim_ready", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID, "SMDP", smdp, "Code", code)
+	if e.cfg.Sandbox {
+		text = loc.T("sandbox_banner") + "\n\n" + text
+	}
+	rows := [][]Button{{{Text: loc.T("btn_install_ios"), URL: links.IOS}, {Text: loc.T("btn_install_android"), URL: links.Android}}}
+	var copies []Button
+	if smdp != "" && len(smdp) <= maxCopyText {
+		copies = append(copies, Button{Text: loc.T("btn_copy_smdp"), CopyText: smdp})
+	}
+	if code != "" && len(code) <= maxCopyText {
+		copies = append(copies, Button{Text: loc.T("btn_copy_code"), CopyText: code})
+	}
+	if len(copies) > 0 {
+		rows = append(rows, copies)
+	}
+	rows = append(rows, []Button{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_buy_other"), actBuy)})
+	return Message{Text: text, Buttons: rows}
+}
+
+// qrMessage is the QR code picture of a delivered eSIM.
+func (e *Engine) qrMessage(s Sale) Message {
+	loc := e.cat.For(s.Lang)
+	return Message{
+		Text:  loc.T(agentKey("esim_qr_caption", s.SoldBy), "Bundle", s.BundleName, "Tail", tail(s.ICCID)),
+		Photo: &Photo{QR: s.LPA, Key: s.Ref, Name: "esim-" + s.ICCID + ".png"},
+	}
+}
+
+// activation fetches the order's LPA string, polling with backoff for up
+// to DeliveryWait when interactive.
+func (e *Engine) activation(ctx context.Context, ref string, interactive bool) (reseller.Order, string, error) {
+	var waited time.Duration
+	wait := 250 * time.Millisecond
+	for {
+		o, err := e.api.OrderByReference(ctx, ref)
+		if err == nil {
+			if o.Failed() {
+				return o, "", fmt.Errorf("order %s: %w", ref, errOrderFailed)
+			}
+			var lpa string
+			if lpa, err = o.LPA(); err == nil {
+				return o, lpa, nil
+			}
+		}
+		if !interactive || waited+wait > e.cfg.DeliveryWait {
+			return o, "", err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return o, "", ctx.Err()
+		case <-timer.C:
+		}
+		waited += wait
+		wait = min(wait*2, 4*time.Second)
+	}
+}
+
+// errOrderFailed: the platform reports the order failed.
+var errOrderFailed = errors.New("the platform reports the order failed")
+
+// sendESIM sends a delivered eSIM again: the installation text and the
+// QR code picture.
+func (e *Engine) sendESIM(ctx context.Context, s Sale, chat ChatID) error {
+	if err := e.msg.Send(ctx, chat, e.installMessage(s)); err != nil {
+		return err
+	}
+	e.act(ctx, chat, "upload_photo")
+	return e.sendQR(ctx, s, chat)
+}
+
+// sendQR sends the QR code picture of a sale.
+func (e *Engine) sendQR(ctx context.Context, s Sale, chat ChatID) error {
+	return e.msg.Send(ctx, chat, e.qrMessage(s))
+}
+
+// act shows a chat action if the messenger can.
+func (e *Engine) act(ctx context.Context, chat ChatID, action string) {
+	if a, ok := e.msg.(Actor); ok {
+		_ = a.Act(ctx, chat, action)
+	}
+}
