@@ -164,3 +164,4 @@ func decodeQR(png []byte) (string, error) {
 	}
 	return res.GetText(), nil
 }
+
