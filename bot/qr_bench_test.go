@@ -164,4 +164,3 @@ func decodeQR(png []byte) (string, error) {
 	}
 	return res.GetText(), nil
 }
-
