@@ -83,42 +83,108 @@ func (e *Engine) offer(b reseller.Bundle) BundleOffer {
 	return o
 }
 
-// cache is a small TTL cache of catalog reads.
+// cache is a small TTL cache of reseller reads. Concurrent misses of one
+// key share one load. An entry past most of its TTL is refreshed in the
+// background while it is still served; with stale set (the catalog), an
+// entry past its TTL is served for up to one more TTL while it refreshes,
+// so a tap never waits for the API once the key was loaded.
 type cache struct {
-	mu      sync.Mutex
-	ttl     time.Duration
-	now     func() time.Time
-	entries map[string]cacheEntry
+	mu       sync.Mutex
+	ttl      time.Duration
+	now      func() time.Time
+	stale    bool
+	entries  map[string]cacheEntry
+	inflight map[string]*cacheCall
 }
 
 type cacheEntry struct {
-	v   any
-	exp time.Time
+	v      any
+	loaded time.Time
 }
 
-func newCache(ttl time.Duration, now func() time.Time) *cache {
-	return &cache{ttl: ttl, now: now, entries: map[string]cacheEntry{}}
+// cacheCall is a load under way, which other callers of its key wait for.
+type cacheCall struct {
+	done chan struct{}
+	v    any
+	err  error
 }
 
-// get returns the cached value of key or computes it with load.
-func cached[T any](c *cache, key string, load func() (T, error)) (T, error) {
+// refreshAhead is the part of the TTL after which an entry is refreshed in
+// the background.
+const refreshAhead = 0.8
+
+func newCache(ttl time.Duration, now func() time.Time, stale bool) *cache {
+	return &cache{ttl: ttl, now: now, stale: stale, entries: map[string]cacheEntry{}, inflight: map[string]*cacheCall{}}
+}
+
+// cached returns the cached value of key, or loads it with load (once,
+// however many callers miss at once). The background refresh runs with
+// ctx's values but not its cancellation, for at most a minute.
+func cached[T any](ctx context.Context, c *cache, key string, load func(context.Context) (T, error)) (T, error) {
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok && c.now().Before(e.exp) {
+	e, ok := c.entries[key]
+	age := c.now().Sub(e.loaded)
+	switch {
+	case ok && age < time.Duration(float64(c.ttl)*refreshAhead):
+		c.mu.Unlock()
+		return e.v.(T), nil
+	case ok && (age < c.ttl || c.stale && age < 2*c.ttl):
+		if _, busy := c.inflight[key]; !busy {
+			call := c.start(key)
+			go func() {
+				bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				defer cancel()
+				v, err := load(bg)
+				c.finish(key, call, v, err)
+			}()
+		}
 		c.mu.Unlock()
 		return e.v.(T), nil
 	}
-	c.mu.Unlock()
-	v, err := load()
-	if err != nil {
-		return v, err
+	if call, busy := c.inflight[key]; busy {
+		c.mu.Unlock()
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+		if call.err != nil {
+			var zero T
+			return zero, call.err
+		}
+		return call.v.(T), nil
 	}
+	call := c.start(key)
+	c.mu.Unlock()
+	v, err := load(ctx)
+	c.finish(key, call, v, err)
+	return v, err
+}
+
+// start records a load of key under way; c.mu is held.
+func (c *cache) start(key string) *cacheCall {
+	call := &cacheCall{done: make(chan struct{})}
+	c.inflight[key] = call
+	return call
+}
+
+// finish stores a load's result (a value only if it succeeded) and wakes
+// those waiting for it.
+func (c *cache) finish(key string, call *cacheCall, v any, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) > 4096 { // bounded: drop everything rather than grow
-		clear(c.entries)
+	call.v, call.err = v, err
+	if c.inflight[key] == call {
+		delete(c.inflight, key)
 	}
-	c.entries[key] = cacheEntry{v: v, exp: c.now().Add(c.ttl)}
-	return v, nil
+	if err == nil {
+		if len(c.entries) > 4096 { // bounded: drop everything rather than grow
+			clear(c.entries)
+		}
+		c.entries[key] = cacheEntry{v: v, loaded: c.now()}
+	}
+	close(call.done)
 }
 
 func (c *cache) drop(key string) {
@@ -129,7 +195,7 @@ func (c *cache) drop(key string) {
 
 // session returns the reseller session (cached: it holds the Global eSIM flag).
 func (e *Engine) session(ctx context.Context) (reseller.Session, error) {
-	return cached(e.catalog, "session", func() (reseller.Session, error) { return e.api.Session(ctx) })
+	return cached(ctx, e.catalog, "session", func(ctx context.Context) (reseller.Session, error) { return e.api.Session(ctx) })
 }
 
 // profileFilter is the profile type to list: STANDARD unless the account
@@ -169,7 +235,7 @@ func (e *Engine) destinationBundles(ctx context.Context, kind, code string, fres
 	if fresh {
 		e.catalog.drop(key)
 	}
-	list, err := cached(e.catalog, key, func() ([]reseller.Bundle, error) { return e.api.AllBundles(ctx, q) })
+	list, err := cached(ctx, e.catalog, key, func(ctx context.Context) ([]reseller.Bundle, error) { return e.api.AllBundles(ctx, q) })
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +262,7 @@ func (e *Engine) availableCountries(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cached(e.catalog, "countries|"+string(pt), func() ([]string, error) {
+	return cached(ctx, e.catalog, "countries|"+string(pt), func(ctx context.Context) ([]string, error) {
 		list, err := e.api.Countries(ctx, reseller.CoverageQuery{ProfileType: pt})
 		if err != nil {
 			return nil, err
@@ -219,14 +285,14 @@ func (e *Engine) regions(ctx context.Context) ([]reseller.Region, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cached(e.catalog, "regions|"+string(pt), func() ([]reseller.Region, error) {
+	return cached(ctx, e.catalog, "regions|"+string(pt), func(ctx context.Context) ([]reseller.Region, error) {
 		return e.api.Regions(ctx, reseller.CoverageQuery{ProfileType: pt})
 	})
 }
 
 // networks returns a bundle's networks.
 func (e *Engine) networks(ctx context.Context, code string) ([]reseller.Network, error) {
-	return cached(e.catalog, "networks|"+code, func() ([]reseller.Network, error) { return e.api.Networks(ctx, code) })
+	return cached(ctx, e.catalog, "networks|"+code, func(ctx context.Context) ([]reseller.Network, error) { return e.api.Networks(ctx, code) })
 }
 
 // findBundle looks a bundle up by its code in the whole catalog (cached),
@@ -239,7 +305,7 @@ func (e *Engine) findBundle(ctx context.Context, code string) (BundleOffer, bool
 	if err != nil {
 		return BundleOffer{}, false
 	}
-	list, err := cached(e.catalog, "bundles|all|"+string(pt), func() ([]reseller.Bundle, error) {
+	list, err := cached(ctx, e.catalog, "bundles|all|"+string(pt), func(ctx context.Context) ([]reseller.Bundle, error) {
 		return e.api.AllBundles(ctx, reseller.BundleQuery{ProfileType: pt, PageSize: 100})
 	})
 	if err != nil {
@@ -251,4 +317,26 @@ func (e *Engine) findBundle(ctx context.Context, code string) (BundleOffer, bool
 		}
 	}
 	return BundleOffer{}, false
+}
+
+// Warm loads what the first screens show (the session, the countries and
+// regions with bundles, and the bundles of the popular destinations), so
+// the first users do not wait for the API. Run calls it at start; a
+// failure is logged and the cache fills on demand.
+func (e *Engine) Warm(ctx context.Context) {
+	if _, err := e.availableCountries(ctx); err != nil {
+		e.log.WarnContext(ctx, "warm the catalog", "err", err)
+		return
+	}
+	if _, err := e.regions(ctx); err != nil {
+		e.log.WarnContext(ctx, "warm the catalog", "err", err)
+	}
+	for _, code := range e.cfg.Popular {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, err := e.destinationBundles(ctx, destCountry, code, false); err != nil {
+			e.log.WarnContext(ctx, "warm the catalog", "country", code, "err", err)
+		}
+	}
 }

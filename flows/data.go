@@ -225,7 +225,7 @@ type usageData struct {
 
 // loadUsage loads the consumption of a profile (cached) and its sales.
 func (e *Engine) loadUsage(ctx context.Context, iccid string) (usageData, error) {
-	c, err := cached(e.usage, iccid, func() (reseller.Consumption, error) {
+	c, err := cached(ctx, e.usage, iccid, func(ctx context.Context) (reseller.Consumption, error) {
 		return e.api.Consumption(ctx, reseller.ProfileRef{ICCID: iccid})
 	})
 	if err != nil {

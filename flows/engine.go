@@ -47,7 +47,7 @@ func New(cfg Config, store Store, api Reseller, msg Messenger, cat *locales.Cata
 	}
 	e := &Engine{
 		cfg: cfg, store: store, api: api, msg: msg, cat: cat, langs: cat.Languages(), log: cfg.Logger,
-		catalog: newCache(cfg.CatalogTTL, cfg.Now), usage: newCache(cfg.UsageTTL, cfg.Now),
+		catalog: newCache(cfg.CatalogTTL, cfg.Now, true), usage: newCache(cfg.UsageTTL, cfg.Now, false),
 		roles: map[UserID]Role{}, wake: make(chan struct{}, 1),
 	}
 	for _, id := range cfg.Agents {

@@ -273,7 +273,7 @@ func (e *Engine) topupOffers(ctx context.Context, iccid string, fresh bool) ([]B
 	if fresh {
 		e.catalog.drop(key)
 	}
-	list, err := cached(e.catalog, key, func() ([]reseller.Bundle, error) {
+	list, err := cached(ctx, e.catalog, key, func(ctx context.Context) ([]reseller.Bundle, error) {
 		return e.api.TopupBundles(ctx, reseller.ProfileRef{ICCID: iccid})
 	})
 	if err != nil {

@@ -100,6 +100,7 @@ func (e *Engine) wakeUp() {
 // is retried within seconds) and at least every interval; conversations
 // every interval.
 func (e *Engine) Run(ctx context.Context, every time.Duration) {
+	go e.Warm(ctx)
 	var swept time.Time
 	for {
 		next, err := e.reconcileDue(ctx)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller"
@@ -41,6 +42,8 @@ type config struct {
 	SendRate, ChatRate float64
 	// Workers bounds the chats handled at once (ESIMBOT_WORKERS).
 	Workers int
+	// CatalogTTL is how long catalog reads are cached (ESIMBOT_CATALOG_TTL).
+	CatalogTTL time.Duration
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -67,7 +70,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		fs.StringVar(p, flagName, *p, usage+" ("+name+")")
 	}
 	var c config
-	var paths, agents, admins, price, level, sendRate, chatRate, workers string
+	var paths, agents, admins, price, level, sendRate, chatRate, workers, catalogTTL string
 	setting(&c.TelegramURL, "telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server `URL` (a self-hosted one, or a fake in tests)")
 	setting(&c.ResellerURL, "reseller-api-url", "RESELLER_API_URL", "", "reseller API base `URL` including the prefix (…/api/v1); empty: the built-in sandbox")
 	setting(&c.ResellerUser, "reseller-username", "RESELLER_USERNAME", "", "reseller login `name`, required with a reseller URL")
@@ -84,6 +87,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&c.LogFormat, "log-format", "ESIMBOT_LOG_FORMAT", "auto", "log `format`: text, json, or auto (text on a terminal)")
 	setting(&sendRate, "send-rate", "ESIMBOT_SEND_RATE", "30", "`messages` a second the bot may start itself, all chats together (deliveries after a wait, alerts); replies to users go at once; 0: no budget")
 	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
+	setting(&catalogTTL, "catalog-ttl", "ESIMBOT_CATALOG_TTL", "10m", "`duration` catalog reads are cached (a Go duration such as 10m); refreshed in the background before it ends")
 	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
@@ -174,6 +178,9 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	}
 	if c.Workers, err = strconv.Atoi(workers); err != nil || c.Workers < 1 || c.Workers > 100_000 {
 		return c, &configError{"ESIMBOT_WORKERS", fmt.Sprintf("%q: want a number of chats from 1 to 100000", workers)}
+	}
+	if c.CatalogTTL, err = time.ParseDuration(catalogTTL); err != nil || c.CatalogTTL < time.Second || c.CatalogTTL > 24*time.Hour {
+		return c, &configError{"ESIMBOT_CATALOG_TTL", fmt.Sprintf("%q: want a Go duration from 1s to 24h, such as 10m", catalogTTL)}
 	}
 	return c, nil
 }

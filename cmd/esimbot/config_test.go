@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -186,6 +187,22 @@ func TestRunFlagsWin(t *testing.T) {
 		}
 		if d := cmp.Diff(tc.want, tc.gotFlg); d != "" {
 			t.Errorf("%s from its flag (-want +got):\n%s", tc.name, d)
+		}
+	}
+}
+
+func TestCatalogTTL(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		err  bool
+	}{{"", 10 * time.Minute, false}, {"90s", 90 * time.Second, false}, {"10", 0, true}, {"0s", 0, true}, {"48h", 0, true}} {
+		m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+			return map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_CATALOG_TTL": tc.v}[k]
+		}}
+		c, err := m.loadConfig(m.newFlagSet("run", "run"), nil)
+		if (err != nil) != tc.err || (!tc.err && c.CatalogTTL != tc.want) {
+			t.Errorf("ESIMBOT_CATALOG_TTL=%q: %v, %v", tc.v, c.CatalogTTL, err)
 		}
 	}
 }

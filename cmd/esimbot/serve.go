@@ -98,7 +98,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	flowsCfg := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
-		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met,
+		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met, CatalogTTL: cfg.CatalogTTL,
 	}
 	if m.tuneFlows != nil {
 		m.tuneFlows(&flowsCfg)
