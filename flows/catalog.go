@@ -320,23 +320,40 @@ func (e *Engine) findBundle(ctx context.Context, code string) (BundleOffer, bool
 }
 
 // Warm loads what the first screens show (the session, the countries and
-// regions with bundles, and the bundles of the popular destinations), so
-// the first users do not wait for the API. Run calls it at start; a
-// failure is logged and the cache fills on demand.
+// regions with bundles, the bundles of the popular destinations and their
+// networks), a few calls at a time, so the first users do not wait for the
+// API. Run calls it at start; a failure is logged and the cache fills on
+// demand.
 func (e *Engine) Warm(ctx context.Context) {
 	if _, err := e.availableCountries(ctx); err != nil {
 		e.log.WarnContext(ctx, "warm the catalog", "err", err)
 		return
 	}
-	if _, err := e.regions(ctx); err != nil {
-		e.log.WarnContext(ctx, "warm the catalog", "err", err)
+	sem := make(chan struct{}, 8) // calls at once
+	var wg sync.WaitGroup
+	run := func(f func()) {
+		wg.Go(func() {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			f()
+		})
 	}
+	run(func() { _, _ = e.regions(ctx) })
 	for _, code := range e.cfg.Popular {
-		if ctx.Err() != nil {
-			return
-		}
-		if _, err := e.destinationBundles(ctx, destCountry, code, false); err != nil {
-			e.log.WarnContext(ctx, "warm the catalog", "country", code, "err", err)
-		}
+		run(func() {
+			offers, err := e.destinationBundles(ctx, destCountry, code, false)
+			if err != nil {
+				e.log.WarnContext(ctx, "warm the catalog", "country", code, "err", err)
+				return
+			}
+			for _, o := range offers {
+				run(func() { _, _ = e.networks(ctx, o.Code) })
+			}
+		})
 	}
+	wg.Wait()
 }
