@@ -320,6 +320,9 @@ type Store interface {
 	// redacts the personal fields (email, name, WhatsApp) of their sales,
 	// keeping references, amounts and states.
 	Forget(ctx context.Context, user UserID, chat ChatID) error
+
+	// StaffStore keeps invites and the roles they give (staff.go).
+	StaffStore
 }
 
 // Dedup remembers keys already processed, so a redelivered Telegram update

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller"
@@ -41,6 +42,9 @@ type config struct {
 	SendRate, ChatRate float64
 	// Workers bounds the chats handled at once (ESIMBOT_WORKERS).
 	Workers int
+
+	// The shop (issue 11).
+	InviteTTL time.Duration // ESIMBOT_INVITE_TTL
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -68,6 +72,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	}
 	var c config
 	var paths, agents, admins, price, level, sendRate, chatRate, workers string
+	var inviteTTL string
 	setting(&c.TelegramURL, "telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server `URL` (a self-hosted one, or a fake in tests)")
 	setting(&c.ResellerURL, "reseller-api-url", "RESELLER_API_URL", "", "reseller API base `URL` including the prefix (…/api/v1); empty: the built-in sandbox")
 	setting(&c.ResellerUser, "reseller-username", "RESELLER_USERNAME", "", "reseller login `name`, required with a reseller URL")
@@ -85,6 +90,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&sendRate, "send-rate", "ESIMBOT_SEND_RATE", "30", "`messages` a second the bot may start itself, all chats together (deliveries after a wait, alerts); replies to users go at once; 0: no budget")
 	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
 	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
+	setting(&inviteTTL, "invite-ttl", "ESIMBOT_INVITE_TTL", "24h", "how long an agent invite link can be opened (a `duration` such as 24h)")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -174,6 +180,9 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	}
 	if c.Workers, err = strconv.Atoi(workers); err != nil || c.Workers < 1 || c.Workers > 100_000 {
 		return c, &configError{"ESIMBOT_WORKERS", fmt.Sprintf("%q: want a number of chats from 1 to 100000", workers)}
+	}
+	if c.InviteTTL, err = time.ParseDuration(inviteTTL); err != nil || c.InviteTTL < time.Minute {
+		return c, &configError{"ESIMBOT_INVITE_TTL", fmt.Sprintf("%q: want a duration of a minute or more, such as 24h", inviteTTL)}
 	}
 	return c, nil
 }

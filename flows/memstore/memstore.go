@@ -36,6 +36,8 @@ type Store struct {
 	users   map[flows.UserID]flows.User
 	seen    map[string]time.Time // namespace "\x00" key → first seen
 	updates int                  // "update" keys recorded since the last pruning
+	invites map[string]flows.Invite
+	grants  map[flows.UserID]flows.Grant
 }
 
 var (
@@ -50,6 +52,9 @@ func New() *Store {
 		sales: map[string]flows.Sale{},
 		users: map[flows.UserID]flows.User{},
 		seen:  map[string]time.Time{},
+
+		invites: map[string]flows.Invite{},
+		grants:  map[flows.UserID]flows.Grant{},
 	}
 }
 
