@@ -170,6 +170,10 @@ type Sale struct {
 	Created time.Time `json:"created"`
 	// Redacted is set once Forget removed the personal fields.
 	Redacted bool `json:"redacted,omitempty"`
+
+	// Wallet is the reseller's balance the sale's purchase answer gave
+	// (shop.go: the agent's receipt, the low-balance alert).
+	Wallet *Wallet `json:"wallet,omitempty"`
 }
 
 // MoveTo moves the sale to state at time at, or returns an error wrapping

@@ -99,7 +99,7 @@ func (e *Engine) purchase(ctx context.Context, s Sale, interactive bool) error {
 		if e.cfg.Observer != nil && !res.RemainingBalance.IsZero() {
 			e.cfg.Observer.WalletBalance(res.RemainingBalance)
 		}
-		s, err = e.assigned(ctx, s.Ref, res.OrderID.String(), res.ICCID.String())
+		s, err = e.assigned(ctx, s.Ref, res.OrderID.String(), res.ICCID.String(), walletOf(res))
 		if err != nil {
 			return err
 		}
@@ -127,8 +127,11 @@ func failReason(err error) string {
 }
 
 // assigned records the API's order on the sale.
-func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string) (Sale, error) {
+func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string, wallet *Wallet) (Sale, error) {
 	return e.updateSale(ctx, ref, func(s *Sale) error {
+		if wallet != nil {
+			s.Wallet = wallet
+		}
 		if orderID != "" {
 			s.OrderID = orderID
 		}

@@ -43,6 +43,8 @@ func addShop() {
 	actions[actRevoke] = true
 	globals[actRevoke] = handler{run: revokeButton}
 	commandKeys = append(commandKeys, shopKeys...)
+	sharedKeys = append(sharedKeys, costKeys...)
+	saleKeys = append(saleKeys, receiptKeys...)
 }
 
 // isAdmin reports whether u is an admin (configured in ESIMBOT_ADMINS).

@@ -1,12 +1,14 @@
 package flows_test
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/reseller"
 	"github.com/esimbot/esimbot/reseller/sandbox"
 )
 
@@ -135,4 +137,107 @@ func TestInvites(t *testing.T) {
 			t.Errorf("revoking twice: %q", a.outcome.Notice)
 		}
 	})
+}
+
+// TestAgentSaleHandOff: an agent sees their cost beside the retail price,
+// sells with the customer's WhatsApp number, and gets the order
+// reference, the wallet left, a receipt, and a WhatsApp button carrying
+// the install links and codes; the QR code is still sent.
+func TestAgentSaleHandOff(t *testing.T) {
+	w := newWorld(t)
+	c := w.chat(900, "Agent", "en")
+	toBundles(c)
+	if !strings.Contains(c.lastText(), "your cost") {
+		t.Errorf("bundles without the agent's cost:\n%s", c.lastText())
+	}
+	c.tap("1 GB")
+	c.tap("✅")
+	c.say("walkin@example.com")
+	c.say("Walk In")
+	c.say("+33 6 12 34 56 78")
+	if txt := c.lastText(); !strings.Contains(txt, "Retail") || !strings.Contains(txt, "your cost") || !strings.Contains(txt, "margin") {
+		t.Errorf("summary without cost and margin:\n%s", txt)
+	}
+	c.tap("✅")
+	sales, _ := w.store.SalesByUser(t.Context(), c.user)
+	if len(sales) != 1 || sales[0].State != flows.SaleDelivered || sales[0].Wallet == nil {
+		t.Fatalf("sales %+v\n%s", sales, c.log.String())
+	}
+	s := sales[0]
+	msgs := w.rec.messages(c.id)
+	var install, done, receipt *flows.Message
+	photo := false
+	for i := range msgs {
+		m := &msgs[i]
+		switch {
+		case m.Photo != nil:
+			photo = true
+		case strings.Contains(m.Text, "eSIM is ready"):
+			install = m
+		case strings.Contains(m.Text, "Sale done"):
+			done = m
+		case strings.Contains(m.Text, "Receipt"):
+			receipt = m
+		}
+	}
+	if install == nil || done == nil || receipt == nil || !photo {
+		t.Fatalf("install %v, done %v, receipt %v, QR %v:\n%s", install != nil, done != nil, receipt != nil, photo, c.log.String())
+	}
+	if msgs[len(msgs)-1].Text != receipt.Text {
+		t.Error("the receipt is not the last message (to forward)")
+	}
+	balance := w.sb.Wallet()
+	if !strings.Contains(done.Text, s.Ref) || !strings.Contains(done.Text, "Wallet left") ||
+		!strings.Contains(done.Text, balance.StringFixed(2)) {
+		t.Errorf("sale done %q: want ref %s and wallet %s", done.Text, s.Ref, balance.StringFixed(2))
+	}
+	for _, want := range []string{s.Ref, "Walk In", "walkin@example.com"} {
+		if !strings.Contains(receipt.Text, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, receipt.Text)
+		}
+	}
+	if strings.Contains(receipt.Text, "cost") || strings.Contains(receipt.Text, "Wallet") {
+		t.Errorf("the receipt for the customer shows the shop's cost or wallet:\n%s", receipt.Text)
+	}
+	var wa string
+	for _, row := range install.Buttons {
+		for _, b := range row {
+			if strings.Contains(b.Text, "WhatsApp") {
+				wa = b.URL
+			}
+		}
+	}
+	u, err := url.Parse(wa)
+	if err != nil || u.Host != "wa.me" || u.Path != "/33612345678" {
+		t.Fatalf("WhatsApp button %q", wa)
+	}
+	text := u.Query().Get("text")
+	smdp, code, _ := reseller.SplitLPA(s.LPA)
+	links := reseller.InstallLinksFor(s.LPA)
+	for _, want := range []string{links.IOS, links.Android, smdp, code} {
+		if want == "" || !strings.Contains(text, want) {
+			t.Errorf("WhatsApp text lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// TestCustomerSeesNoShopData: a customer's sale has no cost, no receipt
+// and no WhatsApp hand-off.
+func TestCustomerSeesNoShopData(t *testing.T) {
+	w := newWorld(t)
+	c := purchase(t, w, "en")
+	for _, bad := range []string{"your cost", "Sale done", "Receipt", "Wallet", "wa.me"} {
+		if strings.Contains(c.log.String(), bad) {
+			t.Errorf("a customer saw %q", bad)
+		}
+	}
+	for _, m := range w.rec.messages(c.id) {
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				if strings.Contains(b.URL, "wa.me") {
+					t.Errorf("a customer got a WhatsApp hand-off: %q", b.URL)
+				}
+			}
+		}
+	}
 }
