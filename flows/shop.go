@@ -34,6 +34,7 @@ func shopCommands() []command {
 	return []command{
 		{Command{Name: "invite"}, handler{run: inviteCommand}},
 		{Command{Name: "agents"}, handler{run: agentsCommand}},
+		{Command{Name: "sales"}, handler{run: salesCommand}},
 	}
 }
 
@@ -42,7 +43,10 @@ func shopCommands() []command {
 func addShop() {
 	actions[actRevoke] = true
 	globals[actRevoke] = handler{run: revokeButton}
+	actions[actExport] = true
+	globals[actExport] = handler{run: exportButton}
 	commandKeys = append(commandKeys, shopKeys...)
+	commandKeys = append(commandKeys, reportKeys...)
 	sharedKeys = append(sharedKeys, costKeys...)
 	saleKeys = append(saleKeys, receiptKeys...)
 }

@@ -20,3 +20,19 @@ func shopCases() []transitionCase {
 		{name: "InviteLinkAdmin", step: stepBundle, admin: true, ev: cmd("start", token), want: stepMenu, effects: "say invite_already show"},
 	}
 }
+
+// reportCases are the transition cases of /sales and the export buttons.
+func reportCases() []transitionCase {
+	return []transitionCase{
+		{name: "SalesAgent", step: stepMenu, agent: true, ev: cmd("sales", ""), want: stepMenu, effects: "sales report"},
+		{name: "SalesAdmin", step: stepMenu, admin: true, ev: cmd("sales", ""), want: stepMenu, effects: "sales report"},
+		{name: "SalesCustomer", step: stepMenu, ev: cmd("sales", ""), want: stepMenu, effects: "say unknown_command"},
+		{name: "SalesCSVAdmin", step: stepMenu, admin: true, ev: cmd("sales", "csv 2026-11-01 2026-11-30"), want: stepMenu, effects: "export 2026-11-01 2026-11-30"},
+		{name: "SalesCSVBadDates", step: stepMenu, admin: true, ev: cmd("sales", "csv 2026-11-30 2026-11-01"), want: stepMenu, effects: "say export_usage"},
+		{name: "SalesCSVAgent", step: stepMenu, agent: true, ev: cmd("sales", "csv 2026-11-01 2026-11-30"), want: stepMenu, effects: "say export_usage"},
+		{name: "ExportAdmin", step: stepMenu, admin: true, ev: global(actExport, "w"), want: stepMenu, effects: "export w"},
+		{name: "ExportAdminBad", step: stepMenu, admin: true, ev: global(actExport, "y"), want: stepMenu, effects: "stale show"},
+		{name: "ExportAgent", step: stepMenu, agent: true, ev: global(actExport, "w"), want: stepMenu, effects: "stale show"},
+		{name: "ExportCustomer", step: stepMenu, ev: global(actExport, "w"), want: stepMenu, effects: "stale show"},
+	}
+}

@@ -72,6 +72,9 @@ type StaffStore interface {
 	// RevokeGrant drops a user's grant and marks the invite that gave it
 	// revoked, in one transaction; ErrNotFound if there is none.
 	RevokeGrant(ctx context.Context, user UserID) error
+	// SalesBetween returns the sales created in [from, to), oldest first
+	// (reports, exports, lookups by email).
+	SalesBetween(ctx context.Context, from, to time.Time) ([]Sale, error)
 }
 
 // InviteHash is the key an invite's token is stored under: its hex SHA-256.

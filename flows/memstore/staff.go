@@ -83,3 +83,8 @@ func (s *Store) RevokeGrant(_ context.Context, user flows.UserID) error {
 	}
 	return nil
 }
+
+// SalesBetween returns the sales created in [from, to), oldest first.
+func (s *Store) SalesBetween(_ context.Context, from, to time.Time) ([]flows.Sale, error) {
+	return s.salesWhere(func(sale flows.Sale) bool { return !sale.Created.Before(from) && sale.Created.Before(to) }), nil
+}
