@@ -64,7 +64,7 @@
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
 //	              /esims → esims; /usage → usage_pick, usage; /language → language; /help;
 //	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /invite; /agents;
-//	              /sales
+//	              /sales; /find
 //	any step      g.buy → destination; g.csv; g.menu → menu; g.qr; g.revoke; g.usage → usage
 //
 // To add a step: a Step constant (steps.go), its stepDef in stepTable (its

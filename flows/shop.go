@@ -35,6 +35,7 @@ func shopCommands() []command {
 		{Command{Name: "invite"}, handler{run: inviteCommand}},
 		{Command{Name: "agents"}, handler{run: agentsCommand}},
 		{Command{Name: "sales"}, handler{run: salesCommand}},
+		{Command{Name: "find"}, handler{run: findCommand}},
 	}
 }
 
@@ -47,6 +48,7 @@ func addShop() {
 	globals[actExport] = handler{run: exportButton}
 	commandKeys = append(commandKeys, shopKeys...)
 	commandKeys = append(commandKeys, reportKeys...)
+	commandKeys = append(commandKeys, lookupKeys...)
 	sharedKeys = append(sharedKeys, costKeys...)
 	saleKeys = append(saleKeys, receiptKeys...)
 }

@@ -34,5 +34,8 @@ func reportCases() []transitionCase {
 		{name: "ExportAdminBad", step: stepMenu, admin: true, ev: global(actExport, "y"), want: stepMenu, effects: "stale show"},
 		{name: "ExportAgent", step: stepMenu, agent: true, ev: global(actExport, "w"), want: stepMenu, effects: "stale show"},
 		{name: "ExportCustomer", step: stepMenu, ev: global(actExport, "w"), want: stepMenu, effects: "stale show"},
+		{name: "FindAgent", step: stepMenu, agent: true, ev: cmd("find", "EB-1"), want: stepMenu, effects: "find EB-1"},
+		{name: "FindAdminEmpty", step: stepMenu, admin: true, ev: cmd("find", ""), want: stepMenu, effects: "say find_usage"},
+		{name: "FindCustomer", step: stepMenu, ev: cmd("find", "EB-1"), want: stepMenu, effects: "say unknown_command"},
 	}
 }

@@ -241,3 +241,58 @@ func TestCustomerSeesNoShopData(t *testing.T) {
 		}
 	}
 }
+
+// agentSale has agent 900 sell a bundle to a walk-in customer and
+// returns the chat and the sale.
+func agentSale(t *testing.T, w *world) (*chat, flows.Sale) {
+	t.Helper()
+	c := w.chat(900, "Agent", "en")
+	toEmail(c)
+	c.say("walkin@example.com")
+	c.say("Walk In")
+	c.tap("Skip")
+	c.tap("✅")
+	sales, _ := w.store.SalesByUser(t.Context(), c.user)
+	if len(sales) != 1 || sales[0].State != flows.SaleDelivered {
+		t.Fatalf("sales %+v", sales)
+	}
+	return c, sales[0]
+}
+
+// TestFindSale: staff find an order by reference, ICCID or email, see its
+// state and send its QR code again; agents find only their own, customers
+// nothing.
+func TestFindSale(t *testing.T) {
+	w := newWorld(t, withAdmin, func(_ *sandbox.Options, cfg *flows.Config) { cfg.Agents = append(cfg.Agents, 901) })
+	c, s := agentSale(t, w)
+	for _, q := range []string{s.Ref, strings.ToLower(s.Ref), s.ICCID, "WalkIn@Example.com"} {
+		c.command("/find " + q)
+		if txt := c.lastText(); !strings.Contains(txt, s.Ref) || !strings.Contains(txt, "delivered") {
+			t.Errorf("/find %s: %q", q, txt)
+		}
+	}
+	photos := len(c.photos())
+	c.tap("Send the QR again")
+	if len(c.photos()) != photos+1 {
+		t.Errorf("no QR code sent again:\n%s", c.log.String())
+	}
+	a := w.chat(admin, "Owner", "en")
+	a.command("/find " + s.ICCID)
+	if !strings.Contains(a.lastText(), s.Ref) {
+		t.Errorf("the admin did not find it: %q", a.lastText())
+	}
+	other := w.chat(901, "Other", "en")
+	other.command("/find " + s.Ref)
+	if !strings.Contains(other.lastText(), "No order of yours") {
+		t.Errorf("another agent found it: %q", other.lastText())
+	}
+	other.press("g.qr." + s.Ref)
+	if !other.outcome.Stale || len(other.photos()) != 0 {
+		t.Error("another agent got the QR code")
+	}
+	cust := w.chat(105, "Ivy", "en")
+	cust.command("/find " + s.Ref)
+	if !strings.Contains(cust.lastText(), "I don't know that command") {
+		t.Errorf("a customer's /find: %q", cust.lastText())
+	}
+}
