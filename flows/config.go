@@ -52,6 +52,12 @@ type Config struct {
 	// bot with a start payload (https://t.me/<bot>?start=<payload>); without
 	// it, invites say "/start <payload>".
 	BotLink func(payload string) string
+	// LowBalance, when not zero, is the wallet balance under which admins
+	// are alerted (alerts.go).
+	LowBalance decimal.Decimal
+	// DeliveryAlert is how long a sale may stay undelivered before admins
+	// are alerted (default 10 min).
+	DeliveryAlert time.Duration
 }
 
 // Observer watches the engine, for metrics. Its methods must be quick and
@@ -100,6 +106,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.DeliveryAlert <= 0 {
+		c.DeliveryAlert = 10 * time.Minute
 	}
 	if c.InviteTTL <= 0 {
 		c.InviteTTL = 24 * time.Hour

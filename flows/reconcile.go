@@ -106,6 +106,9 @@ func (e *Engine) Run(ctx context.Context, every time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "reconcile", "err", err)
 		}
+		if err := e.Watch(ctx); err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "watch stuck sales", "err", err)
+		}
 		if time.Since(swept) >= every {
 			if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
 				e.log.ErrorContext(ctx, "sweep conversations", "err", err)

@@ -51,6 +51,7 @@ func addShop() {
 	commandKeys = append(commandKeys, lookupKeys...)
 	sharedKeys = append(sharedKeys, costKeys...)
 	saleKeys = append(saleKeys, receiptKeys...)
+	saleKeys = append(saleKeys, alertKeys...)
 }
 
 // isAdmin reports whether u is an admin (configured in ESIMBOT_ADMINS).

@@ -75,6 +75,11 @@ type StaffStore interface {
 	// SalesBetween returns the sales created in [from, to), oldest first
 	// (reports, exports, lookups by email).
 	SalesBetween(ctx context.Context, from, to time.Time) ([]Sale, error)
+	// MarkAlert records that the admins were told of the event key at
+	// time at, and reports whether it was new (alerts.go); ClearAlert
+	// forgets it, so the next one is told again.
+	MarkAlert(ctx context.Context, key string, at time.Time) (bool, error)
+	ClearAlert(ctx context.Context, key string) error
 }
 
 // InviteHash is the key an invite's token is stored under: its hex SHA-256.

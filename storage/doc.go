@@ -40,6 +40,8 @@
 //	  <hash>                             → flows.Invite (hex SHA-256 of the link's token)
 //	grants/                              (created at open, like blobs)
 //	  <user>                             → flows.Grant (a role given by an invite)
+//	alerts/                              (created at open, like blobs)
+//	  <key>                              → <at>: an event the admins were told of
 //
 // <chat>, <user>, <bot id> and <update id> are the int64 IDs as 8
 // big-endian bytes (two's complement: lookups and prefixes only, no
@@ -79,7 +81,7 @@
 // checks them. The bucket came without a version bump: Open creates every
 // bucket of the drawing in any file it opens, whatever its version, and an
 // esimbot that does not know blobs ignores it, so files stay readable both
-// ways. invites and grants came the same way: an older esimbot ignores
+// ways. invites, grants and alerts came the same way: an older esimbot ignores
 // them, and its invited agents are customers there (the safe direction).
 //
 // # Writes

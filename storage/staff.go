@@ -117,3 +117,35 @@ func (s *Store) RevokeGrant(_ context.Context, user flows.UserID) error {
 	}
 	return nil
 }
+
+// MarkAlert records an alert's key and reports whether it was new.
+func (s *Store) MarkAlert(_ context.Context, key string, at time.Time) (bool, error) {
+	if len(key) == 0 || len(key) > 256 {
+		return false, fmt.Errorf("mark alert %q: want 1 to 256 bytes", key)
+	}
+	var fresh bool
+	err := s.batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAlerts)
+		fresh = b.Get([]byte(key)) == nil
+		if !fresh {
+			return nil
+		}
+		return b.Put([]byte(key), u64(nanos(at)))
+	})
+	if err != nil {
+		return false, fmt.Errorf("mark alert %q: %w", key, err)
+	}
+	return fresh, nil
+}
+
+// ClearAlert forgets an alert's key.
+func (s *Store) ClearAlert(_ context.Context, key string) error {
+	if len(key) == 0 || len(key) > 256 {
+		return fmt.Errorf("clear alert %q: want 1 to 256 bytes", key)
+	}
+	err := s.batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketAlerts).Delete([]byte(key)) })
+	if err != nil {
+		return fmt.Errorf("clear alert %q: %w", key, err)
+	}
+	return nil
+}

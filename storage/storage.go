@@ -38,6 +38,7 @@ var (
 	bucketBlobs         = []byte("blobs")                    // name → opaque bytes of another component (created at open, no version bump)
 	bucketInvites       = []byte("invites")                  // invite hash → invite (created at open, no version bump)
 	bucketGrants        = []byte("grants")                   // user → role given by an invite (created at open, no version bump)
+	bucketAlerts        = []byte("alerts")                   // event key → when admins were told (created at open, no version bump)
 )
 
 // buckets lists the top-level buckets of the current schema.
@@ -45,7 +46,7 @@ var buckets = [][]byte{
 	bucketMeta, bucketConversations, bucketConvByUpdated, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
-	bucketInvites, bucketGrants,
+	bucketInvites, bucketGrants, bucketAlerts,
 }
 
 // keyVersion is the key of the schema version in bucketMeta.

@@ -38,6 +38,7 @@ type Store struct {
 	updates int                  // "update" keys recorded since the last pruning
 	invites map[string]flows.Invite
 	grants  map[flows.UserID]flows.Grant
+	alerts  map[string]time.Time
 }
 
 var (
@@ -55,6 +56,7 @@ func New() *Store {
 
 		invites: map[string]flows.Invite{},
 		grants:  map[flows.UserID]flows.Grant{},
+		alerts:  map[string]time.Time{},
 	}
 }
 

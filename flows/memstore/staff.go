@@ -88,3 +88,22 @@ func (s *Store) RevokeGrant(_ context.Context, user flows.UserID) error {
 func (s *Store) SalesBetween(_ context.Context, from, to time.Time) ([]flows.Sale, error) {
 	return s.salesWhere(func(sale flows.Sale) bool { return !sale.Created.Before(from) && sale.Created.Before(to) }), nil
 }
+
+// MarkAlert records an alert's key and reports whether it was new.
+func (s *Store) MarkAlert(_ context.Context, key string, at time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.alerts[key]; ok {
+		return false, nil
+	}
+	s.alerts[key] = at
+	return true, nil
+}
+
+// ClearAlert forgets an alert's key.
+func (s *Store) ClearAlert(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.alerts, key)
+	return nil
+}

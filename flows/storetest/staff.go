@@ -54,3 +54,23 @@ func testStaff(t *testing.T, open func(*testing.T) StoreUnderTest) {
 		t.Errorf("grants after revoking: %v", gs)
 	}
 }
+
+// testAlerts: an alert key is new once, until cleared.
+func testAlerts(t *testing.T, open func(*testing.T) StoreUnderTest) {
+	ctx := context.Background()
+	st := open(t)
+	for i, want := range []bool{true, false} {
+		if got := must(st.MarkAlert(ctx, "stuck:EB-1", T0))(t); got != want {
+			t.Errorf("mark %d: %v, want %v", i, got, want)
+		}
+	}
+	if !must(st.MarkAlert(ctx, "low_balance", T0))(t) {
+		t.Error("another key is not new")
+	}
+	if err := st.ClearAlert(ctx, "stuck:EB-1"); err != nil {
+		t.Fatal(err)
+	}
+	if !must(st.MarkAlert(ctx, "stuck:EB-1", T0))(t) {
+		t.Error("a cleared key is not new again")
+	}
+}
