@@ -2,11 +2,15 @@ package flows
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/esimbot/esimbot/locales"
+	"github.com/esimbot/esimbot/reseller"
 )
 
 // Admin alerts: what the shop's owner must hear of at once. Each event is
@@ -16,7 +20,15 @@ import (
 // amounts, never secrets or customers' details.
 
 // alertKeys are the locale keys of the admins' alerts.
-var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed"}
+var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan"}
+
+// orphanEvery is how often Watch asks the API for the orders it has.
+const orphanEvery = 5 * time.Minute
+
+// orderLister is the reseller's order history, when the client has one.
+type orderLister interface {
+	Orders(ctx context.Context, q reseller.OrderQuery) (reseller.Page[reseller.Order], error)
+}
 
 // keyLowBalance is the alert key of a wallet under Config.LowBalance; it
 // is cleared when the wallet is seen above again.
@@ -69,14 +81,23 @@ func (e *Engine) watchWallet(ctx context.Context, balance decimal.Decimal, curre
 }
 
 // Watch tells the admins of the sales that are stuck: not delivered
-// Config.DeliveryAlert after they were confirmed. Run calls it on every
-// round; each sale is told once.
+// Config.DeliveryAlert after they were confirmed, and (every few minutes)
+// of the orders of the last two days that the API has under this bot's
+// prefix and the ledger lacks (a sale is written before it is attempted,
+// so no sale of this bot is missing). Run calls it on every round; each
+// event is told once.
 func (e *Engine) Watch(ctx context.Context) error {
 	sales, err := e.store.SalesInState(ctx, SaleConfirmed, SalePaid, SaleAssigning, SaleAssigned)
 	if err != nil {
 		return err
 	}
 	now := e.cfg.Now()
+	if len(e.cfg.Admins) > 0 && now.Sub(e.orphansAt.Load()) >= orphanEvery {
+		e.orphansAt.Store(now)
+		if err := e.checkOrphans(ctx, now); err != nil {
+			e.log.WarnContext(ctx, "check the API's orders against the ledger", "err", err)
+		}
+	}
 	for _, s := range sales {
 		if age := now.Sub(s.Created); age >= e.cfg.DeliveryAlert {
 			minutes := int64(age / time.Minute)
@@ -96,3 +117,45 @@ func (e *Engine) alertFailed(ctx context.Context, s Sale) {
 		return loc.T("alert_failed", "Ref", s.Ref, "Bundle", s.BundleName)
 	})
 }
+
+// checkOrphans alerts the admins of the orders of the last two days that
+// carry this bot's prefix and that the ledger lacks.
+func (e *Engine) checkOrphans(ctx context.Context, now time.Time) error {
+	l, ok := e.api.(orderLister)
+	if !ok {
+		return nil
+	}
+	page, err := l.Orders(ctx, reseller.OrderQuery{From: now.AddDate(0, 0, -1), To: now, PageSize: 100, PageNumber: 1})
+	if err != nil {
+		return err
+	}
+	prefix := strings.ToUpper(e.cfg.OrderPrefix) + "-"
+	for _, o := range page.Items {
+		if !strings.HasPrefix(o.Reference, prefix) {
+			continue
+		}
+		_, err := e.store.Sale(ctx, o.Reference)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			ref, id := o.Reference, o.ID.String()
+			e.alertAdmins(ctx, "orphan:"+ref, func(loc *locales.Localizer) string {
+				return loc.T("alert_orphan", "Ref", ref, "OrderID", id)
+			})
+		case err != nil:
+			return err
+		}
+	}
+	return nil
+}
+
+// atomicTime is a time.Time safe for concurrent use.
+type atomicTime struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Load returns the time stored.
+func (a *atomicTime) Load() time.Time { a.mu.Lock(); defer a.mu.Unlock(); return a.t }
+
+// Store stores t.
+func (a *atomicTime) Store(t time.Time) { a.mu.Lock(); defer a.mu.Unlock(); a.t = t }

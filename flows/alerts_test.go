@@ -118,3 +118,48 @@ func TestStuckSaleAlertsOnce(t *testing.T) {
 		t.Errorf("%d alerts after a restart, want 1", len(got))
 	}
 }
+
+// TestOrphanOrderAlertsOnce: an order the API has under the bot's prefix
+// that the ledger lacks is reported to the admin once.
+func TestOrphanOrderAlertsOnce(t *testing.T) {
+	w := newWorld(t, withAdmin)
+	ctx := context.Background()
+	srv := httptest.NewServer(w.sb)
+	t.Cleanup(srv.Close)
+	user, pass := w.sb.Credentials()
+	api, err := reseller.New(reseller.Config{BaseURL: srv.URL + w.sb.Prefix(), Username: user, Password: pass, Now: w.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundles, err := api.AllBundles(ctx, reseller.BundleQuery{})
+	if err != nil || len(bundles) == 0 {
+		t.Fatalf("bundles: %v", err)
+	}
+	if _, err := api.AssignBundle(ctx, reseller.AssignRequest{BundleCode: bundles[0].Code, Email: "x@example.com", Name: "X",
+		OrderReference: "EB-ORPHAN1"}, reseller.AssignOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.AssignBundle(ctx, reseller.AssignRequest{BundleCode: bundles[0].Code, Email: "y@example.com", Name: "Y",
+		OrderReference: "OTHER-1"}, reseller.AssignOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := w.eng.Watch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Add(6 * time.Minute)
+	}
+	if got := alerts(w, "EB-ORPHAN1"); len(got) != 1 || !strings.Contains(got[0], "missing from the ledger") {
+		t.Errorf("alerts %q, want one", got)
+	}
+	if got := alerts(w, "OTHER-1"); len(got) != 0 {
+		t.Errorf("an order of another prefix was reported: %q", got)
+	}
+	_, s := agentSale(t, w)
+	if err := w.eng.Watch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := alerts(w, s.Ref); len(got) != 0 {
+		t.Errorf("a sale of the ledger was reported: %q", got)
+	}
+}

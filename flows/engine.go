@@ -34,6 +34,8 @@ type Engine struct {
 	sales keyedMutex // one worker per sale
 
 	wake chan struct{} // tells Run that a sale was scheduled for soon
+
+	orphansAt atomicTime // when Watch last compared the API's orders with the ledger
 }
 
 // New returns an engine. It does not call the API until the first event.
