@@ -1,11 +1,17 @@
 package flows_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/csv"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller"
@@ -294,5 +300,79 @@ func TestFindSale(t *testing.T) {
 	cust.command("/find " + s.Ref)
 	if !strings.Contains(cust.lastText(), "I don't know that command") {
 		t.Errorf("a customer's /find: %q", cust.lastText())
+	}
+}
+
+// TestSalesReport: an agent sees their own totals today and this week;
+// the admin sees every agent's; failed sales do not count; a CSV export
+// lists the period's sales with a field that a spreadsheet would run
+// defused.
+func TestSalesReport(t *testing.T) {
+	w := newWorld(t, withAdmin, func(_ *sandbox.Options, cfg *flows.Config) { cfg.Agents = append(cfg.Agents, 901) })
+	ctx := context.Background()
+	now := w.clock.Now() // a Thursday
+	var refsPut []string
+	put := func(ref string, user flows.UserID, at time.Time, price, cost string, state flows.SaleState, name string) {
+		t.Helper()
+		s := flows.Sale{Ref: ref, Kind: flows.KindNew, Chat: flows.ChatID(user), User: user, SoldBy: flows.RoleAgent, BundleCode: "b",
+			BundleName: "France · 1 GB", Price: decimal.RequireFromString(price), Currency: "USD", Cost: decimal.RequireFromString(cost),
+			Name: name, Email: "c@example.com", State: state, Created: at}
+		if _, err := w.store.CreateSale(ctx, s, flows.Conversation{Chat: flows.ChatID(5000 + len(refsPut)), Step: "menu"}); err != nil {
+			t.Fatal(err)
+		}
+		refsPut = append(refsPut, ref)
+	}
+	put("EB-A1", 900, now.Add(-time.Hour), "10.00", "7.00", flows.SaleDelivered, "=HYPERLINK(\"x\")")
+	put("EB-A2", 900, now.Add(-48*time.Hour), "20.00", "15.00", flows.SaleDelivered, "Bo")
+	put("EB-A3", 900, now.Add(-2*time.Hour), "99.00", "90.00", flows.SaleFailed, "Cy")
+	put("EB-B1", 901, now.Add(-time.Hour), "5.00", "4.50", flows.SaleDelivered, "Di")
+	put("EB-OLD", 900, now.AddDate(0, 0, -10), "1.00", "0.50", flows.SaleDelivered, "Ed")
+
+	ag := w.chat(900, "Agent", "en")
+	ag.command("/sales")
+	txt := ag.lastText()
+	for _, want := range []string{"Today: 1 sale · retail $10.00 · cost $7.00 · margin $3.00",
+		"This week: 2 sales · retail $30.00 · cost $22.00 · margin $8.00"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("agent's report lacks %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(txt, "$5.00") {
+		t.Errorf("an agent sees another's sales:\n%s", txt)
+	}
+	a := w.chat(admin, "Owner", "en")
+	a.command("/sales")
+	txt = a.lastText()
+	for _, want := range []string{"<b>900</b>", "<b>901</b>", "Today: 1 sale · retail $5.00 · cost $4.50 · margin $0.50"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("admin's report lacks %q:\n%s", want, txt)
+		}
+	}
+	a.command("/sales csv 2026-11-23 2026-11-26")
+	m := a.last()
+	if m.Document == nil || m.Document.Name != "sales-20261123-20261126.csv" {
+		t.Fatalf("export %+v", m)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(m.Document.Data)).ReadAll()
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("CSV %v:\n%s", err, m.Document.Data)
+	}
+	col := func(row []string, name string) string { return row[slices.Index(flows.CSVColumns, name)] }
+	var refs []string
+	for _, r := range rows[1:] {
+		refs = append(refs, col(r, "order_reference"))
+	}
+	if strings.Join(refs, " ") != "EB-A2 EB-A3 EB-A1 EB-B1" {
+		t.Errorf("exported %v", refs)
+	}
+	a1 := rows[3]
+	for name, want := range map[string]string{"customer_name": `'=HYPERLINK("x")`, "retail_price": "10.00", "cost": "7.00",
+		"margin": "3.00", "state": "delivered", "agent_id": "900", "currency": "USD"} {
+		if got := col(a1, name); got != want {
+			t.Errorf("EB-A1 %s = %q, want %q", name, got, want)
+		}
+	}
+	if got := col(rows[2], "state"); got != "failed" {
+		t.Errorf("EB-A3 state %q", got)
 	}
 }
