@@ -250,7 +250,7 @@ func showBundles(v view) screen {
 	var lines []string
 	var rows [][]Button
 	for i, o := range page {
-		lines = append(lines, bundleLine(v.loc, d.Page*size+i+1, o))
+		lines = append(lines, bundleLine(v.loc, d.Page*size+i+1, o)+costNote(v, o))
 		rows = append(rows, []Button{v.btn(bundleButton(v.loc, o), actBundle, strconv.Itoa(i))})
 	}
 	var nav []Button

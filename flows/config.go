@@ -45,6 +45,19 @@ type Config struct {
 	// Observer, when set, is told of sale state changes and of the
 	// reseller's wallet balance, for metrics.
 	Observer Observer
+
+	// InviteTTL is how long an agent invite can be opened (default 24 h).
+	InviteTTL time.Duration
+	// BotLink, when set, returns the channel's deep link that opens the
+	// bot with a start payload (https://t.me/<bot>?start=<payload>); without
+	// it, invites say "/start <payload>".
+	BotLink func(payload string) string
+	// LowBalance, when not zero, is the wallet balance under which admins
+	// are alerted (alerts.go).
+	LowBalance decimal.Decimal
+	// DeliveryAlert is how long a sale may stay undelivered before admins
+	// are alerted (default 10 min).
+	DeliveryAlert time.Duration
 }
 
 // Observer watches the engine, for metrics. Its methods must be quick and
@@ -93,6 +106,12 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.DeliveryAlert <= 0 {
+		c.DeliveryAlert = 10 * time.Minute
+	}
+	if c.InviteTTL <= 0 {
+		c.InviteTTL = 24 * time.Hour
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -29,10 +29,13 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 	if s, ok, err = e.deliverPhoto(ctx, s); err != nil || !ok {
 		return err
 	}
-	_, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
+	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.Attempts, s.NextAttempt = 0, time.Time{}
 		return s.MoveTo(SaleDelivered, e.cfg.Now())
 	})
+	if err == nil {
+		e.afterSale(ctx, s)
+	}
 	return err
 }
 
@@ -46,10 +49,13 @@ func (e *Engine) deliverTopup(ctx context.Context, s Sale) error {
 	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
 		return e.retryDelivery(ctx, s, partText, err)
 	}
-	_, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.TextSent, s.Attempts, s.NextAttempt = true, 0, time.Time{}
 		return s.MoveTo(SaleDelivered, e.cfg.Now())
 	})
+	if err == nil {
+		e.afterSale(ctx, s)
+	}
 	return err
 }
 
@@ -183,6 +189,9 @@ func (e *Engine) installMessage(s Sale) Message {
 	}
 	if len(copies) > 0 {
 		rows = append(rows, copies)
+	}
+	if wa := whatsAppButton(loc, s, links, smdp, code); wa != nil {
+		rows = append(rows, []Button{*wa})
 	}
 	rows = append(rows, []Button{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_buy_other"), actBuy)})
 	return Message{Text: text, Buttons: rows}

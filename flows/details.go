@@ -203,6 +203,7 @@ func showSummary(v view) screen {
 	}
 	text := v.loc.T(agentKey("summary", v.u.Role), "Bundle", locales.Raw(bundleDetails(v.loc, d, *d.Bundle)),
 		"Email", d.Email, "Name", d.Name, "WhatsApp", locales.Raw(wa))
+	text += costSummary(v, *d.Bundle)
 	if v.cfg.Sandbox {
 		text += "\n\n" + v.loc.T("sandbox_banner")
 	}
@@ -236,6 +237,7 @@ func cancelPurchase(c Conversation, u User, in input) (Conversation, []effect) {
 func showTopupSummary(v view) screen {
 	d := v.c.Draft
 	text := v.loc.T("topup_summary", "ICCID", d.ICCID, "Bundle", locales.Raw(bundleDetails(v.loc, d, *d.Bundle)))
+	text += costSummary(v, *d.Bundle)
 	if v.cfg.Sandbox {
 		text += "\n\n" + v.loc.T("sandbox_banner")
 	}

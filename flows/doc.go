@@ -63,8 +63,9 @@
 //	forget        no → menu; yes → menu; back → menu
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
 //	              /esims → esims; /usage → usage_pick, usage; /language → language; /help;
-//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims
-//	any step      g.buy → destination; g.menu → menu; g.qr; g.usage → usage
+//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /invite; /agents;
+//	              /sales; /find
+//	any step      g.buy → destination; g.csv; g.menu → menu; g.qr; g.revoke; g.usage → usage
 //
 // To add a step: a Step constant (steps.go), its stepDef in stepTable (its
 // screen, buttons, text, Back, keys), the transitions that lead to it in

@@ -34,6 +34,8 @@ type Engine struct {
 	sales keyedMutex // one worker per sale
 
 	wake chan struct{} // tells Run that a sale was scheduled for soon
+
+	orphansAt atomicTime // when Watch last compared the API's orders with the ledger
 }
 
 // New returns an engine. It does not call the API until the first event.
@@ -131,9 +133,9 @@ func (t *turn) loadUser(ctx context.Context) error {
 		u.LastSeen, u.Blocked = now, false
 		t.dirty = true
 	}
-	role := e.roles[ev.User]
-	if role == "" {
-		role = RoleCustomer
+	role, err := e.roleOf(ctx, ev.User)
+	if err != nil {
+		return err
 	}
 	if u.Role != role {
 		u.Role = role
@@ -141,6 +143,23 @@ func (t *turn) loadUser(ctx context.Context) error {
 	}
 	t.user = u
 	return nil
+}
+
+// roleOf is a user's role: the configured one, else the one an invite
+// gave, else customer. It is read at every event, so a revoked agent is a
+// customer from their next tap on.
+func (e *Engine) roleOf(ctx context.Context, id UserID) (Role, error) {
+	if role, ok := e.roles[id]; ok {
+		return role, nil
+	}
+	g, err := e.store.Grant(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return RoleCustomer, nil
+	case err != nil:
+		return "", fmt.Errorf("load role of %d: %w", id, err)
+	}
+	return g.Role, nil
 }
 
 // unstick frees a conversation left waiting for a sale that finished

@@ -236,7 +236,7 @@ func showTopups(v view) screen {
 	var rows [][]Button
 	var lines []string
 	for i, o := range page {
-		lines = append(lines, bundleLine(v.loc, i+1, o))
+		lines = append(lines, bundleLine(v.loc, i+1, o)+costNote(v, o))
 		rows = append(rows, []Button{v.btn(bundleButton(v.loc, o), actBundle, strconv.Itoa(i))})
 	}
 	text := v.loc.T("topup_title", "ICCID", d.ICCID) + "\n\n" + strings.Join(lines, "\n")

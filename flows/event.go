@@ -76,6 +76,9 @@ type Message struct {
 	Replace Origin
 	// Photo, when set, is sent as a picture with Text as its caption.
 	Photo *Photo
+	// Document, when set, is sent as a file with Text as its caption (a
+	// report's CSV export).
+	Document *Document
 	// Contact, when set, asks the user to share their phone number: the
 	// channel shows a way to (a reply keyboard on Telegram), and keeps it
 	// while the conversation awaits a contact (see Awaits).
@@ -129,6 +132,14 @@ type Photo struct {
 	Key string
 	// Name is a file name for the picture.
 	Name string
+}
+
+// Document is a file to send.
+type Document struct {
+	// Name is the file name, such as "sales-20261126-20261202.csv".
+	Name string
+	// Data is the file's content.
+	Data []byte
 }
 
 // ContactRequest asks the user to share their phone number.

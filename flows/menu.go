@@ -104,6 +104,9 @@ func cancelCommand(c Conversation, u User, in input) (Conversation, []effect) {
 // (FRA, fr), a region (EUR, region_EUR), global, cruise, regions, or a
 // bundle code; anything else is said to be unknown, and the menu shown.
 func deepLink(c Conversation, u User, in input, payload string) (Conversation, []effect) {
+	if token, ok := strings.CutPrefix(payload, invitePrefix); ok {
+		return inviteLink(c, u, in, token)
+	}
 	if tr, ok := linkTarget(payload); ok {
 		return tr(c, u, in)
 	}

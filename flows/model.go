@@ -170,6 +170,10 @@ type Sale struct {
 	Created time.Time `json:"created"`
 	// Redacted is set once Forget removed the personal fields.
 	Redacted bool `json:"redacted,omitempty"`
+
+	// Wallet is the reseller's balance the sale's purchase answer gave
+	// (shop.go: the agent's receipt, the low-balance alert).
+	Wallet *Wallet `json:"wallet,omitempty"`
 }
 
 // MoveTo moves the sale to state at time at, or returns an error wrapping
@@ -320,6 +324,9 @@ type Store interface {
 	// redacts the personal fields (email, name, WhatsApp) of their sales,
 	// keeping references, amounts and states.
 	Forget(ctx context.Context, user UserID, chat ChatID) error
+
+	// StaffStore keeps invites and the roles they give (staff.go).
+	StaffStore
 }
 
 // Dedup remembers keys already processed, so a redelivered Telegram update

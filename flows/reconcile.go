@@ -17,7 +17,7 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 	case err == nil && o.Failed():
 		return e.fail(ctx, s, "sale_failed_api", fmt.Errorf("order %s failed on the platform", s.Ref))
 	case err == nil:
-		s, err = e.assigned(ctx, s.Ref, o.ID.String(), o.ICCID.String())
+		s, err = e.assigned(ctx, s.Ref, o.ID.String(), o.ICCID.String(), nil)
 		if err != nil {
 			return err
 		}
@@ -106,6 +106,9 @@ func (e *Engine) Run(ctx context.Context, every time.Duration) {
 		next, err := e.reconcileDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "reconcile", "err", err)
+		}
+		if err := e.Watch(ctx); err != nil && ctx.Err() == nil {
+			e.log.ErrorContext(ctx, "watch stuck sales", "err", err)
 		}
 		if time.Since(swept) >= every {
 			if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {

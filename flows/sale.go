@@ -99,7 +99,10 @@ func (e *Engine) purchase(ctx context.Context, s Sale, interactive bool) error {
 		if e.cfg.Observer != nil && !res.RemainingBalance.IsZero() {
 			e.cfg.Observer.WalletBalance(res.RemainingBalance)
 		}
-		s, err = e.assigned(ctx, s.Ref, res.OrderID.String(), res.ICCID.String())
+		if w := walletOf(res); w != nil {
+			e.watchWallet(ctx, w.Balance, s.Currency)
+		}
+		s, err = e.assigned(ctx, s.Ref, res.OrderID.String(), res.ICCID.String(), walletOf(res))
 		if err != nil {
 			return err
 		}
@@ -127,8 +130,11 @@ func failReason(err error) string {
 }
 
 // assigned records the API's order on the sale.
-func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string) (Sale, error) {
+func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string, wallet *Wallet) (Sale, error) {
 	return e.updateSale(ctx, ref, func(s *Sale) error {
+		if wallet != nil {
+			s.Wallet = wallet
+		}
 		if orderID != "" {
 			s.OrderID = orderID
 		}
@@ -151,12 +157,16 @@ func (e *Engine) schedule(s *Sale) {
 // fail records a failed sale and tells the user.
 func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) error {
 	e.log.WarnContext(ctx, "sale failed", "ref", s.Ref, "reason", reason, "err", cause)
+	accepted := s.State == SaleAssigned
 	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.FailReason = reason
 		return s.MoveTo(SaleFailed, e.cfg.Now())
 	})
 	if err != nil {
 		return err
+	}
+	if accepted {
+		e.alertFailed(ctx, s)
 	}
 	loc := e.cat.For(s.Lang)
 	e.notify(ctx, s, Message{Text: loc.T(reason, "Ref", s.Ref), Buttons: [][]Button{

@@ -87,7 +87,7 @@ var globals map[action]handler
 
 func init() {
 	steps = stepTable()
-	commandTable = commandList()
+	commandTable = append(commandList(), shopCommands()...)
 	commandIndex = map[string]command{}
 	for _, c := range commandTable {
 		commandIndex[c.Name] = c
@@ -98,6 +98,7 @@ func init() {
 		actUsage: {to: []Step{stepUsage}, run: usageButton},
 		actQR:    {run: resendQR},
 	}
+	addShop() // the shop's commands, buttons and keys (shop.go)
 }
 
 // stepTable defines every step.

@@ -16,6 +16,7 @@ type transitionCase struct {
 	step    Step
 	draft   Draft
 	agent   bool
+	admin   bool // the user is an admin (shop_test.go)
 	ev      Event
 	fix     func(loaded) // changes to the fixtures
 	want    Step
@@ -38,6 +39,9 @@ func TestTransitions(t *testing.T) {
 			u := User{ID: customer, Role: RoleCustomer, Lang: "en", Email: "ada@example.com"}
 			if tc.agent {
 				u = User{ID: agent, Role: RoleAgent, Lang: "en"}
+			}
+			if tc.admin {
+				u = User{ID: agent, Role: RoleAdmin, Lang: "en"}
 			}
 			ev := tc.ev
 			ev.Chat, ev.User, ev.From = c.Chat, u.ID, Profile{FirstName: "Ada", LastName: "Lovelace"}
@@ -95,7 +99,7 @@ func transitionCases() []transitionCase {
 		f[needESIMs] = result{v: []esim{{first: sale1}, {first: other}}}
 	}
 	down := func(f loaded) { f[needCountries] = result{err: reseller.ErrOutcomeUnknown} }
-	return []transitionCase{
+	return append([]transitionCase{
 		{name: "Buy", step: stepMenu, ev: tap(actBuy), want: stepDestination, effects: "show"},
 		{name: "ESIMs", step: stepMenu, ev: tap(actESIMs), want: stepESIMs, effects: "show"},
 		{name: "UsageOfTheOnlyESIM", step: stepMenu, ev: tap(actUsage), want: stepUsage, effects: "show"},
@@ -244,7 +248,7 @@ func transitionCases() []transitionCase {
 		{name: "GlobalUsage", step: stepMenu, ev: global(actUsage, iccid1), want: stepUsage, effects: "show"},
 		{name: "GlobalQR", step: stepMenu, ev: global(actQR, "EB-1"), want: stepMenu, effects: "resend EB-1"},
 		{name: "GlobalQRNotMine", step: stepMenu, ev: global(actQR, "EB-2"), want: stepMenu, effects: "stale show"},
-	}
+	}, append(shopCases(), reportCases()...)...)
 }
 
 // TestTransitionCasesAreNamedOnce keeps the table readable: one name per

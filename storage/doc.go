@@ -36,6 +36,12 @@
 //	  <bot id><update id>                → the update's JSON, until handled (<bot id> since version 3)
 //	blobs/                               (created at open, see below)
 //	  <name>                             → opaque bytes (Blob, PutBlob)
+//	invites/                             (created at open, like blobs)
+//	  <hash>                             → flows.Invite (hex SHA-256 of the link's token)
+//	grants/                              (created at open, like blobs)
+//	  <user>                             → flows.Grant (a role given by an invite)
+//	alerts/                              (created at open, like blobs)
+//	  <key>                              → <at>: an event the admins were told of
 //
 // <chat>, <user>, <bot id> and <update id> are the int64 IDs as 8
 // big-endian bytes (two's complement: lookups and prefixes only, no
@@ -75,7 +81,8 @@
 // checks them. The bucket came without a version bump: Open creates every
 // bucket of the drawing in any file it opens, whatever its version, and an
 // esimbot that does not know blobs ignores it, so files stay readable both
-// ways.
+// ways. invites, grants and alerts came the same way: an older esimbot ignores
+// them, and its invited agents are customers there (the safe direction).
 //
 // # Writes
 //

@@ -36,6 +36,9 @@ var (
 	bucketDedupWindow   = []byte("dedup_window")             // at, namespace, 0, key ("update" only)
 	bucketInbox         = []byte("inbox")                    // bot ID, update ID → update not yet handled (since version 2; bot ID since 3)
 	bucketBlobs         = []byte("blobs")                    // name → opaque bytes of another component (created at open, no version bump)
+	bucketInvites       = []byte("invites")                  // invite hash → invite (created at open, no version bump)
+	bucketGrants        = []byte("grants")                   // user → role given by an invite (created at open, no version bump)
+	bucketAlerts        = []byte("alerts")                   // event key → when admins were told (created at open, no version bump)
 )
 
 // buckets lists the top-level buckets of the current schema.
@@ -43,6 +46,7 @@ var buckets = [][]byte{
 	bucketMeta, bucketConversations, bucketConvByUpdated, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
+	bucketInvites, bucketGrants, bucketAlerts,
 }
 
 // keyVersion is the key of the schema version in bucketMeta.

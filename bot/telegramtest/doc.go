@@ -43,7 +43,7 @@
 // refundStarPayment refunds a known charge of that user once (Refunds).
 //
 // Methods served: getMe, getUpdates, setWebhook, deleteWebhook,
-// getWebhookInfo, sendMessage, sendPhoto, editMessageText,
+// getWebhookInfo, sendMessage, sendPhoto, sendDocument, editMessageText,
 // editMessageCaption, editMessageReplyMarkup, deleteMessage,
 // answerCallbackQuery, sendChatAction, setMyCommands, deleteMyCommands,
 // getMyCommands, setMyDescription, getMyDescription, setMyShortDescription,

@@ -36,7 +36,9 @@ type Message struct {
 	RawCaption      string
 	CaptionEntities []Entity
 	Photo           *Photo
-	Contact         *Contact
+	// Document is the file of a message sent with sendDocument.
+	Document *Document
+	Contact  *Contact
 	// Invoice is the invoice of a message sent with sendInvoice.
 	Invoice *Invoice
 	// SuccessfulPayment is set on the service message, from the buyer, by
@@ -171,6 +173,7 @@ type wireMessage struct {
 	Caption           string             `json:"caption,omitempty"`
 	CaptionEntities   []Entity           `json:"caption_entities,omitempty"`
 	Photo             []PhotoSize        `json:"photo,omitempty"`
+	Document          *wireDocument      `json:"document,omitempty"`
 	Contact           *Contact           `json:"contact,omitempty"`
 	Invoice           *wireInvoice       `json:"invoice,omitempty"`
 	SuccessfulPayment *SuccessfulPayment `json:"successful_payment,omitempty"`
@@ -186,7 +189,7 @@ func (s *Server) wireOf(c *chat, m *Message) wireMessage {
 	w := wireMessage{
 		MessageID: m.ID, From: &from, Chat: c.wire, Date: m.Date, EditDate: m.EditDate,
 		Text: m.Text, Entities: m.Entities, Caption: m.Caption, CaptionEntities: m.CaptionEntities,
-		Contact: m.Contact, Invoice: m.Invoice.wire(), SuccessfulPayment: m.SuccessfulPayment,
+		Contact: m.Contact, Invoice: m.Invoice.wire(), SuccessfulPayment: m.SuccessfulPayment, Document: m.Document.wire(),
 	}
 	if m.Photo != nil {
 		w.Photo = m.Photo.Sizes

@@ -59,11 +59,13 @@ type Server struct {
 	nextQuery  int64
 
 	// Outgoing side.
-	chats    map[int64]*chat
-	files    map[string]*storedFile
-	nextFile int
-	answers  []CallbackAnswer
-	commands map[commandKey][]BotCommand
+	chats     map[int64]*chat
+	files     map[string]*storedFile
+	documents map[string]*Document // sendDocument uploads, by file_id
+	docSeq    int
+	nextFile  int
+	answers   []CallbackAnswer
+	commands  map[commandKey][]BotCommand
 	// The bot's description and short description, by language_code
 	// ("" for all languages).
 	descriptions      map[string]string
@@ -173,6 +175,7 @@ func init() {
 		"getWebhookInfo":         (*Server).getWebhookInfo,
 		"sendMessage":            (*Server).sendMessage,
 		"sendPhoto":              (*Server).sendPhoto,
+		"sendDocument":           (*Server).sendDocument,
 		"editMessageText":        (*Server).editMessageText,
 		"editMessageCaption":     (*Server).editMessageCaption,
 		"editMessageReplyMarkup": (*Server).editMessageReplyMarkup,

@@ -23,6 +23,11 @@ func (s *Server) Transcript(chatID int64) string {
 			if m.Caption != "" {
 				fmt.Fprintf(&b, " %s", indent(m.Caption))
 			}
+		case m.Document != nil:
+			fmt.Fprintf(&b, " [document %s, %d bytes]", m.Document.Filename, len(m.Document.Data))
+			if m.Caption != "" {
+				fmt.Fprintf(&b, " %s", indent(m.Caption))
+			}
 		case m.Contact != nil:
 			fmt.Fprintf(&b, " [contact %s]", m.Contact.PhoneNumber)
 		case m.Invoice != nil:

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller"
 )
@@ -44,6 +46,11 @@ type config struct {
 	Workers int
 	// CatalogTTL is how long catalog reads are cached (ESIMBOT_CATALOG_TTL).
 	CatalogTTL time.Duration
+
+	// The shop (issue 11).
+	InviteTTL     time.Duration   // ESIMBOT_INVITE_TTL
+	LowBalance    decimal.Decimal // ESIMBOT_LOW_BALANCE; zero: no alert
+	DeliveryAlert time.Duration   // ESIMBOT_DELIVERY_ALERT
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -71,6 +78,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	}
 	var c config
 	var paths, agents, admins, price, level, sendRate, chatRate, workers, catalogTTL string
+	var inviteTTL, lowBalance, deliveryAlert string
 	setting(&c.TelegramURL, "telegram-api-url", "TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server `URL` (a self-hosted one, or a fake in tests)")
 	setting(&c.ResellerURL, "reseller-api-url", "RESELLER_API_URL", "", "reseller API base `URL` including the prefix (…/api/v1); empty: the built-in sandbox")
 	setting(&c.ResellerUser, "reseller-username", "RESELLER_USERNAME", "", "reseller login `name`, required with a reseller URL")
@@ -89,6 +97,9 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
 	setting(&catalogTTL, "catalog-ttl", "ESIMBOT_CATALOG_TTL", "10m", "`duration` catalog reads are cached (a Go duration such as 10m); refreshed in the background before it ends")
 	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
+	setting(&inviteTTL, "invite-ttl", "ESIMBOT_INVITE_TTL", "24h", "how long an agent invite link can be opened (a `duration` such as 24h)")
+	setting(&lowBalance, "low-balance", "ESIMBOT_LOW_BALANCE", "0", "wallet `amount` under which admins are alerted; 0: no alert")
+	setting(&deliveryAlert, "delivery-alert", "ESIMBOT_DELIVERY_ALERT", "10m", "`duration` after which an undelivered sale is reported to admins")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -181,6 +192,15 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	}
 	if c.CatalogTTL, err = time.ParseDuration(catalogTTL); err != nil || c.CatalogTTL < time.Second || c.CatalogTTL > 24*time.Hour {
 		return c, &configError{"ESIMBOT_CATALOG_TTL", fmt.Sprintf("%q: want a Go duration from 1s to 24h, such as 10m", catalogTTL)}
+	}
+	if c.InviteTTL, err = time.ParseDuration(inviteTTL); err != nil || c.InviteTTL < time.Minute {
+		return c, &configError{"ESIMBOT_INVITE_TTL", fmt.Sprintf("%q: want a duration of a minute or more, such as 24h", inviteTTL)}
+	}
+	if c.LowBalance, err = decimal.NewFromString(lowBalance); err != nil || c.LowBalance.IsNegative() {
+		return c, &configError{"ESIMBOT_LOW_BALANCE", fmt.Sprintf("%q: want an amount such as 50 (0: no alert)", lowBalance)}
+	}
+	if c.DeliveryAlert, err = time.ParseDuration(deliveryAlert); err != nil || c.DeliveryAlert < time.Minute {
+		return c, &configError{"ESIMBOT_DELIVERY_ALERT", fmt.Sprintf("%q: want a duration of a minute or more, such as 10m", deliveryAlert)}
 	}
 	return c, nil
 }

@@ -144,6 +144,7 @@ func TestRunFlagsWin(t *testing.T) {
 		"ESIMBOT_AGENTS": "1,2", "ESIMBOT_ADMINS": "3", "ESIMBOT_PRICE": "subscriber_price", "ESIMBOT_CURRENCY": "EUR",
 		"ESIMBOT_ORDER_PREFIX": "ENV", "ESIMBOT_LOG_LEVEL": "warn", "ESIMBOT_LOG_FORMAT": "json",
 		"ESIMBOT_SEND_RATE": "20", "ESIMBOT_CHAT_RATE": "0.5", "ESIMBOT_WORKERS": "32",
+		"ESIMBOT_INVITE_TTL": "2h", "ESIMBOT_LOW_BALANCE": "25.5", "ESIMBOT_DELIVERY_ALERT": "15m",
 	}
 	load := func(t *testing.T, args ...string) config {
 		t.Helper()
@@ -158,7 +159,8 @@ func TestRunFlagsWin(t *testing.T) {
 	fromFlags := load(t, "-telegram-api-url", "http://flag.example", "-reseller-api-url", "http://flag.example/api/v1",
 		"-reseller-username", "flag-user", "-reseller-paths", "default", "-db", "flag.db", "-listen", "127.0.0.1:2",
 		"-webhook-url", "", "-agents", "4", "-admins", "", "-price", "reseller_retail_price", "-currency", "GBP",
-		"-order-prefix", "FLAG", "-log-level", "debug", "-log-format", "text", "-send-rate", "0", "-chat-rate", "2", "-workers", "8")
+		"-order-prefix", "FLAG", "-log-level", "debug", "-log-format", "text", "-send-rate", "0", "-chat-rate", "2", "-workers", "8",
+		"-invite-ttl", "30m", "-low-balance", "0", "-delivery-alert", "5m")
 	for _, tc := range []struct {
 		name           string
 		gotEnv, gotFlg any
@@ -181,6 +183,9 @@ func TestRunFlagsWin(t *testing.T) {
 		{"ESIMBOT_SEND_RATE", fromEnv.SendRate, fromFlags.SendRate, 20.0, 0.0},
 		{"ESIMBOT_CHAT_RATE", fromEnv.ChatRate, fromFlags.ChatRate, 0.5, 2.0},
 		{"ESIMBOT_WORKERS", fromEnv.Workers, fromFlags.Workers, 32, 8},
+		{"ESIMBOT_INVITE_TTL", fromEnv.InviteTTL, fromFlags.InviteTTL, 2 * time.Hour, 30 * time.Minute},
+		{"ESIMBOT_LOW_BALANCE", fromEnv.LowBalance.String(), fromFlags.LowBalance.String(), "25.5", "0"},
+		{"ESIMBOT_DELIVERY_ALERT", fromEnv.DeliveryAlert, fromFlags.DeliveryAlert, 15 * time.Minute, 5 * time.Minute},
 	} {
 		if d := cmp.Diff(tc.wantEnv, tc.gotEnv); d != "" {
 			t.Errorf("%s from the environment (-want +got):\n%s", tc.name, d)

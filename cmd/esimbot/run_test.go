@@ -402,6 +402,9 @@ func TestRunConfigErrors(t *testing.T) {
 		{"BadPaths", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "RESELLER_PATHS": "v9"}, "RESELLER_PATHS"},
 		{"BadSendRate", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_SEND_RATE": "fast"}, `ESIMBOT_SEND_RATE: "fast": want messages per second`},
 		{"NegativeChatRate", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_CHAT_RATE": "-1"}, "ESIMBOT_CHAT_RATE"},
+		{"BadInviteTTL", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_INVITE_TTL": "soon"}, "ESIMBOT_INVITE_TTL"},
+		{"BadLowBalance", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_LOW_BALANCE": "-5"}, "ESIMBOT_LOW_BALANCE"},
+		{"BadDeliveryAlert", map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_DELIVERY_ALERT": "10"}, "ESIMBOT_DELIVERY_ALERT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer

@@ -99,6 +99,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	flowsCfg := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met, CatalogTTL: cfg.CatalogTTL,
+		InviteTTL: cfg.InviteTTL, LowBalance: cfg.LowBalance, DeliveryAlert: cfg.DeliveryAlert, BotLink: func(payload string) string { return "https://t.me/" + b.Username() + "?start=" + payload },
 	}
 	if m.tuneFlows != nil {
 		m.tuneFlows(&flowsCfg)

@@ -36,6 +36,9 @@ type Store struct {
 	users   map[flows.UserID]flows.User
 	seen    map[string]time.Time // namespace "\x00" key → first seen
 	updates int                  // "update" keys recorded since the last pruning
+	invites map[string]flows.Invite
+	grants  map[flows.UserID]flows.Grant
+	alerts  map[string]time.Time
 }
 
 var (
@@ -50,6 +53,10 @@ func New() *Store {
 		sales: map[string]flows.Sale{},
 		users: map[flows.UserID]flows.User{},
 		seen:  map[string]time.Time{},
+
+		invites: map[string]flows.Invite{},
+		grants:  map[flows.UserID]flows.Grant{},
+		alerts:  map[string]time.Time{},
 	}
 }
 

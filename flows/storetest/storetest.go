@@ -95,6 +95,8 @@ func Run(t *testing.T, open func(t *testing.T) StoreUnderTest) {
 	t.Run("Indexes", func(t *testing.T) { testIndexes(t, open) })
 	t.Run("User", func(t *testing.T) { testUser(t, open) })
 	t.Run("Forget", func(t *testing.T) { testForget(t, open) })
+	t.Run("Staff", func(t *testing.T) { testStaff(t, open) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
 	t.Run("Dedup", func(t *testing.T) { testDedup(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 }
