@@ -45,6 +45,17 @@ type Config struct {
 	// Observer, when set, is told of sale state changes and of the
 	// reseller's wallet balance, for metrics.
 	Observer Observer
+
+	// Payments is how customers pay for a sale (default PaymentsNone).
+	Payments Payments
+	// ClosedSales keeps customers from completing a sale they do not pay
+	// for: with payments off, only agents and admins sell, and a
+	// customer's Confirm says how to buy (DESIGN.md invariant 7). The zero
+	// value, open sales, is for the sandbox and the demo.
+	ClosedSales bool
+	// Support is the shop's contact (a @username, a phone, a link), shown
+	// where a customer cannot buy here and by /paysupport.
+	Support string
 }
 
 // Observer watches the engine, for metrics. Its methods must be quick and
@@ -110,6 +121,11 @@ func (c Config) Validate() error {
 	case "", PriceRetail, PriceSubscriber:
 	default:
 		return fmt.Errorf("price field %q: want %s or %s", c.Price, PriceRetail, PriceSubscriber)
+	}
+	switch c.Payments {
+	case "", PaymentsNone:
+	default:
+		return fmt.Errorf("payments %q: want %s", c.Payments, PaymentsNone)
 	}
 	return nil
 }

@@ -13,6 +13,9 @@ func confirm(c Conversation, u User, in input) (Conversation, []effect) {
 	if d.Bundle == nil {
 		return c, in.stale()
 	}
+	if !mayBuy(in.cfg, u) {
+		return closedSale(c, u, in)
+	}
 	offers, wait := want[[]BundleOffer](in, needFresh(d))
 	if wait != nil {
 		return c, wait

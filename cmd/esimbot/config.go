@@ -41,6 +41,14 @@ type config struct {
 	SendRate, ChatRate float64
 	// Workers bounds the chats handled at once (ESIMBOT_WORKERS).
 	Workers int
+
+	// Payments is how customers pay (ESIMBOT_PAYMENTS).
+	Payments flows.Payments
+	// OpenSales lets customers buy without paying (ESIMBOT_OPEN_SALES);
+	// by default on the embedded sandbox only.
+	OpenSales bool
+	// Support is the shop's contact for customers (ESIMBOT_SUPPORT).
+	Support string
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -85,6 +93,10 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&sendRate, "send-rate", "ESIMBOT_SEND_RATE", "30", "`messages` a second the bot may start itself, all chats together (deliveries after a wait, alerts); replies to users go at once; 0: no budget")
 	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
 	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
+	var payments, openSales string
+	setting(&payments, "payments", "ESIMBOT_PAYMENTS", "none", "how customers `pay`: none (only agents and admins sell, unless sales are open)")
+	setting(&openSales, "open-sales", "ESIMBOT_OPEN_SALES", "", "`true` lets customers buy without paying; default true on the embedded sandbox only")
+	setting(&c.Support, "support", "ESIMBOT_SUPPORT", "", "the shop's `contact` shown to customers who cannot buy here (a @username, a phone, a link)")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -175,7 +187,41 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if c.Workers, err = strconv.Atoi(workers); err != nil || c.Workers < 1 || c.Workers > 100_000 {
 		return c, &configError{"ESIMBOT_WORKERS", fmt.Sprintf("%q: want a number of chats from 1 to 100000", workers)}
 	}
+	if err := c.sellingPolicy(payments, openSales); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// sellingPolicy reads who may complete a sale and how they pay
+// (ESIMBOT_PAYMENTS, ESIMBOT_OPEN_SALES, ESIMBOT_SUPPORT).
+func (c *config) sellingPolicy(payments, openSales string) error {
+	switch c.Payments = flows.Payments(payments); c.Payments {
+	case flows.PaymentsNone:
+	default:
+		return &configError{"ESIMBOT_PAYMENTS", fmt.Sprintf("%q: want none", payments)}
+	}
+	switch openSales {
+	case "":
+		c.OpenSales = c.ResellerURL == "" // the embedded sandbox: anyone may try the whole journey
+	case "true", "false":
+		c.OpenSales = openSales == "true"
+	default:
+		return &configError{"ESIMBOT_OPEN_SALES", fmt.Sprintf("%q: want true or false", openSales)}
+	}
+	if len(c.Support) > 200 || strings.ContainsAny(c.Support, "\n\r") {
+		return &configError{"ESIMBOT_SUPPORT", "want one line of at most 200 characters, such as @my_shop"}
+	}
+	return nil
+}
+
+// policy is the selling policy in force, in words, for the start-up line.
+func (c config) policy() (who, pay string) {
+	who = "agents and admins only; customers browse and are sent to the shop"
+	if c.OpenSales {
+		who = "anyone, without paying"
+	}
+	return who, string(c.Payments)
 }
 
 // rate parses a budget in messages per second: a number, 0 or more.

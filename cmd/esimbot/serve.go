@@ -99,6 +99,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	flowsCfg := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met,
+		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 	}
 	if m.tuneFlows != nil {
 		m.tuneFlows(&flowsCfg)
@@ -139,6 +140,8 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if m.OnListen != nil {
 		m.OnListen("http", ln.Addr().String())
 	}
+	who, pay := cfg.policy()
+	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support)
 	log.Info("esimbot started", "version", Version(), "db", cfg.DB, "listen", ln.Addr().String(),
 		"mode", map[bool]string{true: "webhook", false: "polling"}[cfg.WebhookURL != ""])
 
