@@ -34,8 +34,9 @@ type Store struct {
 	convs   map[flows.ChatID]flows.Conversation
 	sales   map[string]flows.Sale
 	users   map[flows.UserID]flows.User
-	seen    map[string]time.Time // namespace "\x00" key → first seen
-	updates int                  // "update" keys recorded since the last pruning
+	seen    map[string]time.Time     // namespace "\x00" key → first seen
+	updates int                      // "update" keys recorded since the last pruning
+	pays    map[string]flows.Payment // charge ID → payment (pay.go)
 }
 
 var (
@@ -50,6 +51,7 @@ func New() *Store {
 		sales: map[string]flows.Sale{},
 		users: map[flows.UserID]flows.User{},
 		seen:  map[string]time.Time{},
+		pays:  map[string]flows.Payment{},
 	}
 }
 
