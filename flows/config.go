@@ -56,6 +56,13 @@ type Config struct {
 	// Support is the shop's contact (a @username, a phone, a link), shown
 	// where a customer cannot buy here and by /paysupport.
 	Support string
+	// StarsPerUnit is how many Telegram Stars one unit of the price's
+	// currency is worth, for PaymentsStars (the amount is rounded up).
+	StarsPerUnit decimal.Decimal
+	// InvoiceTTL is how long an invoice can be paid (default 30 min).
+	InvoiceTTL time.Duration
+	// Refunder refunds payments, for PaymentsStars.
+	Refunder Refunder
 }
 
 // Observer watches the engine, for metrics. Its methods must be quick and
@@ -105,6 +112,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.InvoiceTTL <= 0 {
+		c.InvoiceTTL = 30 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -124,8 +134,15 @@ func (c Config) Validate() error {
 	}
 	switch c.Payments {
 	case "", PaymentsNone:
+	case PaymentsStars:
+		if !c.StarsPerUnit.IsPositive() {
+			return fmt.Errorf("stars per unit %s: want a positive number", c.StarsPerUnit)
+		}
+		if c.Refunder == nil {
+			return fmt.Errorf("payments in stars need a refunder")
+		}
 	default:
-		return fmt.Errorf("payments %q: want %s", c.Payments, PaymentsNone)
+		return fmt.Errorf("payments %q: want %s or %s", c.Payments, PaymentsNone, PaymentsStars)
 	}
 	return nil
 }

@@ -62,6 +62,9 @@ func saleOf(c Conversation, u User, in input, o BundleOffer) (Conversation, []ef
 		selling = "selling_topup"
 	}
 	remember := u.Role == RoleCustomer && d.Kind == KindNew && (u.Email != d.Email || u.Name != d.Name || u.WhatsApp != d.WhatsApp)
+	if paying(in.cfg, u) {
+		return c, []effect{bill{sale: s, remember: remember}}
+	}
 	notice := in.say(selling)
 	notice.replace = true
 	return c, []effect{sell{sale: s, notice: notice, remember: remember}}
