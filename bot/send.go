@@ -335,6 +335,9 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	if m.Photo != nil {
 		return s.sendPhoto(ctx, id, m)
 	}
+	if m.Invoice != nil {
+		return s.sendInvoice(ctx, id, m.Invoice)
+	}
 	var markup any
 	if len(m.Buttons) > 0 {
 		markup = inline(m.Buttons)

@@ -61,7 +61,7 @@ type PreCheckout struct {
 // customer's Confirm when they may not buy here.
 var payKeys = []string{"sale_closed", "sale_closed_support", "invoice_description", "invoice_label",
 	"payment_declined_expired", "payment_declined_changed", "payment_declined_unknown", "payment_declined_retry",
-	"payment_received", "sale_failed_unpaid", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
+	"payment_received", "sale_failed_unpaid", "sale_failed_paid", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
 
 // mayBuy reports whether u may complete a sale without paying through the
 // bot: agents and admins always, customers only while sales are open.

@@ -165,6 +165,9 @@ func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) e
 		return err
 	}
 	loc := e.cat.For(s.Lang)
+	if s.ChargeID != "" {
+		reason = "sale_failed_paid" // the failure's own text may say nothing was charged: the Stars were
+	}
 	e.notify(ctx, s, Message{Text: loc.T(reason, "Ref", s.Ref), Buttons: [][]Button{
 		{globalButton(loc.T("btn_buy_other"), actBuy), globalButton(loc.T("btn_menu"), actMenu)},
 	}})

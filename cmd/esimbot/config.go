@@ -11,6 +11,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller"
@@ -49,6 +52,10 @@ type config struct {
 	OpenSales bool
 	// Support is the shop's contact for customers (ESIMBOT_SUPPORT).
 	Support string
+	// StarsPerUnit converts prices to Stars (ESIMBOT_STARS_PER_UNIT).
+	StarsPerUnit decimal.Decimal
+	// InvoiceTTL is how long an invoice can be paid (ESIMBOT_INVOICE_TTL).
+	InvoiceTTL time.Duration
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -93,10 +100,12 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&sendRate, "send-rate", "ESIMBOT_SEND_RATE", "30", "`messages` a second the bot may start itself, all chats together (deliveries after a wait, alerts); replies to users go at once; 0: no budget")
 	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
 	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
-	var payments, openSales string
-	setting(&payments, "payments", "ESIMBOT_PAYMENTS", "none", "how customers `pay`: none (only agents and admins sell, unless sales are open)")
+	var payments, openSales, starsPerUnit, invoiceTTL string
+	setting(&payments, "payments", "ESIMBOT_PAYMENTS", "none", "how customers `pay`: stars (Telegram Stars) or none (only agents and admins sell, unless sales are open)")
 	setting(&openSales, "open-sales", "ESIMBOT_OPEN_SALES", "", "`true` lets customers buy without paying; default true on the embedded sandbox only")
-	setting(&c.Support, "support", "ESIMBOT_SUPPORT", "", "the shop's `contact` shown to customers who cannot buy here (a @username, a phone, a link)")
+	setting(&c.Support, "support", "ESIMBOT_SUPPORT", "", "the shop's `contact` shown to customers who cannot buy here and by /paysupport (a @username, a phone, a link)")
+	setting(&starsPerUnit, "stars-per-unit", "ESIMBOT_STARS_PER_UNIT", "", "Telegram Stars per unit of the price's currency (`number`), required for payments in stars; amounts are rounded up")
+	setting(&invoiceTTL, "invoice-ttl", "ESIMBOT_INVOICE_TTL", "30m", "how long an invoice can be paid (`duration`)")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -187,7 +196,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if c.Workers, err = strconv.Atoi(workers); err != nil || c.Workers < 1 || c.Workers > 100_000 {
 		return c, &configError{"ESIMBOT_WORKERS", fmt.Sprintf("%q: want a number of chats from 1 to 100000", workers)}
 	}
-	if err := c.sellingPolicy(payments, openSales); err != nil {
+	if err := c.sellingPolicy(payments, openSales, starsPerUnit, invoiceTTL); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -195,12 +204,23 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 
 // sellingPolicy reads who may complete a sale and how they pay
 // (ESIMBOT_PAYMENTS, ESIMBOT_OPEN_SALES, ESIMBOT_SUPPORT).
-func (c *config) sellingPolicy(payments, openSales string) error {
+func (c *config) sellingPolicy(payments, openSales, starsPerUnit, invoiceTTL string) error {
 	switch c.Payments = flows.Payments(payments); c.Payments {
 	case flows.PaymentsNone:
+	case flows.PaymentsStars:
+		d, err := decimal.NewFromString(starsPerUnit)
+		if err != nil || !d.IsPositive() {
+			return &configError{"ESIMBOT_STARS_PER_UNIT", fmt.Sprintf("%q: want a positive number of Stars per unit of the price's currency, such as 50", starsPerUnit)}
+		}
+		c.StarsPerUnit = d
 	default:
-		return &configError{"ESIMBOT_PAYMENTS", fmt.Sprintf("%q: want none", payments)}
+		return &configError{"ESIMBOT_PAYMENTS", fmt.Sprintf("%q: want stars or none", payments)}
 	}
+	ttl, err := time.ParseDuration(invoiceTTL)
+	if err != nil || ttl < time.Minute || ttl > 24*time.Hour {
+		return &configError{"ESIMBOT_INVOICE_TTL", fmt.Sprintf("%q: want a duration from 1m to 24h, such as 30m", invoiceTTL)}
+	}
+	c.InvoiceTTL = ttl
 	switch openSales {
 	case "":
 		c.OpenSales = c.ResellerURL == "" // the embedded sandbox: anyone may try the whole journey
@@ -218,7 +238,11 @@ func (c *config) sellingPolicy(payments, openSales string) error {
 // policy is the selling policy in force, in words, for the start-up line.
 func (c config) policy() (who, pay string) {
 	who = "agents and admins only; customers browse and are sent to the shop"
-	if c.OpenSales {
+	switch {
+	case c.Payments == flows.PaymentsStars:
+		who = "agents and admins; customers who pay in Telegram Stars"
+		return who, fmt.Sprintf("stars (%s Stars per unit, invoices valid %s)", c.StarsPerUnit, c.InvoiceTTL)
+	case c.OpenSales:
 		who = "anyone, without paying"
 	}
 	return who, string(c.Payments)
