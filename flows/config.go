@@ -63,6 +63,9 @@ type Config struct {
 	InvoiceTTL time.Duration
 	// Refunder refunds payments, for PaymentsStars.
 	Refunder Refunder
+	// Terms, when set, replaces the catalog's terms (/terms) in every
+	// language: the operator's own text (Telegram HTML).
+	Terms string
 }
 
 // Observer watches the engine, for metrics. Its methods must be quick and

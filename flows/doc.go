@@ -63,7 +63,7 @@
 //	forget        no → menu; yes → menu; back → menu
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
 //	              /esims → esims; /usage → usage_pick, usage; /language → language; /help;
-//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims
+//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /paysupport; /terms
 //	any step      g.buy → destination; g.menu → menu; g.qr; g.usage → usage
 //
 // To add a step: a Step constant (steps.go), its stepDef in stepTable (its

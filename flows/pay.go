@@ -61,7 +61,8 @@ type PreCheckout struct {
 // customer's Confirm when they may not buy here.
 var payKeys = []string{"sale_closed", "sale_closed_support", "invoice_description", "invoice_label",
 	"payment_declined_expired", "payment_declined_changed", "payment_declined_unknown", "payment_declined_retry",
-	"payment_received", "sale_failed_unpaid", "sale_failed_paid", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
+	"payment_received", "sale_failed_unpaid", "sale_failed_paid", "terms", "paysupport", "paysupport_contact",
+	"paysupport_none", "paysupport_line", "pay_state_paid", "pay_state_problem", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
 
 // mayBuy reports whether u may complete a sale without paying through the
 // bot: agents and admins always, customers only while sales are open.
@@ -377,4 +378,56 @@ func closedSale(c Conversation, u User, in input) (Conversation, []effect) {
 		refusal = in.say("sale_closed_support", "Support", in.cfg.Support)
 	}
 	return c, []effect{refusal, showScreen{}}
+}
+
+// srcPayments is the source of a user's payments (key: none).
+const srcPayments source = 1000
+
+func init() {
+	loaders[srcPayments] = loader{name: "payments", store: true, load: func(ctx context.Context, e *Engine, u User, _ string) (any, error) {
+		return e.store.PaymentsByUser(ctx, u.ID)
+	}}
+}
+
+// maxPaySupport is how many recent payments /paysupport lists.
+const maxPaySupport = 5
+
+// paySupport is /paysupport, which Telegram requires of bots that take
+// payments: the shop's contact and the user's recent payments.
+func paySupport(c Conversation, u User, in input) (Conversation, []effect) {
+	pays, wait := want[[]Payment](in, need{src: srcPayments})
+	if wait != nil {
+		return c, wait
+	}
+	text := in.loc.T("paysupport")
+	if in.cfg.Support != "" {
+		text += "\n" + in.loc.T("paysupport_contact", "Support", in.cfg.Support)
+	}
+	if len(pays) == 0 {
+		text += "\n\n" + in.loc.T("paysupport_none")
+	}
+	for i, p := range pays {
+		if i == maxPaySupport {
+			break
+		}
+		text += "\n\n" + in.loc.T("paysupport_line", "Ref", p.Ref, "Stars", p.Stars, "When", p.At.UTC().Format("2006-01-02 15:04 UTC"),
+			"Charge", p.ChargeID, "State", in.loc.T(payStateKey(p)))
+	}
+	return c, []effect{say{key: "paysupport", m: Message{Text: text}}}
+}
+
+// payStateKey is the locale key of what became of a payment.
+func payStateKey(p Payment) string {
+	if p.Problem != "" {
+		return "pay_state_problem"
+	}
+	return "pay_state_paid"
+}
+
+// terms is /terms: the operator's terms, or the catalog's.
+func terms(c Conversation, _ User, in input) (Conversation, []effect) {
+	if in.cfg.Terms != "" {
+		return c, []effect{say{key: "terms", m: Message{Text: in.cfg.Terms}}}
+	}
+	return c, []effect{in.say("terms", "Support", in.cfg.Support)}
 }

@@ -284,3 +284,59 @@ func TestStarsFailedRefundRetried(t *testing.T) {
 		t.Errorf("refund calls %v, want a failed one and one retry", r.calls)
 	}
 }
+
+// TestStarsPaidThenCrash: the process dies right after the payment was
+// stored, before the bundle was bought: after a restart, the reconciler
+// buys and delivers it, once.
+func TestStarsPaidThenCrash(t *testing.T) {
+	w := newWorld(t, stars(&refunder{}))
+	c := w.chat(101, "Ada", "en")
+	inv := invoiced(t, w, c)
+	ref, _, _ := strings.Cut(inv.Payload, ".")
+	// What Paid stores first, and nothing after it.
+	_, isNew, err := w.store.RecordPayment(t.Context(), flows.Payment{ChargeID: "ch-1", Chat: c.id, User: c.user, Stars: inv.Stars,
+		Currency: "XTR", Payload: inv.Payload, Ref: ref, At: w.clock.Now()}, func(_ *flows.Payment, s *flows.Sale) bool {
+		s.ChargeID, s.NextAttempt = "ch-1", time.Time{}
+		return s.MoveTo(flows.SalePaid, w.clock.Now()) == nil
+	})
+	if err != nil || !isNew {
+		t.Fatal(isNew, err)
+	}
+	restarted, err := flows.New(w.cfg, w.store, mustClient(t, w), w.rec, mustCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := restarted.Reconcile(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(w.sb.Orders()); n != 1 {
+		t.Errorf("%d orders after the restart, want 1", n)
+	}
+	if s, _ := w.store.Sale(t.Context(), ref); s.State != flows.SaleDelivered {
+		t.Errorf("sale %s, want delivered", s.State)
+	}
+	if len(c.photos()) != 1 {
+		t.Errorf("%d QR codes, want 1", len(c.photos()))
+	}
+}
+
+func TestPaySupportListsPayments(t *testing.T) {
+	w := newWorld(t, stars(&refunder{}), func(_ *sandbox.Options, c *flows.Config) { c.Support = "@my_shop" })
+	c := w.chat(101, "Ada", "en")
+	c.command("/paysupport")
+	if !strings.Contains(c.lastText(), "@my_shop") || !strings.Contains(c.lastText(), "no payment") {
+		t.Errorf("/paysupport before paying: %q", c.lastText())
+	}
+	inv := invoiced(t, w, c)
+	pay(t, w, c, inv, "ch-1")
+	c.command("/paysupport")
+	if ref, _, _ := strings.Cut(inv.Payload, "."); !strings.Contains(c.lastText(), ref) || !strings.Contains(c.lastText(), "201") {
+		t.Errorf("/paysupport after paying: %q", c.lastText())
+	}
+	c.command("/terms")
+	if !strings.Contains(c.lastText(), "Terms of sale") {
+		t.Errorf("/terms: %q", c.lastText())
+	}
+}

@@ -56,6 +56,9 @@ type config struct {
 	StarsPerUnit decimal.Decimal
 	// InvoiceTTL is how long an invoice can be paid (ESIMBOT_INVOICE_TTL).
 	InvoiceTTL time.Duration
+	// Terms is the text of /terms read from ESIMBOT_TERMS_FILE; empty: the
+	// catalog's.
+	Terms string
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -100,12 +103,13 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&sendRate, "send-rate", "ESIMBOT_SEND_RATE", "30", "`messages` a second the bot may start itself, all chats together (deliveries after a wait, alerts); replies to users go at once; 0: no budget")
 	setting(&workers, "workers", "ESIMBOT_WORKERS", "128", "`number` of chats handled at once (each waits for the reseller API, the disk and Telegram)")
 	setting(&chatRate, "chat-rate", "ESIMBOT_CHAT_RATE", "1", "`messages` a second the bot may start itself in one chat, after a burst of 3; 0: no budget")
-	var payments, openSales, starsPerUnit, invoiceTTL string
+	var payments, openSales, starsPerUnit, invoiceTTL, termsFile string
 	setting(&payments, "payments", "ESIMBOT_PAYMENTS", "none", "how customers `pay`: stars (Telegram Stars) or none (only agents and admins sell, unless sales are open)")
 	setting(&openSales, "open-sales", "ESIMBOT_OPEN_SALES", "", "`true` lets customers buy without paying; default true on the embedded sandbox only")
 	setting(&c.Support, "support", "ESIMBOT_SUPPORT", "", "the shop's `contact` shown to customers who cannot buy here and by /paysupport (a @username, a phone, a link)")
 	setting(&starsPerUnit, "stars-per-unit", "ESIMBOT_STARS_PER_UNIT", "", "Telegram Stars per unit of the price's currency (`number`), required for payments in stars; amounts are rounded up")
 	setting(&invoiceTTL, "invoice-ttl", "ESIMBOT_INVOICE_TTL", "30m", "how long an invoice can be paid (`duration`)")
+	setting(&termsFile, "terms-file", "ESIMBOT_TERMS_FILE", "", "`file` of the terms /terms shows (Telegram HTML), instead of the built-in ones")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -198,6 +202,13 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	}
 	if err := c.sellingPolicy(payments, openSales, starsPerUnit, invoiceTTL); err != nil {
 		return c, err
+	}
+	if termsFile != "" {
+		b, err := os.ReadFile(termsFile)
+		if err != nil || len(strings.TrimSpace(string(b))) == 0 || len(b) > 4000 {
+			return c, &configError{"ESIMBOT_TERMS_FILE", "want a readable file of 1 to 4000 bytes"}
+		}
+		c.Terms = strings.TrimSpace(string(b))
 	}
 	return c, nil
 }

@@ -100,7 +100,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met,
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
-		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(),
+		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
 	}
 	if m.tuneFlows != nil {
 		m.tuneFlows(&flowsCfg)
