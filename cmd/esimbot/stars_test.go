@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func (c *tgChat) pay(inv telegramtest.Message) telegramtest.PreCheckoutAnswer {
 func TestRunStarsPurchase(t *testing.T) {
 	fake := telegramtest.NewServer(t, testToken)
 	sb := sandbox.New(sandbox.Options{})
-	startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), starsEnv)
+	run := startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), starsEnv)
 	c := newChat(t, fake, 501, "Ada", "en")
 	inv := c.toInvoice()
 	if inv.Invoice.Currency != "XTR" || inv.Invoice.TotalAmount != 201 || inv.Invoice.Title == "" {
@@ -136,6 +137,13 @@ func TestRunStarsPurchase(t *testing.T) {
 	}
 	if r := fake.Refunds(); len(r) != 0 {
 		t.Errorf("refunds %+v", r)
+	}
+	_, body := run.get("/metrics")
+	for _, want := range []string{"esimbot_invoices_total 1", "esimbot_payments_total 1", "esimbot_stars_received_total 201",
+		`esimbot_sales_total{kind="new",state="paid"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 
