@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/esimbot/esimbot/locales"
 )
 
 // Payments says how customers pay for a sale.
@@ -62,7 +64,7 @@ type PreCheckout struct {
 var payKeys = []string{"sale_closed", "sale_closed_support", "invoice_description", "invoice_label",
 	"payment_declined_expired", "payment_declined_changed", "payment_declined_unknown", "payment_declined_retry",
 	"payment_received", "sale_failed_unpaid", "sale_failed_paid", "terms", "paysupport", "paysupport_contact",
-	"paysupport_none", "paysupport_line", "pay_state_paid", "pay_state_problem", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
+	"paysupport_none", "paysupport_line", "pay_state_paid", "pay_state_problem", "pay_label", "pay_refunded", "pay_refund_due", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
 
 // mayBuy reports whether u may complete a sale without paying through the
 // bot: agents and admins always, customers only while sales are open.
@@ -430,4 +432,18 @@ func terms(c Conversation, _ User, in input) (Conversation, []effect) {
 		return c, []effect{say{key: "terms", m: Message{Text: in.cfg.Terms}}}
 	}
 	return c, []effect{in.say("terms", "Support", in.cfg.Support)}
+}
+
+// saleLabel is a sale's state as the user's lists show it, with its
+// payment apart from its delivery: "paid · being delivered", "refunded".
+func saleLabel(loc *locales.Localizer, s Sale) string {
+	switch {
+	case s.Refund == RefundDone:
+		return loc.T("pay_refunded")
+	case s.Refund == RefundDue:
+		return loc.T("pay_refund_due")
+	case s.ChargeID != "" && s.State != SaleDelivered:
+		return loc.T("pay_label", "State", locales.Raw(stateLabel(loc, s.State)))
+	}
+	return stateLabel(loc, s.State)
 }
