@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -91,7 +92,7 @@ func (s *Store) PaymentsByUser(_ context.Context, user flows.UserID) ([]flows.Pa
 	err := s.db.View(func(tx *bolt.Tx) error {
 		prefix := idKey(user)
 		c := tx.Bucket(bucketPaymentsByUser).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && len(k) > 16 && string(k[:8]) == string(prefix); k, _ = c.Next() {
+		for k, _ := c.Seek(prefix); len(k) > 16 && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			var p flows.Payment
 			ok, err := get(tx, bucketPayments, k[16:], &p)
 			if err != nil {
@@ -109,4 +110,29 @@ func (s *Store) PaymentsByUser(_ context.Context, user flows.UserID) ([]flows.Pa
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// checkPayments checks that every payment decodes under its charge ID and
+// has its payments_by_user entry, and the other way round.
+func checkPayments(tx *bolt.Tx, problem func(format string, args ...any) bool) {
+	want := map[string]bool{}
+	tx.Bucket(bucketPayments).ForEach(func(k, v []byte) error {
+		var p flows.Payment
+		if err := json.Unmarshal(v, &p); err != nil || p.ChargeID != string(k) {
+			problem("payments %q: %v", k, err)
+			return nil
+		}
+		want[string(paymentByUserKey(&p))] = true
+		return nil
+	})
+	tx.Bucket(bucketPaymentsByUser).ForEach(func(k, _ []byte) error {
+		if !want[string(k)] {
+			problem("payments_by_user: entry %x names no payment", k)
+		}
+		delete(want, string(k))
+		return nil
+	})
+	for k := range want {
+		problem("payments_by_user: entry %x missing", k)
+	}
 }
