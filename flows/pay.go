@@ -288,6 +288,10 @@ func (e *Engine) refund(ctx context.Context, s Sale) error {
 	if s.Refund != RefundDue {
 		return nil
 	}
+	if e.cfg.Refunder == nil {
+		e.log.ErrorContext(ctx, "refund due but no refunder configured", "ref", s.Ref)
+		return nil
+	}
 	err := e.cfg.Refunder.RefundStars(ctx, s.User, s.ChargeID)
 	obs, _ := e.cfg.Observer.(PaymentObserver)
 	if err != nil && !errors.Is(err, ErrAlreadyRefunded) {
