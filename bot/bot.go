@@ -276,7 +276,7 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 
 	if b.cfg.WebhookURL != "" {
 		ok, err := b.tg.SetWebhook(ctx, &tg.SetWebhookParams{URL: b.cfg.WebhookURL, SecretToken: b.cfg.WebhookSecret,
-			AllowedUpdates: []string{"message", "callback_query"}})
+			AllowedUpdates: allowedUpdates})
 		if err != nil || !ok {
 			return fmt.Errorf("bot: setWebhook: %s", redact(err, b.cfg.Token))
 		}

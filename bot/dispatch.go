@@ -122,6 +122,8 @@ func chatOf(upd *models.Update) int64 {
 		return upd.CallbackQuery.From.ID
 	case upd.MyChatMember != nil:
 		return upd.MyChatMember.Chat.ID
+	case upd.PreCheckoutQuery != nil && upd.PreCheckoutQuery.From != nil:
+		return upd.PreCheckoutQuery.From.ID // the payer's private chat
 	}
 	return 0
 }

@@ -89,9 +89,10 @@ func (b *Bot) poll(ctx context.Context) {
 // token) and the wait Telegram asked for.
 func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, time.Duration, error) {
 	params := struct {
-		Offset  int64 `json:"offset,omitempty"`
-		Timeout int   `json:"timeout"`
-	}{Offset: offset, Timeout: max(int(b.cfg.PollTimeout/time.Second)-1, 1)}
+		Offset         int64    `json:"offset,omitempty"`
+		Timeout        int      `json:"timeout"`
+		AllowedUpdates []string `json:"allowed_updates"`
+	}{Offset: offset, Timeout: max(int(b.cfg.PollTimeout/time.Second)-1, 1), AllowedUpdates: allowedUpdates}
 	body, err := json.Marshal(params)
 	if err != nil {
 		return nil, 0, err

@@ -338,6 +338,9 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	if m.Document != nil {
 		return s.sendDocument(ctx, id, m)
 	}
+	if m.Invoice != nil {
+		return s.sendInvoice(ctx, id, m.Invoice)
+	}
 	var markup any
 	if len(m.Buttons) > 0 {
 		markup = inline(m.Buttons)

@@ -75,6 +75,10 @@ func (b *Bot) dispatchUpdate(ctx context.Context, engine Engine, upd *models.Upd
 	switch {
 	case upd.CallbackQuery != nil:
 		return b.onCallback(ctx, engine, upd.CallbackQuery)
+	case upd.PreCheckoutQuery != nil:
+		return b.onPreCheckout(ctx, engine, upd.PreCheckoutQuery)
+	case upd.Message != nil && upd.Message.SuccessfulPayment != nil:
+		return b.onPayment(ctx, engine, upd.Message)
 	case upd.Message != nil:
 		return b.onMessage(ctx, engine, upd.Message)
 	}

@@ -121,6 +121,17 @@ func newCache(ttl time.Duration, now func() time.Time, stale bool) *cache {
 // however many callers miss at once). The background refresh runs with
 // ctx's values but not its cancellation, for at most a minute.
 func cached[T any](ctx context.Context, c *cache, key string, load func(context.Context) (T, error)) (T, error) {
+	return lookup(ctx, c, key, load, c.stale)
+}
+
+// cachedStrict is cached that never serves an entry past its TTL: for
+// checks that must see the catalog as it is (a payment's pre-checkout).
+func cachedStrict[T any](ctx context.Context, c *cache, key string, load func(context.Context) (T, error)) (T, error) {
+	return lookup(ctx, c, key, load, false)
+}
+
+// lookup is cached, serving an entry past its TTL only when stale is set.
+func lookup[T any](ctx context.Context, c *cache, key string, load func(context.Context) (T, error), stale bool) (T, error) {
 	c.mu.Lock()
 	e, ok := c.entries[key]
 	age := c.now().Sub(e.loaded)
@@ -128,7 +139,7 @@ func cached[T any](ctx context.Context, c *cache, key string, load func(context.
 	case ok && age < time.Duration(float64(c.ttl)*refreshAhead):
 		c.mu.Unlock()
 		return e.v.(T), nil
-	case ok && (age < c.ttl || c.stale && age < 2*c.ttl):
+	case ok && (age < c.ttl || stale && age < 2*c.ttl):
 		if _, busy := c.inflight[key]; !busy {
 			call := c.start(key)
 			go func() {
@@ -298,6 +309,17 @@ func (e *Engine) networks(ctx context.Context, code string) ([]reseller.Network,
 // findBundle looks a bundle up by its code in the whole catalog (cached),
 // for deep links that name one.
 func (e *Engine) findBundle(ctx context.Context, code string) (BundleOffer, bool) {
+	return e.findBundleIn(ctx, code, cached[[]reseller.Bundle])
+}
+
+// findBundleStrict is findBundle on a catalog no older than its TTL.
+func (e *Engine) findBundleStrict(ctx context.Context, code string) (BundleOffer, bool) {
+	return e.findBundleIn(ctx, code, cachedStrict[[]reseller.Bundle])
+}
+
+// findBundleIn looks a bundle up through get (cached or cachedStrict).
+func (e *Engine) findBundleIn(ctx context.Context, code string,
+	get func(context.Context, *cache, string, func(context.Context) ([]reseller.Bundle, error)) ([]reseller.Bundle, error)) (BundleOffer, bool) {
 	if code == "" || len(code) > 64 {
 		return BundleOffer{}, false
 	}
@@ -305,7 +327,7 @@ func (e *Engine) findBundle(ctx context.Context, code string) (BundleOffer, bool
 	if err != nil {
 		return BundleOffer{}, false
 	}
-	list, err := cached(ctx, e.catalog, "bundles|all|"+string(pt), func(ctx context.Context) ([]reseller.Bundle, error) {
+	list, err := get(ctx, e.catalog, "bundles|all|"+string(pt), func(ctx context.Context) ([]reseller.Bundle, error) {
 		return e.api.AllBundles(ctx, reseller.BundleQuery{ProfileType: pt, PageSize: 100})
 	})
 	if err != nil {

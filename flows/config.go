@@ -58,6 +58,26 @@ type Config struct {
 	// DeliveryAlert is how long a sale may stay undelivered before admins
 	// are alerted (default 10 min).
 	DeliveryAlert time.Duration
+	// Payments is how customers pay for a sale (default PaymentsNone).
+	Payments Payments
+	// ClosedSales keeps customers from completing a sale they do not pay
+	// for: with payments off, only agents and admins sell, and a
+	// customer's Confirm says how to buy (DESIGN.md invariant 7). The zero
+	// value, open sales, is for the sandbox and the demo.
+	ClosedSales bool
+	// Support is the shop's contact (a @username, a phone, a link), shown
+	// where a customer cannot buy here and by /paysupport.
+	Support string
+	// StarsPerUnit is how many Telegram Stars one unit of the price's
+	// currency is worth, for PaymentsStars (the amount is rounded up).
+	StarsPerUnit decimal.Decimal
+	// InvoiceTTL is how long an invoice can be paid (default 30 min).
+	InvoiceTTL time.Duration
+	// Refunder refunds payments, for PaymentsStars.
+	Refunder Refunder
+	// Terms, when set, replaces the catalog's terms (/terms) in every
+	// language: the operator's own text (Telegram HTML).
+	Terms string
 }
 
 // Observer watches the engine, for metrics. Its methods must be quick and
@@ -113,6 +133,9 @@ func (c *Config) defaults() {
 	if c.InviteTTL <= 0 {
 		c.InviteTTL = 24 * time.Hour
 	}
+	if c.InvoiceTTL <= 0 {
+		c.InvoiceTTL = 30 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -129,6 +152,18 @@ func (c Config) Validate() error {
 	case "", PriceRetail, PriceSubscriber:
 	default:
 		return fmt.Errorf("price field %q: want %s or %s", c.Price, PriceRetail, PriceSubscriber)
+	}
+	switch c.Payments {
+	case "", PaymentsNone:
+	case PaymentsStars:
+		if !c.StarsPerUnit.IsPositive() {
+			return fmt.Errorf("stars per unit %s: want a positive number", c.StarsPerUnit)
+		}
+		if c.Refunder == nil {
+			return fmt.Errorf("payments in stars need a refunder")
+		}
+	default:
+		return fmt.Errorf("payments %q: want %s or %s", c.Payments, PaymentsNone, PaymentsStars)
 	}
 	return nil
 }

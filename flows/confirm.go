@@ -13,6 +13,9 @@ func confirm(c Conversation, u User, in input) (Conversation, []effect) {
 	if d.Bundle == nil {
 		return c, in.stale()
 	}
+	if !mayBuy(in.cfg, u) {
+		return closedSale(c, u, in)
+	}
 	offers, wait := want[[]BundleOffer](in, needFresh(d))
 	if wait != nil {
 		return c, wait
@@ -59,6 +62,9 @@ func saleOf(c Conversation, u User, in input, o BundleOffer) (Conversation, []ef
 		selling = "selling_topup"
 	}
 	remember := u.Role == RoleCustomer && d.Kind == KindNew && (u.Email != d.Email || u.Name != d.Name || u.WhatsApp != d.WhatsApp)
+	if paying(in.cfg, u) {
+		return c, []effect{bill{sale: s, remember: remember}}
+	}
 	notice := in.say(selling)
 	notice.replace = true
 	return c, []effect{sell{sale: s, notice: notice, remember: remember}}

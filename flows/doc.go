@@ -63,8 +63,8 @@
 //	forget        no → menu; yes → menu; back → menu
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
 //	              /esims → esims; /usage → usage_pick, usage; /language → language; /help;
-//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /invite; /agents;
-//	              /sales; /find
+//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /paysupport; /terms;
+//	              /invite; /agents; /sales; /find
 //	any step      g.buy → destination; g.csv; g.menu → menu; g.qr; g.revoke; g.usage → usage
 //
 // To add a step: a Step constant (steps.go), its stepDef in stepTable (its

@@ -70,7 +70,7 @@ func showESIMs(v view) screen {
 	for i, ref := range v.c.Draft.Choices {
 		m := esimByRef(list, ref)
 		lines = append(lines, v.loc.T(agentKey("esim_line", v.u.Role), "N", v.loc.Number(int64(i+1)), "Bundle", m.first.BundleName,
-			"ICCID", m.first.ICCID, "State", stateLabel(v.loc, m.first.State), "Topups", v.loc.Number(int64(len(m.topups))),
+			"ICCID", m.first.ICCID, "State", saleLabel(v.loc, m.first), "Topups", v.loc.Number(int64(len(m.topups))),
 			"Customer", m.first.Name, "Ref", m.first.Ref))
 		rows = append(rows, []Button{v.btn(esimLabel(v.loc, v.u.Role, i, m.first), actESIM, strconv.Itoa(i))})
 	}
@@ -132,7 +132,7 @@ func showESIM(v view) screen {
 	m, _ := look[esimData](v, needESIM(v.c.Draft.TopupRef))
 	var lines []string
 	for _, x := range m.all {
-		lines = append(lines, v.loc.T("esim_bundle_line", "Bundle", x.BundleName, "State", stateLabel(v.loc, x.State),
+		lines = append(lines, v.loc.T("esim_bundle_line", "Bundle", x.BundleName, "State", saleLabel(v.loc, x),
 			"Date", v.loc.Date(x.Created)))
 	}
 	text := v.loc.T("esim_title", "ICCID", m.first.ICCID) + "\n" + strings.Join(lines, "\n")

@@ -86,6 +86,21 @@ type Message struct {
 	// Awaits is what the conversation waits for once this message is
 	// shown; the messages about a sale leave it InputUnknown.
 	Awaits Input
+	// Invoice, when set, makes the message an invoice in Telegram Stars
+	// (Text is then not sent).
+	Invoice *Invoice
+}
+
+// Invoice asks the user to pay a sale in Telegram Stars.
+type Invoice struct {
+	// Title (at most 32 characters) and Description (at most 255) say
+	// what is bought, in the user's language.
+	Title, Description string
+	// Payload names the sale; it comes back with the payment.
+	Payload string
+	// Label names the one price; Stars is its amount.
+	Label string
+	Stars int64
 }
 
 // Input is what a conversation waits for, for channels that show a way

@@ -39,7 +39,7 @@ func stepKeys(s Step) keySet {
 	if def, ok := steps[s]; ok {
 		own = def.keys
 	}
-	return keysOf(own, sharedKeys, commandKeys)
+	return keysOf(own, sharedKeys, commandKeys, payKeys)
 }
 
 // familyMembers are the keys of each family that the catalog must have:
@@ -55,7 +55,7 @@ var familyMembers = map[string][]string{
 // sale's and the shared ones, is in the English catalog (which every other
 // language falls back to and is checked against in package locales).
 func TestLocaleKeys(t *testing.T) {
-	all := keysOf(sharedKeys, commandKeys, saleKeys)
+	all := keysOf(sharedKeys, commandKeys, saleKeys, payKeys)
 	for _, def := range steps {
 		maps.Copy(all, keysOf(def.keys))
 	}

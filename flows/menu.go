@@ -35,6 +35,9 @@ func commandList() []command {
 		{Command{"forget", "cmd_forget"}, handler{to: []Step{stepForget}, run: to(stepForget)}},
 		{Command{Name: "menu"}, handler{to: []Step{stepMenu}, run: toMenu}},
 		{Command{Name: "orders"}, handler{to: []Step{stepESIMs}, run: to(stepESIMs)}},
+		// Payments (issue 10): what Telegram requires of bots that take them.
+		{Command{"paysupport", "cmd_paysupport"}, handler{run: paySupport}},
+		{Command{"terms", "cmd_terms"}, handler{run: terms}},
 	}
 }
 

@@ -174,6 +174,57 @@ type Sale struct {
 	// Wallet is the reseller's balance the sale's purchase answer gave
 	// (shop.go: the agent's receipt, the low-balance alert).
 	Wallet *Wallet `json:"wallet,omitempty"`
+	// Payment in the bot (issue 10). Stars is the price in Telegram Stars
+	// when the customer pays through the bot (0: no payment); a confirmed
+	// sale with Stars and no ChargeID awaits payment until InvoiceExpires.
+	Stars          int64     `json:"stars,omitempty"`
+	InvoiceNonce   string    `json:"invoice_nonce,omitempty"`
+	InvoiceExpires time.Time `json:"invoice_expires,omitzero"`
+	// ChargeID is the telegram_payment_charge_id of the payment, once paid.
+	ChargeID string `json:"charge_id,omitempty"`
+	// Refund is where the refund of a paid sale that failed is;
+	// RefundTries counts failed refund calls.
+	Refund      RefundState `json:"refund,omitempty"`
+	RefundTries int         `json:"refund_tries,omitempty"`
+}
+
+// AwaitingPayment reports whether the sale waits for the customer's
+// payment: nothing may be sent to the API for it yet (DESIGN.md invariant 7).
+func (s Sale) AwaitingPayment() bool {
+	return s.State == SaleConfirmed && s.Stars > 0 && s.ChargeID == ""
+}
+
+// RefundState is where the refund of a paid sale is.
+type RefundState string
+
+// The refund states: none (""), due (to be sent, or sent with an unknown
+// outcome), done.
+const (
+	RefundDue  RefundState = "due"
+	RefundDone RefundState = "done"
+)
+
+// Payment is a payment received (Telegram's successful_payment), recorded
+// once by its charge ID whatever became of it.
+type Payment struct {
+	// ChargeID is telegram_payment_charge_id: unique, the key.
+	ChargeID string `json:"charge_id"`
+	// ProviderChargeID is provider_payment_charge_id.
+	ProviderChargeID string `json:"provider_charge_id,omitempty"`
+	// Chat and User say where and who paid.
+	Chat ChatID `json:"chat"`
+	User UserID `json:"user"`
+	// Stars and Currency are the amount paid.
+	Stars    int64  `json:"stars"`
+	Currency string `json:"currency"`
+	// Payload is the invoice payload; Ref the sale it names, if any.
+	Payload string `json:"payload"`
+	Ref     string `json:"ref,omitempty"`
+	// At is when the payment was received.
+	At time.Time `json:"at"`
+	// Problem, when set, says why no sale took the payment (an unknown or
+	// finished sale): it is reported to the admins.
+	Problem string `json:"problem,omitempty"`
 }
 
 // MoveTo moves the sale to state at time at, or returns an error wrapping
@@ -327,6 +378,15 @@ type Store interface {
 
 	// StaffStore keeps invites and the roles they give (staff.go).
 	StaffStore
+	// RecordPayment stores p under its charge ID, once, and in the same
+	// transaction gives fn the sale p.Ref names (nil when there is none)
+	// to move to paid: when fn returns true the sale is stored as fn left
+	// it (a state change checked with CanMove), and p as fn left it either
+	// way. new reports whether the charge was new: for a known charge
+	// nothing changes and the sale is returned as stored.
+	RecordPayment(ctx context.Context, p Payment, fn func(p *Payment, s *Sale) bool) (s Sale, new bool, err error)
+	// PaymentsByUser returns a user's payments, newest first.
+	PaymentsByUser(ctx context.Context, user UserID) ([]Payment, error)
 }
 
 // Dedup remembers keys already processed, so a redelivered Telegram update

@@ -83,6 +83,11 @@ func (e *Engine) reconcileDue(ctx context.Context) (time.Time, error) {
 			}
 		}
 	}
+	if due, err := e.retryRefunds(ctx); err != nil {
+		errs = append(errs, err)
+	} else if !due.IsZero() && (next.IsZero() || due.Before(next)) {
+		next = due
+	}
 	return next, errors.Join(errs...)
 }
 

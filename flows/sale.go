@@ -62,6 +62,9 @@ func (e *Engine) process(ctx context.Context, ref string, interactive bool) erro
 	}
 	switch s.State {
 	case SaleConfirmed, SalePaid:
+		if s.AwaitingPayment() {
+			return e.unpaid(ctx, s)
+		}
 		s, err = e.updateSale(ctx, ref, func(s *Sale) error { return s.MoveTo(SaleAssigning, e.cfg.Now()) })
 		if err != nil {
 			return err
@@ -160,6 +163,9 @@ func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) e
 	accepted := s.State == SaleAssigned
 	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.FailReason = reason
+		if s.ChargeID != "" && s.Refund == "" {
+			s.Refund = RefundDue // in the same write: a paid sale that fails is refunded (DESIGN.md invariant 7)
+		}
 		return s.MoveTo(SaleFailed, e.cfg.Now())
 	})
 	if err != nil {
@@ -169,9 +175,15 @@ func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) e
 		e.alertFailed(ctx, s)
 	}
 	loc := e.cat.For(s.Lang)
+	if s.ChargeID != "" {
+		reason = "sale_failed_paid" // the failure's own text may say nothing was charged: the Stars were
+	}
 	e.notify(ctx, s, Message{Text: loc.T(reason, "Ref", s.Ref), Buttons: [][]Button{
 		{globalButton(loc.T("btn_buy_other"), actBuy), globalButton(loc.T("btn_menu"), actMenu)},
 	}})
+	if s.Refund == RefundDue {
+		return e.refund(ctx, s)
+	}
 	return nil
 }
 

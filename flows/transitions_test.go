@@ -236,6 +236,12 @@ func transitionCases() []transitionCase {
 		{name: "UsageOfAnyAsAgent", step: stepMenu, agent: true, ev: cmd("usage", iccid2), want: stepUsage, effects: "show"},
 		{name: "LanguageCommand", step: stepMenu, ev: cmd("language", ""), want: stepLanguage, effects: "show"},
 		{name: "HelpCommand", step: stepMenu, ev: cmd("help", ""), want: stepMenu, effects: "say help"},
+		// Payments (issue 10).
+		{name: "PaySupport", step: stepMenu, ev: cmd("paysupport", ""), want: stepMenu, effects: "say paysupport",
+			fix: func(d loaded) {
+				d[need{src: srcPayments}] = result{v: []Payment{{ChargeID: "ch-1", Ref: "EB-1", Stars: 201}}}
+			}},
+		{name: "Terms", step: stepMenu, ev: cmd("terms", ""), want: stepMenu, effects: "say terms"},
 		{name: "CancelNothing", step: stepMenu, ev: cmd("cancel", ""), want: stepMenu, effects: "say cancelled_nothing show"},
 		{name: "CancelAPurchase", step: stepEmail, draft: chosen1, ev: cmd("cancel", ""), want: stepMenu, effects: "say cancelled show"},
 		{name: "Forget", step: stepMenu, ev: cmd("forget", ""), want: stepForget, effects: "show"},

@@ -191,4 +191,5 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 			return
 		}
 	}
+	checkPayments(tx, problem)
 }

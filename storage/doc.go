@@ -3,7 +3,7 @@
 // its indexes, users, and the idempotency records of updates and payments.
 // It implements flows.Store and flows.Dedup.
 //
-// # Layout, schema version 4
+// # Layout, schema version 5
 //
 // This drawing is the schema: change it with every change of layout, bump
 // SchemaVersion and add a migration (see below). Only a new bucket that
@@ -42,6 +42,10 @@
 //	  <user>                             → flows.Grant (a role given by an invite)
 //	alerts/                              (created at open, like blobs)
 //	  <key>                              → <at>: an event the admins were told of
+//	payments/                            (since version 5)
+//	  <charge>                           → flows.Payment (never deleted)
+//	payments_by_user/                    (since version 5)
+//	  <user><at><charge>                 → empty
 //
 // <chat>, <user>, <bot id> and <update id> are the int64 IDs as 8
 // big-endian bytes (two's complement: lookups and prefixes only, no
@@ -73,7 +77,12 @@
 // bot 0, and the first bot whose PendingUpdates runs, at its start, adopts
 // them in that transaction. 4 adds conversations_by_updated, the expiry
 // index (migration 3 → 4 builds it from every conversation), so a sweep of
-// idle conversations reads only what expires.
+// idle conversations reads only what expires. 5 adds payments, each
+// Telegram payment under its telegram_payment_charge_id (<charge>), recorded
+// once in the transaction that moves its sale to paid (RecordPayment), and
+// payments_by_user; migration 4 → 5 creates the two buckets. The bump is
+// what matters: an esimbot of version 4 would sell a sale that awaits
+// payment, and it refuses a file of version 5.
 //
 // blobs holds the state of components that keep it in the data file in a
 // form of their own, under a name each: "sandbox" is the embedded reseller

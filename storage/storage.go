@@ -19,7 +19,7 @@ import (
 // SchemaVersion is the layout version this package reads and writes (the
 // drawing in the package comment). Files of older versions are migrated
 // when opened.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // The buckets. Every one is created when a file is opened.
 var (
@@ -39,6 +39,9 @@ var (
 	bucketInvites       = []byte("invites")                  // invite hash → invite (created at open, no version bump)
 	bucketGrants        = []byte("grants")                   // user → role given by an invite (created at open, no version bump)
 	bucketAlerts        = []byte("alerts")                   // event key → when admins were told (created at open, no version bump)
+
+	bucketPayments       = []byte("payments")         // charge ID → payment (since version 5)
+	bucketPaymentsByUser = []byte("payments_by_user") // user, at, charge ID → empty (since version 5)
 )
 
 // buckets lists the top-level buckets of the current schema.
@@ -47,6 +50,7 @@ var buckets = [][]byte{
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
 	bucketInvites, bucketGrants, bucketAlerts,
+	bucketPayments, bucketPaymentsByUser,
 }
 
 // keyVersion is the key of the schema version in bucketMeta.
@@ -66,6 +70,16 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateUpdatesToBots,
 	// 3 → 4: the expiry index of the conversations.
 	migrateExpiryIndex,
+	// 4 → 5: payments. The bump keeps an older esimbot, which would sell a
+	// sale that awaits payment, from opening the file.
+	func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketPayments, bucketPaymentsByUser} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }
 
 // ErrInUse is returned (wrapped, with the path) when another process, or

@@ -51,6 +51,21 @@ type config struct {
 	InviteTTL     time.Duration   // ESIMBOT_INVITE_TTL
 	LowBalance    decimal.Decimal // ESIMBOT_LOW_BALANCE; zero: no alert
 	DeliveryAlert time.Duration   // ESIMBOT_DELIVERY_ALERT
+
+	// Payments is how customers pay (ESIMBOT_PAYMENTS).
+	Payments flows.Payments
+	// OpenSales lets customers buy without paying (ESIMBOT_OPEN_SALES);
+	// by default on the embedded sandbox only.
+	OpenSales bool
+	// Support is the shop's contact for customers (ESIMBOT_SUPPORT).
+	Support string
+	// StarsPerUnit converts prices to Stars (ESIMBOT_STARS_PER_UNIT).
+	StarsPerUnit decimal.Decimal
+	// InvoiceTTL is how long an invoice can be paid (ESIMBOT_INVOICE_TTL).
+	InvoiceTTL time.Duration
+	// Terms is the text of /terms read from ESIMBOT_TERMS_FILE; empty: the
+	// catalog's.
+	Terms string
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -100,6 +115,13 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&inviteTTL, "invite-ttl", "ESIMBOT_INVITE_TTL", "24h", "how long an agent invite link can be opened (a `duration` such as 24h)")
 	setting(&lowBalance, "low-balance", "ESIMBOT_LOW_BALANCE", "0", "wallet `amount` under which admins are alerted; 0: no alert")
 	setting(&deliveryAlert, "delivery-alert", "ESIMBOT_DELIVERY_ALERT", "10m", "`duration` after which an undelivered sale is reported to admins")
+	var payments, openSales, starsPerUnit, invoiceTTL, termsFile string
+	setting(&payments, "payments", "ESIMBOT_PAYMENTS", "none", "how customers `pay`: stars (Telegram Stars) or none (only agents and admins sell, unless sales are open)")
+	setting(&openSales, "open-sales", "ESIMBOT_OPEN_SALES", "", "`true` lets customers buy without paying; default true on the embedded sandbox only")
+	setting(&c.Support, "support", "ESIMBOT_SUPPORT", "", "the shop's `contact` shown to customers who cannot buy here and by /paysupport (a @username, a phone, a link)")
+	setting(&starsPerUnit, "stars-per-unit", "ESIMBOT_STARS_PER_UNIT", "", "Telegram Stars per unit of the price's currency (`number`), required for payments in stars; amounts are rounded up")
+	setting(&invoiceTTL, "invoice-ttl", "ESIMBOT_INVOICE_TTL", "30m", "how long an invoice can be paid (`duration`)")
+	setting(&termsFile, "terms-file", "ESIMBOT_TERMS_FILE", "", "`file` of the terms /terms shows (Telegram HTML), instead of the built-in ones")
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -202,7 +224,63 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	if c.DeliveryAlert, err = time.ParseDuration(deliveryAlert); err != nil || c.DeliveryAlert < time.Minute {
 		return c, &configError{"ESIMBOT_DELIVERY_ALERT", fmt.Sprintf("%q: want a duration of a minute or more, such as 10m", deliveryAlert)}
 	}
+	if err := c.sellingPolicy(payments, openSales, starsPerUnit, invoiceTTL); err != nil {
+		return c, err
+	}
+	if termsFile != "" {
+		b, err := os.ReadFile(termsFile)
+		if err != nil || len(strings.TrimSpace(string(b))) == 0 || len(b) > 4000 {
+			return c, &configError{"ESIMBOT_TERMS_FILE", "want a readable file of 1 to 4000 bytes"}
+		}
+		c.Terms = strings.TrimSpace(string(b))
+	}
 	return c, nil
+}
+
+// sellingPolicy reads who may complete a sale and how they pay
+// (ESIMBOT_PAYMENTS, ESIMBOT_OPEN_SALES, ESIMBOT_SUPPORT).
+func (c *config) sellingPolicy(payments, openSales, starsPerUnit, invoiceTTL string) error {
+	switch c.Payments = flows.Payments(payments); c.Payments {
+	case flows.PaymentsNone:
+	case flows.PaymentsStars:
+		d, err := decimal.NewFromString(starsPerUnit)
+		if err != nil || !d.IsPositive() {
+			return &configError{"ESIMBOT_STARS_PER_UNIT", fmt.Sprintf("%q: want a positive number of Stars per unit of the price's currency, such as 50", starsPerUnit)}
+		}
+		c.StarsPerUnit = d
+	default:
+		return &configError{"ESIMBOT_PAYMENTS", fmt.Sprintf("%q: want stars or none", payments)}
+	}
+	ttl, err := time.ParseDuration(invoiceTTL)
+	if err != nil || ttl < time.Minute || ttl > 24*time.Hour {
+		return &configError{"ESIMBOT_INVOICE_TTL", fmt.Sprintf("%q: want a duration from 1m to 24h, such as 30m", invoiceTTL)}
+	}
+	c.InvoiceTTL = ttl
+	switch openSales {
+	case "":
+		c.OpenSales = c.ResellerURL == "" // the embedded sandbox: anyone may try the whole journey
+	case "true", "false":
+		c.OpenSales = openSales == "true"
+	default:
+		return &configError{"ESIMBOT_OPEN_SALES", fmt.Sprintf("%q: want true or false", openSales)}
+	}
+	if len(c.Support) > 200 || strings.ContainsAny(c.Support, "\n\r") {
+		return &configError{"ESIMBOT_SUPPORT", "want one line of at most 200 characters, such as @my_shop"}
+	}
+	return nil
+}
+
+// policy is the selling policy in force, in words, for the start-up line.
+func (c config) policy() (who, pay string) {
+	who = "agents and admins only; customers browse and are sent to the shop"
+	switch {
+	case c.Payments == flows.PaymentsStars:
+		who = "agents and admins; customers who pay in Telegram Stars"
+		return who, fmt.Sprintf("stars (%s Stars per unit, invoices valid %s)", c.StarsPerUnit, c.InvoiceTTL)
+	case c.OpenSales:
+		who = "anyone, without paying"
+	}
+	return who, string(c.Payments)
 }
 
 // rate parses a budget in messages per second: a number, 0 or more.

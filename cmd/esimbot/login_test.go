@@ -176,6 +176,7 @@ func TestRunTokensExpiredOnArrival(t *testing.T) {
 	user, pass := sb.Credentials()
 	r := startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), map[string]string{
 		"RESELLER_API_URL": base, "RESELLER_USERNAME": user, "RESELLER_PASSWORD": pass,
+		"ESIMBOT_OPEN_SALES": "true", // a real reseller URL closes customer sales by default
 	}, func(m *Main) { m.readyEvery = time.Nanosecond })
 	for range 2 {
 		if code, body := r.get("/readyz"); code != http.StatusOK {

@@ -23,6 +23,7 @@ type metrics struct {
 	sendErrors     *prometheus.CounterVec
 	wallet         prometheus.Gauge
 	retries        *prometheus.CounterVec
+	pay            payMetrics
 }
 
 func newMetrics() *metrics {
@@ -57,6 +58,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.updates, m.updateSeconds, m.sales, m.resellerCalls, m.resellerTiming, m.sendErrors, m.wallet, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.pay = newPayMetrics(m.reg)
 	return m
 }
 

@@ -100,6 +100,8 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met, CatalogTTL: cfg.CatalogTTL,
 		InviteTTL: cfg.InviteTTL, LowBalance: cfg.LowBalance, DeliveryAlert: cfg.DeliveryAlert, BotLink: func(payload string) string { return "https://t.me/" + b.Username() + "?start=" + payload },
+		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
+		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
 	}
 	if m.tuneFlows != nil {
 		m.tuneFlows(&flowsCfg)
@@ -140,6 +142,8 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if m.OnListen != nil {
 		m.OnListen("http", ln.Addr().String())
 	}
+	who, pay := cfg.policy()
+	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support)
 	log.Info("esimbot started", "version", Version(), "db", cfg.DB, "listen", ln.Addr().String(),
 		"mode", map[bool]string{true: "webhook", false: "polling"}[cfg.WebhookURL != ""])
 

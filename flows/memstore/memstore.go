@@ -39,6 +39,7 @@ type Store struct {
 	invites map[string]flows.Invite
 	grants  map[flows.UserID]flows.Grant
 	alerts  map[string]time.Time
+	pays    map[string]flows.Payment // charge ID → payment (pay.go)
 }
 
 var (
@@ -57,6 +58,7 @@ func New() *Store {
 		invites: map[string]flows.Invite{},
 		grants:  map[flows.UserID]flows.Grant{},
 		alerts:  map[string]time.Time{},
+		pays:    map[string]flows.Payment{},
 	}
 }
 

@@ -99,6 +99,7 @@ func Run(t *testing.T, open func(t *testing.T) StoreUnderTest) {
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
 	t.Run("Dedup", func(t *testing.T) { testDedup(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
+	t.Run("RecordPayment", func(t *testing.T) { testRecordPayment(t, open) })
 }
 
 // must returns a function that returns v or fails the test on err:
