@@ -348,7 +348,9 @@ func (e *Engine) findBundleIn(ctx context.Context, code string,
 // demand.
 func (e *Engine) Warm(ctx context.Context) {
 	if _, err := e.availableCountries(ctx); err != nil {
-		e.log.WarnContext(ctx, "warm the catalog", "err", err)
+		if ctx.Err() == nil {
+			e.log.WarnContext(ctx, "warm the catalog", "err", err)
+		}
 		return
 	}
 	sem := make(chan struct{}, 8) // calls at once
@@ -369,7 +371,9 @@ func (e *Engine) Warm(ctx context.Context) {
 		run(func() {
 			offers, err := e.destinationBundles(ctx, destCountry, code, false)
 			if err != nil {
-				e.log.WarnContext(ctx, "warm the catalog", "country", code, "err", err)
+				if ctx.Err() == nil {
+					e.log.WarnContext(ctx, "warm the catalog", "country", code, "err", err)
+				}
 				return
 			}
 			for _, o := range offers {
