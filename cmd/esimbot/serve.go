@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -70,10 +71,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		cfg.ResellerURL, cfg.ResellerUser, cfg.ResellerPass = base, "demo", "demo"
 		log.Warn("RESELLER_API_URL is not set: selling on the built-in SANDBOX – not real eSIMs", "sandbox", base)
 	}
-	api, err := reseller.New(reseller.Config{
+	rc := reseller.Config{
 		BaseURL: cfg.ResellerURL, Username: cfg.ResellerUser, Password: cfg.ResellerPass, Paths: cfg.ResellerPaths,
 		Logger: log.With("component", "reseller"), Observe: met.resellerCall,
-	})
+	}
+	if m.tuneReseller != nil {
+		m.tuneReseller(&rc)
+	}
+	api, err := reseller.New(rc)
 	if err != nil {
 		return err
 	}
@@ -92,10 +97,19 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	eng, err := flows.New(flows.Config{
+	fc := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met,
-	}, store, api, b.Messenger(), cat)
+	}
+	every := cmp.Or(m.reconcileEvery, 30*time.Second)
+	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {
+		fc.Now, every = fastClock(speed), 250*time.Millisecond
+		log.Warn("test build: the engine's clock runs fast", "speed", speed)
+	}
+	if m.tuneFlows != nil {
+		m.tuneFlows(&fc)
+	}
+	eng, err := flows.New(fc, store, api, b.Messenger(), cat)
 	if err != nil {
 		return err
 	}
@@ -137,7 +151,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	// The engine's reconciler and sweeper, and the bot.
 	var wg sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Go(func() { eng.Run(engCtx, 30*time.Second) })
+	wg.Go(func() { eng.Run(engCtx, every) })
 	wg.Go(func() { watchLogin(engCtx, api, log, 5*time.Second, 5*time.Minute) })
 	runErr := b.Run(ctx, eng, drainTime)
 	stopEngine()
@@ -153,6 +167,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	log.Info("esimbot stopped")
 	return nil
+}
+
+// fastClock returns a clock that starts now and runs speed times faster
+// than the wall clock (see testClock).
+func fastClock(speed float64) func() time.Time {
+	start := time.Now()
+	return func() time.Time { return start.Add(time.Duration(float64(time.Since(start)) * speed)) }
 }
 
 // logger builds the program's logger: text on a terminal, JSON otherwise,
