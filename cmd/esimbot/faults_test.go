@@ -34,7 +34,7 @@ import (
 
 var (
 	faultsLong   = flag.Bool("faults.long", false, "fault suite: the long settings (a one-minute outage, 200 purchases by 50 users with 5 SIGKILL restarts)")
-	faultsDebug  = flag.Bool("faults.debug", false, "")
+	faultsDebug  = flag.Bool("faults.debug", false, "fault suite: log the chat and the bot's log of every case, and fail to show them")
 	faultsOutage = flag.Duration("faults.outage", 0, "fault suite: how long the reseller API refuses connections (default 3s, 1m with -faults.long)")
 )
 
