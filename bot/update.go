@@ -127,13 +127,16 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 // refused (its sender is not the user of the private chat it names).
 func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQuery) string {
 	var chat models.Chat
+	found := true
 	switch {
 	case q.Message.Message != nil:
 		chat = q.Message.Message.Chat
 	case q.Message.InaccessibleMessage != nil:
 		chat = q.Message.InaccessibleMessage.Chat
+	default:
+		found = false
 	}
-	if chat.ID != 0 && (chat.Type == "" || chat.Type == models.ChatTypePrivate) && chat.ID != q.From.ID {
+	if found && (chat.Type == "" || chat.Type == models.ChatTypePrivate) && chat.ID != q.From.ID {
 		b.refuseForeign(ctx, "callback", chat.ID, q.From.ID)
 		return "other"
 	}
