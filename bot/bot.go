@@ -298,12 +298,23 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 	return nil
 }
 
-// accept writes an update to the inbox and queues it if it is new.
-func (b *Bot) accept(ctx context.Context, upd *models.Update) error {
+// receive is the library's handler: store the update, then queue it.
+func (b *Bot) receive(ctx context.Context, _ *tg.Bot, upd *models.Update) {
 	raw, err := json.Marshal(upd)
 	if err != nil {
-		return err
+		// The library reads updates it cannot write back (a chat_member
+		// update with an empty member, for one): none the bot handles.
+		b.log.Warn("update dropped: it cannot be stored", "update", upd.ID, "err", err)
+		return
 	}
+	if err := b.accept(ctx, upd, raw); err != nil {
+		b.log.Error("store update", "update", upd.ID, "err", err)
+	}
+}
+
+// accept writes an update, raw as received, to the inbox and queues it if
+// it is new.
+func (b *Bot) accept(ctx context.Context, upd *models.Update, raw []byte) error {
 	isNew, err := b.inbox.PutUpdate(ctx, b.id, upd.ID, raw)
 	if err != nil {
 		return err
@@ -348,7 +359,9 @@ func (b *Bot) WebhookHandler() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		if err := b.accept(r.Context(), &upd); err != nil {
+		// The body as Telegram sent it is stored: the library cannot write
+		// every update it reads back to JSON.
+		if err := b.accept(r.Context(), &upd, body); err != nil {
 			b.log.Error("store webhook update", "update", upd.ID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return

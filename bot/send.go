@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -377,10 +376,16 @@ func (s *sender) Send(ctx context.Context, chat flows.ChatID, m flows.Message) e
 	return s.sendText(ctx, id, m.Text, markup)
 }
 
+// errEmptyText is a message with nothing to show: Telegram would refuse it.
+var errEmptyText = errors.New("bot: message text is empty")
+
 // sendText sends text, split into messages within Telegram's limit; the
 // markup goes on the last part.
 func (s *sender) sendText(ctx context.Context, chat int64, text string, markup any) error {
 	parts := split(text, maxText)
+	if len(parts) == 0 {
+		return errEmptyText
+	}
 	for i, part := range parts {
 		var mk any
 		if i == len(parts)-1 {
@@ -546,73 +551,4 @@ func inline(rows [][]flows.Button) inlineKeyboard {
 		}
 	}
 	return kb
-}
-
-var tag = regexp.MustCompile(`<[^>]*>`)
-
-// length is the length Telegram counts: UTF-16 code units of the text
-// without its HTML tags, entities decoded.
-func length(s string) int {
-	return len(utf16.Encode([]rune(html.UnescapeString(tag.ReplaceAllString(s, "")))))
-}
-
-// split cuts HTML text into parts of at most limit, at line breaks (our
-// messages open and close their tags on one line), or inside an overlong
-// line between tags and entities as a last resort.
-func split(text string, limit int) []string {
-	if length(text) <= limit {
-		return []string{text}
-	}
-	var parts []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
-			cur.Reset()
-		}
-	}
-	for _, line := range strings.SplitAfter(text, "\n") {
-		if length(cur.String()+line) <= limit {
-			cur.WriteString(line)
-			continue
-		}
-		flush()
-		for length(line) > limit {
-			cut := cutPoint(line, limit)
-			parts = append(parts, line[:cut])
-			line = line[cut:]
-		}
-		cur.WriteString(line)
-	}
-	flush()
-	return parts
-}
-
-// cutPoint returns a byte index of s before which the text is within
-// limit, not inside a tag or an entity.
-func cutPoint(s string, limit int) int {
-	best := 0
-	inTag, inEntity := false, false
-	for i, r := range s {
-		switch {
-		case r == '<':
-			inTag = true
-		case r == '>':
-			inTag = false
-		case r == '&':
-			inEntity = true
-		case r == ';':
-			inEntity = false
-		}
-		if !inTag && !inEntity && i > 0 {
-			if length(s[:i]) > limit {
-				break
-			}
-			best = i
-		}
-	}
-	if best == 0 {
-		best = len(s)
-	}
-	return best
 }

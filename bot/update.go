@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/go-telegram/bot/models"
 
@@ -101,18 +102,21 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 		b.pointToPrivate(ctx, m.Chat.ID, m.From.LanguageCode, m.Text)
 		return "group"
 	}
+	if m.From.ID != m.Chat.ID {
+		b.refuseForeign(ctx, "message", m.Chat.ID, m.From.ID)
+		return "other"
+	}
 	ev := flows.Event{Chat: flows.ChatID(m.Chat.ID), User: flows.UserID(m.From.ID), From: profileOf(m.From)}
 	kind := "message"
+	name, args, to, isCommand := parseCommand(m.Text)
 	switch {
 	case m.Contact != nil:
 		ev.Kind, ev.Phone, kind = flows.EventContact, m.Contact.PhoneNumber, "contact"
-	case strings.HasPrefix(m.Text, "/"):
-		name, args, _ := strings.Cut(m.Text[1:], " ")
-		name, to, _ := strings.Cut(name, "@")
+	case isCommand:
 		if to != "" && !strings.EqualFold(to, b.Username()) {
 			return "other" // a command for another bot
 		}
-		ev.Kind, ev.Command, ev.Args, kind = flows.EventCommand, strings.ToLower(name), strings.TrimSpace(args), "command"
+		ev.Kind, ev.Command, ev.Args, kind = flows.EventCommand, name, args, "command"
 	default:
 		// Text, or anything else (a sticker, a photo): the engine answers
 		// unexpected input with a hint.
@@ -125,8 +129,23 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 	return kind
 }
 
-// onCallback handles a button press and always answers it.
+// onCallback handles a button press and always answers it, unless it is
+// refused (its sender is not the user of the private chat it names).
 func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQuery) string {
+	var chat models.Chat
+	found := true
+	switch {
+	case q.Message.Message != nil:
+		chat = q.Message.Message.Chat
+	case q.Message.InaccessibleMessage != nil:
+		chat = q.Message.InaccessibleMessage.Chat
+	default:
+		found = false
+	}
+	if found && (chat.Type == "" || chat.Type == models.ChatTypePrivate) && chat.ID != q.From.ID {
+		b.refuseForeign(ctx, "callback", chat.ID, q.From.ID)
+		return "other"
+	}
 	// Every press is answered once: with the engine's notice, or, when the
 	// engine takes long (a sale), early and without one, so the button's
 	// spinner stops and Telegram's answer window is not missed.
@@ -165,6 +184,42 @@ func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQ
 	}
 	notice = out.Notice
 	return "callback"
+}
+
+// refuseForeign drops an update whose sender is not the user of the
+// private chat it names: Telegram never sends one, so it is forged (a
+// webhook request by someone who has the secret) or broken. It is logged,
+// not answered.
+func (b *Bot) refuseForeign(ctx context.Context, what string, chat, from int64) {
+	b.log.WarnContext(ctx, "update refused: its sender is not the private chat's user", "kind", what, "chat", chat, "from", from)
+}
+
+// parseCommand reads a command message: "/name", "/name@bot" or either
+// followed by white space and arguments. The name is 1 to 32 letters,
+// digits or underscores, as Telegram's bot_command entities; it is
+// returned in lower case, the arguments trimmed. ok is false for any other
+// text (a lone "/", "/é", a path such as "/usr/bin").
+func parseCommand(text string) (name, args, to string, ok bool) {
+	rest, found := strings.CutPrefix(text, "/")
+	if !found {
+		return "", "", "", false
+	}
+	word := rest
+	if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+		word, args = rest[:i], strings.TrimSpace(rest[i:])
+	}
+	name, to, _ = strings.Cut(word, "@")
+	if len(name) == 0 || len(name) > 32 || strings.IndexFunc(name, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+	}) >= 0 {
+		return "", "", "", false
+	}
+	if strings.IndexFunc(to, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+	}) >= 0 || strings.Contains(word, "@") && to == "" {
+		return "", "", "", false
+	}
+	return strings.ToLower(name), args, to, true
 }
 
 // pointToPrivate answers in a group: the bot sells only in private chats,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"time"
@@ -96,7 +95,7 @@ func (e *Engine) begin(ctx context.Context, ev Event) (*turn, error) {
 	case errors.Is(err, ErrNotFound):
 		// A random first stamp: buttons of a conversation that expired (and
 		// was deleted) must not match the new one's.
-		c = Conversation{Chat: ev.Chat, User: ev.User, Step: stepMenu, Stamp: rand.Uint32()}
+		c = Conversation{Chat: ev.Chat, User: ev.User, Step: stepMenu, Stamp: newStamp()}
 		t.conv, t.saved = c, Conversation{Chat: ev.Chat, Stamp: c.Stamp} // new: stored at the end of the turn
 	case err != nil:
 		return nil, fmt.Errorf("load conversation %d: %w", ev.Chat, err)

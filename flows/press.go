@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 )
@@ -108,12 +109,33 @@ func parsePress(s string) (press, bool) {
 		return p, true
 	}
 	n, err := strconv.ParseUint(parts[0], 36, 32)
-	if err != nil {
-		return press{}, false
+	if err != nil || n == 0 || n == globalStamp || strings.ToLower(parts[0]) != parts[0] {
+		return press{}, false // never built: stamps are written in lower case
 	}
 	p.stamp = uint32(n)
 	return p, true
 }
+
+// globalStamp is the one stamp whose base-36 form, "g", is the head of the
+// buttons that stay valid: no screen is ever given it, so the two
+// encodings are disjoint by construction.
+const globalStamp = 16
+
+// stampAfter is the stamp that follows s: s+1, skipping 0 (no stamp) and
+// globalStamp.
+func stampAfter(s uint32) uint32 {
+	for {
+		s++
+		if s != 0 && s != globalStamp {
+			return s
+		}
+	}
+}
+
+// newStamp is the first stamp of a new conversation: random, so buttons
+// of a conversation that expired do not match it, and never 0 or
+// globalStamp.
+func newStamp() uint32 { return stampAfter(rand.Uint32()) }
 
 // dataChars reports whether s has only the characters of callback data:
 // ASCII letters, digits, '.', '_' and '-'.

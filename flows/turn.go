@@ -197,10 +197,7 @@ func (t *turn) send(ctx context.Context, m Message, replace bool) error {
 // nextStamp moves to a new screen stamp and returns it: the buttons of
 // every screen shown before go stale.
 func (t *turn) nextStamp() uint32 {
-	t.conv.Stamp++
-	if t.conv.Stamp == 0 {
-		t.conv.Stamp = 1
-	}
+	t.conv.Stamp = stampAfter(t.conv.Stamp)
 	t.bumped = true
 	return t.conv.Stamp
 }

@@ -160,7 +160,14 @@ func expiry(now time.Time, v *FlexInt, fallback time.Duration) time.Time {
 		}
 		return now.Add(fallback)
 	case *v > 1e9: // later than 2001 as a Unix time: an absolute time
-		return unixish(float64(*v))
+		if t := unixish(float64(*v)); !t.IsZero() {
+			return t
+		}
+		// Beyond the year 9999: nonsense, taken as missing.
+		if fallback == 0 {
+			return time.Time{}
+		}
+		return now.Add(fallback)
 	default:
 		return now.Add(time.Duration(*v) * time.Second)
 	}

@@ -43,7 +43,8 @@ func (s FlexString) String() string { return string(s) }
 // with a fraction, which is rounded) or as a numeric string.
 type FlexInt int64
 
-// UnmarshalJSON accepts a number, a numeric string, an empty string, or null.
+// UnmarshalJSON accepts a number, a numeric string, an empty string, or
+// null; a number beyond 64 bits is an error.
 func (n *FlexInt) UnmarshalJSON(b []byte) error {
 	v, ok, err := parseFlexNumber(b)
 	if err != nil {
@@ -52,6 +53,9 @@ func (n *FlexInt) UnmarshalJSON(b []byte) error {
 	if !ok {
 		*n = 0
 		return nil
+	}
+	if r := math.Round(v); r < math.MinInt64 || r >= math.MaxInt64 {
+		return fmt.Errorf("want an integer within 64 bits, got %s", truncate(b))
 	}
 	*n = FlexInt(math.Round(v))
 	return nil
@@ -148,6 +152,9 @@ func (q *DataQuota) UnmarshalJSON(b []byte) error {
 		q.Unlimited = true
 		return nil
 	}
+	if v*mult >= math.MaxInt64 {
+		return fmt.Errorf("data_quota: %s is beyond 64 bits of megabytes", truncate(b))
+	}
 	q.MB = int64(math.Round(v * mult))
 	return nil
 }
@@ -173,7 +180,9 @@ func (q DataQuota) String() string {
 }
 
 // Time is a timestamp that may arrive as RFC 3339, ISO-8601 without a zone
-// (taken as UTC), a date, a "2006-01-02 15:04:05" string, or Unix seconds.
+// (taken as UTC), a date, a "2006-01-02 15:04:05" string, or Unix seconds
+// (milliseconds past 10^11); a Unix time outside the years 1 to 9999 is
+// the zero time.
 type Time struct {
 	time.Time
 }
@@ -235,12 +244,25 @@ func (t Time) MarshalJSON() ([]byte, error) {
 }
 
 // unixish reads a Unix time in seconds or, when it is too large for that,
-// in milliseconds.
+// in milliseconds. A time outside the years 1 to 9999 (which RFC 3339
+// cannot write) is nonsense from the API: it reads as the zero time,
+// unknown, as null does.
 func unixish(v float64) time.Time {
-	if v > 1e11 {
-		return time.UnixMilli(int64(v)).UTC()
+	// Beyond ±10^17 ms the years are out of range anyway; checking first
+	// keeps the conversion to int64 defined.
+	if math.Abs(v) > 1e17 {
+		return time.Time{}
 	}
-	return time.Unix(int64(v), 0).UTC()
+	var t time.Time
+	if v > 1e11 {
+		t = time.UnixMilli(int64(v)).UTC()
+	} else {
+		t = time.Unix(int64(v), 0).UTC()
+	}
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}
+	}
+	return t
 }
 
 // StringList is a list of strings that may arrive as a JSON array, as one

@@ -27,7 +27,8 @@
 // keyboards (exactly one action per button; callback data of 1 to 64
 // bytes, button URLs, copy_text of 1 to 256 characters), edits that change
 // nothing, unknown or answered callback queries.
-// FailNext injects 429, 403 and 5xx answers, StallNext no answer at all.
+// FailNext injects 429, 403 and 5xx answers, StallNext no answer at all,
+// StallAfterNext no answer to a call it carried out.
 //
 // Payments are in Telegram Stars, for digital goods: sendInvoice takes
 // currency XTR, no provider token, one price of a positive whole number of

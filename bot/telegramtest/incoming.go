@@ -398,6 +398,7 @@ func (s *Server) getUpdates(r *http.Request, p *params) (any, *apiError) {
 	done := func() {
 		if s.poll == me {
 			s.poll = nil
+			s.notify() // Polling changed
 		}
 		s.mu.Unlock()
 	}

@@ -166,6 +166,7 @@ type apiError struct {
 	retryAfter  int
 	html        bool // answer with a proxy's HTML page instead of JSON
 	stall       bool // do not answer: hold the request until the client gives up
+	after       bool // with stall: carry the request out first, then hold it
 }
 
 func badRequest(format string, args ...any) *apiError {

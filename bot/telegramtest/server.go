@@ -217,7 +217,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// The body is read first, even for an injected failure, so that the
 	// client never sees a connection reset in place of the answer.
 	p, aerr := parseParams(r)
-	if f, ok := s.countCall(m.name); ok {
+	f, failed := s.countCall(m.name)
+	if failed && f.stall && f.after {
+		// Carried out, then the answer is lost.
+		if aerr == nil {
+			_, aerr = m.fn(s, r, p)
+		}
+		s.logf("%s: injected stall after the call was carried out (error: %v): no answer", m.name, aerr != nil)
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		return
+	}
+	if failed {
 		if f.stall {
 			s.logf("%s: injected stall: no answer", m.name)
 			select {
@@ -285,6 +298,7 @@ type Failure struct {
 	Description string // empty: Telegram's usual description for Code
 	RetryAfter  int    // parameters.retry_after, in seconds, for 429
 	stall       bool   // no answer at all (StallNext)
+	after       bool   // with stall: carried out before the answer is lost (StallAfterNext)
 }
 
 // FailNext makes the next n calls of method (any case, for example
@@ -305,6 +319,14 @@ func (s *Server) StallNext(method string, n int) {
 	s.FailNextWith(method, n, Failure{stall: true})
 }
 
+// StallAfterNext makes the next n calls of method (any case) be carried
+// out as usual (the message sent, the photo shown in the chat) and then get
+// no answer: each request is held until the client gives up or the test
+// ends, like a Bot API that did the work and whose answer was lost.
+func (s *Server) StallAfterNext(method string, n int) {
+	s.FailNextWith(method, n, Failure{stall: true, after: true})
+}
+
 // FailNextWith is FailNext with a chosen description.
 func (s *Server) FailNextWith(method string, n int, f Failure) {
 	key := strings.ToLower(method)
@@ -320,7 +342,7 @@ func (s *Server) FailNextWith(method string, n int, f Failure) {
 }
 
 func (f Failure) apiError() *apiError {
-	e := &apiError{code: f.Code, description: f.Description, retryAfter: f.RetryAfter, stall: f.stall}
+	e := &apiError{code: f.Code, description: f.Description, retryAfter: f.RetryAfter, stall: f.stall, after: f.after}
 	if e.description == "" {
 		switch f.Code {
 		case http.StatusTooManyRequests:

@@ -979,3 +979,24 @@ func TestWaitForTimeout(t *testing.T) {
 func itoa(n int64) string { return strconvFormat(n) }
 
 func strconvFormat(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestStallAfter: the call is carried out (the message is in the chat) and
+// its answer never comes.
+func TestStallAfter(t *testing.T) {
+	h := newHarness(t)
+	h.fake.SetUser(12, "Ida", "", "", "en")
+	h.fake.StallAfterNext("sendMessage", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := h.bot.SendMessage(ctx, &bot.SendMessageParams{ChatID: 12, Text: "delivered, answer lost"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the client's deadline", err)
+	}
+	msgs := h.fake.Messages(12)
+	if len(msgs) != 1 || msgs[0].Text != "delivered, answer lost" {
+		t.Fatalf("messages %+v, want the one sent", msgs)
+	}
+	if _, err := h.bot.SendMessage(testContext(t), &bot.SendMessageParams{ChatID: 12, Text: "next"}); err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+}

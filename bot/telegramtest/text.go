@@ -207,6 +207,15 @@ func parseHTML(text string) (string, []Entity, error) {
 	return out.String(), ents, nil
 }
 
+// ParseHTML converts a text in Telegram's HTML parse mode to its plain
+// text and entities, as the fake does for sendMessage but without trimming
+// the white space around the text, or returns the error Telegram reports
+// (after "can't parse entities: "). Tests of code that writes Telegram HTML
+// use it to check what they wrote.
+func ParseHTML(text string) (plain string, entities []Entity, err error) {
+	return parseHTML(text)
+}
+
 // parseStartTag parses the tag starting with '<' at text[begin].
 func parseStartTag(text string, begin int) (openTag, int, error) {
 	i := begin + 1

@@ -12,6 +12,7 @@ import (
 
 	"github.com/esimbot/esimbot/bot"
 	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/reseller"
 	"github.com/esimbot/esimbot/reseller/sandbox"
 	"github.com/esimbot/esimbot/storage"
 )
@@ -31,13 +32,22 @@ type Main struct {
 	// test that asked for port 0 learns the port.
 	OnListen func(name, addr string)
 
-	pollTimeout time.Duration        // tests shorten Telegram's long polling
-	tuneBot     func(*bot.Config)    // tests lift the rate limits
-	tuneFlows   func(*flows.Config)  // the benchmark shortens the catalog's lifetime
-	onStore     func(*storage.Store) // the benchmark counts the store's commits
-	sandbox     *sandbox.Server      // tests inspect the embedded sandbox
-	readyEvery  time.Duration        // tests re-check /readyz at every request
+	pollTimeout    time.Duration          // tests shorten Telegram's long polling
+	tuneBot        func(*bot.Config)      // tests lift the rate limits
+	tuneReseller   func(*reseller.Config) // tests shorten timeouts, share a clock
+	tuneFlows      func(*flows.Config)    // tests shorten timeouts, speed the engine's clock; the benchmark shortens the catalog's lifetime
+	onStore        func(*storage.Store)   // the benchmark counts the store's commits
+	reconcileEvery time.Duration          // tests reconcile more often than every 30 s
+	sandbox        *sandbox.Server        // tests inspect the embedded sandbox
+	readyEvery     time.Duration          // tests re-check /readyz at every request
 }
+
+// testClock, set at link time by the fault tests of the built binary
+// (-ldflags "-X main.testClock=60"), runs the engine's clock that many
+// times faster than the wall clock and reconciles every 250 ms, so that
+// schedules of minutes (reconciliation backoff, delivery retries) pass in
+// seconds. Release builds leave it empty, and nothing else sets it.
+var testClock = ""
 
 // errUsage marks a command-line mistake: the error and the usage were
 // already printed.

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -73,10 +74,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		cfg.ResellerURL, cfg.ResellerUser, cfg.ResellerPass = base, "demo", "demo"
 		log.Warn("RESELLER_API_URL is not set: selling on the built-in SANDBOX – not real eSIMs", "sandbox", base)
 	}
-	api, err := reseller.New(reseller.Config{
+	rc := reseller.Config{
 		BaseURL: cfg.ResellerURL, Username: cfg.ResellerUser, Password: cfg.ResellerPass, Paths: cfg.ResellerPaths,
 		Logger: log.With("component", "reseller"), Observe: met.resellerCall, HTTPClient: resellerClient(),
-	})
+	}
+	if m.tuneReseller != nil {
+		m.tuneReseller(&rc)
+	}
+	api, err := reseller.New(rc)
 	if err != nil {
 		return err
 	}
@@ -96,17 +101,22 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	flowsCfg := flows.Config{
+	fc := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met, CatalogTTL: cfg.CatalogTTL,
 		InviteTTL: cfg.InviteTTL, LowBalance: cfg.LowBalance, DeliveryAlert: cfg.DeliveryAlert, BotLink: func(payload string) string { return "https://t.me/" + b.Username() + "?start=" + payload },
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
 	}
-	if m.tuneFlows != nil {
-		m.tuneFlows(&flowsCfg)
+	every := cmp.Or(m.reconcileEvery, 30*time.Second)
+	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {
+		fc.Now, every = fastClock(speed), 250*time.Millisecond
+		log.Warn("test build: the engine's clock runs fast", "speed", speed)
 	}
-	eng, err := flows.New(flowsCfg, store, api, b.Messenger(), cat)
+	if m.tuneFlows != nil {
+		m.tuneFlows(&fc)
+	}
+	eng, err := flows.New(fc, store, api, b.Messenger(), cat)
 	if err != nil {
 		return err
 	}
@@ -150,7 +160,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	// The engine's reconciler and sweeper, and the bot.
 	var wg sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Go(func() { eng.Run(engCtx, 30*time.Second) })
+	wg.Go(func() { eng.Run(engCtx, every) })
 	wg.Go(func() { watchLogin(engCtx, api, log, 5*time.Second, 5*time.Minute) })
 	runErr := b.Run(ctx, eng, drainTime)
 	stopEngine()
@@ -175,6 +185,13 @@ func resellerClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 256
 	return &http.Client{Timeout: 30 * time.Second, Transport: t}
+}
+
+// fastClock returns a clock that starts now and runs speed times faster
+// than the wall clock (see testClock).
+func fastClock(speed float64) func() time.Time {
+	start := time.Now()
+	return func() time.Time { return start.Add(time.Duration(float64(time.Since(start)) * speed)) }
 }
 
 // logger builds the program's logger: text on a terminal, JSON otherwise,

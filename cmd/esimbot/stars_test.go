@@ -18,14 +18,14 @@ import (
 // starsEnv turns payments in Stars on, 50 a dollar, with an admin.
 var starsEnv = map[string]string{"ESIMBOT_PAYMENTS": "stars", "ESIMBOT_STARS_PER_UNIT": "50", "ESIMBOT_ADMINS": "990"}
 
-// testClock is a clock a test moves.
-type testClock struct {
+// starsClock is a clock a test moves.
+type starsClock struct {
 	mu  sync.Mutex
 	off time.Duration
 }
 
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
-func (c *testClock) Add(d time.Duration) {
+func (c *starsClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
+func (c *starsClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.off += d
@@ -152,7 +152,7 @@ func TestRunStarsPurchase(t *testing.T) {
 func TestRunStarsInvoiceExpires(t *testing.T) {
 	fake := telegramtest.NewServer(t, testToken)
 	sb := sandbox.New(sandbox.Options{})
-	clk := &testClock{}
+	clk := &starsClock{}
 	startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), starsEnv, withFlows(func(c *flows.Config) { c.Now = clk.Now }))
 	c := newChat(t, fake, 501, "Ada", "en")
 	inv := c.toInvoice()
@@ -170,7 +170,7 @@ func TestRunStarsInvoiceExpires(t *testing.T) {
 func TestRunStarsPriceChangeDeclined(t *testing.T) {
 	fake := telegramtest.NewServer(t, testToken)
 	sb := sandbox.New(sandbox.Options{})
-	clk := &testClock{}
+	clk := &starsClock{}
 	startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), starsEnv, withFlows(func(c *flows.Config) { c.Now = clk.Now }))
 	c := newChat(t, fake, 501, "Ada", "en")
 	inv := c.toInvoice()
@@ -198,7 +198,7 @@ func TestRunStarsFailedAssignmentRefunded(t *testing.T) {
 			fake := telegramtest.NewServer(t, testToken)
 			sb := sandbox.New(sandbox.Options{})
 			db := filepath.Join(t.TempDir(), "bot.db")
-			clk := &testClock{}
+			clk := &starsClock{}
 			r := startRun(t, fake, sb, db, starsEnv, withFlows(func(c *flows.Config) { c.Now = clk.Now }))
 			c := newChat(t, fake, 501, "Ada", "en")
 			admin := newChat(t, fake, 990, "Boss", "en")

@@ -77,9 +77,10 @@
 //     not in a Snapshot: a restarted sandbox has the seed's catalog again.
 //   - Faults injected with Inject (or from flags, see Flags) simulate
 //     latency, error statuses, dropped connections, sales that commit but
-//     never answer or answer 401/403, and revoked tokens; their Rate draws
-//     from a seeded generator, so a run with the same seed and the same
-//     requests hits the same requests.
+//     never answer, answer 401/403 or commit after the client gave up, and
+//     revoked tokens (a delayed request whose client gave up is not
+//     handled); their Rate draws from a seeded generator, so a run with
+//     the same seed and the same requests hits the same requests.
 //
 // The sandbox is safe for concurrent use and starts no goroutines.
 package sandbox

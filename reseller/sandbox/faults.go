@@ -36,6 +36,12 @@ const (
 	// that commits a purchase and still refuses the token. Other endpoints
 	// neither feel it nor use up its Count.
 	FaultCommitThenStatus
+	// FaultCommitLate, for POST /Bundle and POST /Bundles/Topup only,
+	// waits Fault.Latency whether or not the client is still there, then
+	// handles the request (the sale happens) and answers whoever is left:
+	// the platform that commits a purchase after the client gave up on it.
+	// Other endpoints neither feel it nor use up its Count.
+	FaultCommitLate
 )
 
 // String returns the kind's name, e.g. "latency".
@@ -53,6 +59,8 @@ func (k FaultKind) String() string {
 		return "unauthorized"
 	case FaultCommitThenStatus:
 		return "commit-then-status"
+	case FaultCommitLate:
+		return "commit-late"
 	}
 	return "unknown"
 }
@@ -71,8 +79,9 @@ type Fault struct {
 	// generator seeded by Options.Seed; 0 means always. A request that is
 	// not hit does not use up Count.
 	Rate float64
-	// Latency is the delay of FaultLatency, and the longest a
-	// FaultCommitThenTimeout stalls (0: until the client gives up).
+	// Latency is the delay of FaultLatency and FaultCommitLate, and the
+	// longest a FaultCommitThenTimeout stalls (0: until the client gives
+	// up).
 	Latency time.Duration
 	// Status is the status of FaultStatus (default 503) and of
 	// FaultCommitThenStatus (default 401).
@@ -116,6 +125,11 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
+// purchaseOnly reports the kinds that only purchases feel.
+func (k FaultKind) purchaseOnly() bool {
+	return k == FaultCommitThenTimeout || k == FaultCommitThenStatus || k == FaultCommitLate
+}
+
 func isPurchase(method, path string) bool {
 	return method == http.MethodPost && (path == "/Bundle" || path == "/Bundles/Topup")
 }
@@ -130,7 +144,7 @@ func (s *Server) pickFaults(method, path string) (delay time.Duration, hit *Faul
 		f := fs.f
 		matches := (f.Method == "" || strings.EqualFold(f.Method, method)) &&
 			(f.Path == "" || f.Path == path) &&
-			((f.Kind != FaultCommitThenTimeout && f.Kind != FaultCommitThenStatus) || isPurchase(method, path)) &&
+			(!f.Kind.purchaseOnly() || isPurchase(method, path)) &&
 			(hit == nil || f.Kind == FaultLatency)
 		if matches && (f.Rate <= 0 || s.faultRNG.Float64() < f.Rate) {
 			if f.Kind == FaultLatency {
@@ -153,9 +167,9 @@ func (s *Server) pickFaults(method, path string) (delay time.Duration, hit *Faul
 }
 
 // applyFaults applies the injected faults to a request. It returns the
-// fault to apply after handling (FaultCommitThenTimeout,
-// FaultCommitThenStatus) if any, and false when it has answered (or
-// dropped) the request itself.
+// fault that acts after handling, if any (FaultCommitThenTimeout,
+// FaultCommitThenStatus; FaultCommitLate, whose delay it has waited), and
+// false when it has answered (or dropped) the request itself.
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, path string) (*Fault, bool) {
 	delay, hit := s.pickFaults(r.Method, path)
 	if delay > 0 {
@@ -180,6 +194,10 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, path string
 	case FaultUnauthorized:
 		s.write(w, unauthorized())
 		return nil, false
+	case FaultCommitLate:
+		t := time.NewTimer(hit.Latency)
+		defer t.Stop()
+		<-t.C
 	}
 	return hit, true
 }

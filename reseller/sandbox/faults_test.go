@@ -36,6 +36,46 @@ func TestFaultLatency(t *testing.T) {
 		}
 		e.get("/Regions", nil).want(t, http.StatusOK)
 	})
+	// A delayed purchase whose client gave up is not handled: no sale. (The
+	// server notices a client gone only once the body is read; it used to
+	// handle the sale after the delay.)
+	t.Run("PurchaseClientGivesUp", func(t *testing.T) {
+		e := newEnv(t, sandbox.Options{})
+		e.srv.Inject(sandbox.Fault{Kind: sandbox.FaultLatency, Method: "POST", Path: "/Bundle", Latency: 5 * time.Second, Count: 1})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		if _, err := e.try(http.MethodPost, "/Bundle", nil, assignBody("FRA_1GB_7D", "L-1"), withContext(ctx)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err %v, want a deadline", err)
+		}
+		began := time.Now()
+		e.ts.Close() // waits for the handler
+		if took := time.Since(began); took > 4*time.Second {
+			t.Errorf("the handler ran on %v after its client had gone", took)
+		}
+		if n := len(e.srv.Orders()); n != 0 {
+			t.Errorf("%d orders after the client gave up on the purchase", n)
+		}
+	})
+}
+
+// TestFaultCommitLate: the purchase is handled after the delay although
+// its client gave up; others are not delayed.
+func TestFaultCommitLate(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	e.srv.Inject(sandbox.Fault{Kind: sandbox.FaultCommitLate, Latency: 50 * time.Millisecond, Count: 1})
+	e.get("/Regions", nil).want(t, http.StatusOK) // not a purchase: not delayed, Count kept
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := e.try(http.MethodPost, "/Bundle", nil, assignBody("FRA_1GB_7D", "L-2"), withContext(ctx)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v, want a deadline", err)
+	}
+	e.ts.Close() // waits for the handler
+	if _, ok := e.srv.OrderByReference("L-2"); !ok {
+		t.Error("no order: the late commit did not happen")
+	}
+	if got := sandbox.FaultCommitLate.String(); got != "commit-late" {
+		t.Errorf("String() = %q", got)
+	}
 }
 
 func TestFaultStatus(t *testing.T) {

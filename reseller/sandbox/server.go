@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -398,6 +400,9 @@ func (s *Server) routeTable() map[string]map[string]route {
 	}
 }
 
+// maxBody is the longest request body read.
+const maxBody = 1 << 20
+
 // cleanPath drops one trailing slash.
 func cleanPath(p string) string {
 	if len(p) > 1 {
@@ -440,6 +445,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The body is read before any injected delay: the server notices that
+	// the client has gone only once the request is read to its end, and a
+	// delayed request must see it (FaultLatency ends when the client gives
+	// up, and then nothing is handled).
+	if r.Body != nil {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return // the client has gone
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	hit, ok := s.applyFaults(w, r, path)
 	if !ok {
 		return
