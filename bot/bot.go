@@ -298,20 +298,6 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 	return nil
 }
 
-// receive is the library's handler: store the update, then queue it.
-func (b *Bot) receive(ctx context.Context, _ *tg.Bot, upd *models.Update) {
-	raw, err := json.Marshal(upd)
-	if err != nil {
-		// The library reads updates it cannot write back (a chat_member
-		// update with an empty member, for one): none the bot handles.
-		b.log.Warn("update dropped: it cannot be stored", "update", upd.ID, "err", err)
-		return
-	}
-	if err := b.accept(ctx, upd, raw); err != nil {
-		b.log.Error("store update", "update", upd.ID, "err", err)
-	}
-}
-
 // accept writes an update, raw as received, to the inbox and queues it if
 // it is new.
 func (b *Bot) accept(ctx context.Context, upd *models.Update, raw []byte) error {
