@@ -30,6 +30,8 @@ func TestParsePress(t *testing.T) {
 		{"a.b.é", false, press{}},
 		{"a.b." + strings.Repeat("x", 61), false, press{}},
 		{"-1.buy", false, press{}},
+		{"0.menu", false, press{}}, // stamp 0 is never given
+		{"A.buy", false, press{}},  // stamps are written in lower case
 	} {
 		got, ok := parsePress(tc.in)
 		if ok != tc.ok || got != tc.want {
@@ -37,7 +39,7 @@ func TestParsePress(t *testing.T) {
 		}
 	}
 	// What we build, we read back.
-	for _, p := range []press{{act: actMenu}, {stamp: 1<<32 - 1, act: actBundle, arg: "5"}, {global: true, act: actUsage, arg: "89012345678901234567"}} {
+	for _, p := range []press{{stamp: 1, act: actMenu}, {stamp: 1<<32 - 1, act: actBundle, arg: "5"}, {global: true, act: actUsage, arg: "89012345678901234567"}} {
 		d := p.data()
 		if len(d) > maxData {
 			t.Errorf("%q longer than %d bytes", d, maxData)
