@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // confirm checks the bundle again, fresh (it may have gone or changed
@@ -79,12 +80,19 @@ type sell struct {
 	remember bool
 }
 
+// sellGrace is how long the reconciler leaves a sale just confirmed to the
+// turn that confirmed it.
+const sellGrace = 30 * time.Second
+
 func (x sell) String() string { return "sell " + x.sale.BundleCode }
 
 func (x sell) apply(ctx context.Context, t *turn) error {
 	now := t.e.cfg.Now()
 	s := x.sale
 	s.State, s.History, s.Created = SaleConfirmed, []Transition{{State: SaleConfirmed, At: now}}, now
+	// The turn sells it now; the reconciler takes it over only if the turn
+	// did not get that far (a crash), not while the turn is on its way.
+	s.NextAttempt = now.Add(sellGrace)
 	t.nextStamp() // the summary's buttons go stale: a second Confirm does nothing
 	t.conv.Step = stepSelling
 	if err := t.createSale(ctx, &s); err != nil {
