@@ -40,29 +40,11 @@ func (d *Document) wire() *wireDocument {
 // attach://<name>) or the file_id of one sent before, with a caption of at
 // most 1024 characters.
 func (s *Server) sendDocument(_ *http.Request, p *params) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.targetChat(p)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := s.inputDocument(p)
-	if err != nil {
-		return nil, err
-	}
-	raw := p.str("caption")
-	caption, ents, err := formatted(raw, p.str("parse_mode"), p.str("caption_entities"), maxCaptionLength, "message caption is too long")
-	if err != nil {
-		return nil, err
-	}
-	markup, kind, err := parseMarkup(p.str("reply_markup"), c.wire.Type, false)
-	if err != nil {
-		return nil, err
-	}
-	return s.addBotMessage(c, Message{
-		Caption: caption, RawCaption: raw, ParseMode: p.str("parse_mode"), CaptionEntities: ents,
-		Document: doc, ReplyMarkup: markup,
-	}, kind), nil
+	return s.sendMedia(p, func(m *Message) *apiError {
+		doc, err := s.inputDocument(p)
+		m.Document = doc
+		return err
+	})
 }
 
 // inputDocument reads the document parameter; s.mu must be held.

@@ -302,14 +302,25 @@ func (s *Server) sendMessage(_ *http.Request, p *params) (any, *apiError) {
 }
 
 func (s *Server) sendPhoto(_ *http.Request, p *params) (any, *apiError) {
+	return s.sendMedia(p, func(m *Message) *apiError {
+		photo, err := s.inputPhoto(p)
+		m.Photo = photo
+		return err
+	})
+}
+
+// sendMedia sends a message with a file (media sets it on the message,
+// s.mu held) and a caption of at most 1024 characters: sendPhoto and
+// sendDocument.
+func (s *Server) sendMedia(p *params, media func(*Message) *apiError) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.targetChat(p)
 	if err != nil {
 		return nil, err
 	}
-	photo, err := s.inputPhoto(p)
-	if err != nil {
+	var m Message
+	if err := media(&m); err != nil {
 		return nil, err
 	}
 	raw := p.str("caption")
@@ -321,10 +332,8 @@ func (s *Server) sendPhoto(_ *http.Request, p *params) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	return s.addBotMessage(c, Message{
-		Caption: caption, RawCaption: raw, ParseMode: p.str("parse_mode"), CaptionEntities: ents,
-		Photo: photo, ReplyMarkup: markup,
-	}, kind), nil
+	m.Caption, m.RawCaption, m.ParseMode, m.CaptionEntities, m.ReplyMarkup = caption, raw, p.str("parse_mode"), ents, markup
+	return s.addBotMessage(c, m, kind), nil
 }
 
 var attachRE = regexp.MustCompile(`^attach://(.+)$`)
