@@ -237,7 +237,7 @@ type killEnv struct {
 func newKillEnv(t *testing.T, bin string, opts sandbox.Options) *killEnv {
 	e := &killEnv{t: t, bin: bin, fake: telegramtest.NewServer(t, testToken), db: filepath.Join(t.TempDir(), "bot.db"),
 		committed: make(chan string, 1000)}
-	opts.OnChange = func([]byte) error {
+	opts.OnChange = func(sandbox.Change) error {
 		select {
 		case e.committed <- "":
 		default:
