@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/esimbot/esimbot/reseller"
 )
 
 // Taking a payment: the pre-checkout question and the payment received.
@@ -42,7 +44,8 @@ func (e *Engine) saleOfPayload(ctx context.Context, payload string) (Sale, bool,
 
 // CheckPayment answers a pre-checkout: ok when the sale the payload names
 // still awaits this user's payment of this amount and its bundle is still
-// sold at its price (from the catalog cache, refreshed when stale);
+// sold at its price (from the catalog cache, refreshed when stale: the
+// top-up catalog of its eSIM for a top-up);
 // otherwise a reason in the user's language. Call it with a deadline well
 // within the channel's (Telegram gives 10 s).
 func (e *Engine) CheckPayment(ctx context.Context, q PreCheckout) (ok bool, reason string) {
@@ -70,16 +73,31 @@ func (e *Engine) CheckPayment(ctx context.Context, q PreCheckout) (ok bool, reas
 	if lang == "" {
 		lang = s.Lang
 	}
-	if s.Kind == KindNew {
-		o, found := e.findBundleStrict(ctx, s.BundleCode)
-		if ctx.Err() != nil {
-			return decline("payment_declined_retry", "catalog not loaded in time")
-		}
-		if !found || !o.Price.Equal(s.Price) || o.Currency != s.Currency || starsOf(o.Price, e.cfg.StarsPerUnit) != s.Stars {
-			return decline("payment_declined_changed", "bundle gone or price changed")
-		}
+	o, found, err := e.currentOffer(ctx, s)
+	if ctx.Err() != nil || err != nil {
+		return decline("payment_declined_retry", fmt.Sprintf("catalog not loaded in time: %v", errors.Join(ctx.Err(), err)))
+	}
+	if !found || !o.Price.Equal(s.Price) || o.Currency != s.Currency || starsOf(o.Price, e.cfg.StarsPerUnit) != s.Stars {
+		return decline("payment_declined_changed", "bundle gone or price changed")
 	}
 	return true, ""
+}
+
+// currentOffer is the bundle of a sale as it is sold now, from a catalog
+// no older than its TTL: the catalog for a new eSIM, the top-up catalog of
+// its profile (GET /v2/Bundles/Topup) for a top-up. The error is the top-up
+// catalog's: it could not be read.
+func (e *Engine) currentOffer(ctx context.Context, s Sale) (BundleOffer, bool, error) {
+	if s.Kind != KindTopup {
+		o, found := e.findBundleStrict(ctx, s.BundleCode)
+		return o, found, nil
+	}
+	offers, err := e.topupOffersIn(ctx, s.ICCID, cachedStrict[[]reseller.Bundle])
+	if err != nil {
+		return BundleOffer{}, false, err
+	}
+	o, found := offerOf(offers, s.BundleCode)
+	return o, found, nil
 }
 
 // Paid takes a payment the channel received (Telegram's

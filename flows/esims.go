@@ -269,11 +269,17 @@ func chooseTopup(c Conversation, u User, in input) (Conversation, []effect) {
 // first, keeping only the profile's type (Standard and Global eSIM never
 // mix). fresh skips the cache (confirming).
 func (e *Engine) topupOffers(ctx context.Context, iccid string, fresh bool) ([]BundleOffer, error) {
-	key := "topup|" + iccid
 	if fresh {
-		e.catalog.drop(key)
+		e.catalog.drop("topup|" + iccid)
 	}
-	list, err := cached(ctx, e.catalog, key, func(ctx context.Context) ([]reseller.Bundle, error) {
+	return e.topupOffersIn(ctx, iccid, cached[[]reseller.Bundle])
+}
+
+// topupOffersIn is topupOffers through get (cached, or cachedStrict for a
+// payment's pre-checkout).
+func (e *Engine) topupOffersIn(ctx context.Context, iccid string,
+	get func(context.Context, *cache, string, func(context.Context) ([]reseller.Bundle, error)) ([]reseller.Bundle, error)) ([]BundleOffer, error) {
+	list, err := get(ctx, e.catalog, "topup|"+iccid, func(ctx context.Context) ([]reseller.Bundle, error) {
 		return e.api.TopupBundles(ctx, reseller.ProfileRef{ICCID: iccid})
 	})
 	if err != nil {
