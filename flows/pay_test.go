@@ -340,3 +340,33 @@ func TestPaySupportListsPayments(t *testing.T) {
 		t.Errorf("/terms: %q", c.lastText())
 	}
 }
+
+// TestHelpListsPaymentCommands: /help lists /paysupport and /terms, in
+// every language, when customers pay through the bot, and not otherwise.
+func TestHelpListsPaymentCommands(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []worldOption
+		want bool
+	}{
+		{"Stars", []worldOption{stars(&refunder{})}, true},
+		{"NoPayments", nil, false},
+	} {
+		for _, lang := range []string{"en", "fr", "ar"} {
+			t.Run(tc.name+"/"+lang, func(t *testing.T) {
+				w := newWorld(t, tc.opts...)
+				c := w.chat(101, "Ada", lang)
+				c.command("/help")
+				text := c.lastText()
+				for _, cmd := range []string{"/paysupport", "/terms"} {
+					if got := strings.Contains(text, cmd); got != tc.want {
+						t.Errorf("/help lists %s: %v, want %v:\n%s", cmd, got, tc.want, text)
+					}
+				}
+				if !strings.Contains(text, "/help") {
+					t.Errorf("/help lost its command list:\n%s", text)
+				}
+			})
+		}
+	}
+}
