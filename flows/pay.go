@@ -35,7 +35,7 @@ const paymentGrace = 2 * time.Minute
 var payKeys = []string{"sale_closed", "sale_closed_support", "invoice_description", "invoice_label",
 	"payment_declined_expired", "payment_declined_changed", "payment_declined_unknown", "payment_declined_retry",
 	"payment_received", "sale_failed_unpaid", "sale_failed_paid", "terms", "paysupport", "paysupport_contact",
-	"paysupport_none", "paysupport_line", "pay_state_paid", "pay_state_problem", "pay_label", "pay_refunded", "pay_refund_due", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
+	"paysupport_none", "paysupport_line", "pay_state_paid", "pay_state_problem", "pay_label", "pay_refunded", "pay_refund_due", "pay_awaiting", "esims_orders", "esims_order_line", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
 
 // mayBuy reports whether u may complete a sale without paying through the
 // bot: agents and admins always, customers only while sales are open.

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"strings"
 
 	"github.com/esimbot/esimbot/locales"
 )
@@ -62,15 +63,72 @@ func terms(c Conversation, _ User, in input) (Conversation, []effect) {
 }
 
 // saleLabel is a sale's state as the user's lists show it, with its
-// payment apart from its delivery: "paid · being delivered", "refunded".
+// payment apart from its delivery: "awaiting payment", "paid · processing",
+// "paid · being delivered", "paid · delivered", "refunded".
 func saleLabel(loc *locales.Localizer, s Sale) string {
 	switch {
 	case s.Refund == RefundDone:
 		return loc.T("pay_refunded")
 	case s.Refund == RefundDue:
 		return loc.T("pay_refund_due")
-	case s.ChargeID != "" && s.State != SaleDelivered:
-		return loc.T("pay_label", "State", locales.Raw(stateLabel(loc, s.State)))
+	case s.AwaitingPayment():
+		return loc.T("pay_awaiting")
+	case s.ChargeID != "":
+		state := s.State
+		if state == SalePaid {
+			state = SaleAssigning // paid: its delivery is what comes next
+		}
+		return loc.T("pay_label", "State", locales.Raw(stateLabel(loc, state)))
 	}
 	return stateLabel(loc, s.State)
+}
+
+// srcOrders is the source of a user's orders that are no eSIM of theirs
+// (yet): awaiting payment, paid and under way, failed after payment and
+// refunded (key: none).
+const srcOrders source = 1001
+
+// needOrders is the need of the orders My eSIMs lists under the eSIMs.
+var needOrders = need{src: srcOrders}
+
+func init() {
+	loaders[srcOrders] = loader{name: "orders", store: true, load: func(ctx context.Context, e *Engine, u User, _ string) (any, error) {
+		sales, err := e.store.SalesByUser(ctx, u.ID)
+		return ordersOf(sales), err
+	}}
+}
+
+// maxOrders is how many orders My eSIMs lists.
+const maxOrders = 5
+
+// ordersOf returns the new-eSIM sales (of sales, newest first) that are no
+// eSIM yet and that the user should see: those paid or awaiting payment,
+// whatever became of them (refunded), and those under way.
+func ordersOf(sales []Sale) []Sale {
+	var out []Sale
+	for _, s := range sales {
+		onESIM := s.ICCID != "" && (s.State == SaleAssigned || s.State == SaleDelivered)
+		payment := s.ChargeID != "" || s.AwaitingPayment()
+		if s.Kind == KindNew && !onESIM && (payment || s.State == SalePaid || s.State == SaleAssigning) {
+			out = append(out, s)
+		}
+		if len(out) == maxOrders {
+			break
+		}
+	}
+	return out
+}
+
+// ordersText lists the orders under the eSIMs, or says nothing.
+func ordersText(v view) string {
+	orders, err := look[[]Sale](v, needOrders)
+	if err != nil || len(orders) == 0 {
+		return ""
+	}
+	lines := []string{v.loc.T("esims_orders")}
+	for _, s := range orders {
+		lines = append(lines, v.loc.T("esims_order_line", "Bundle", s.BundleName, "State", saleLabel(v.loc, s),
+			"Date", v.loc.Date(s.Created), "Ref", s.Ref))
+	}
+	return "\n\n" + strings.Join(lines, "\n")
 }
