@@ -158,7 +158,7 @@ func stepTable() map[Step]*stepDef {
 			keys: []string{"selling_wait"}},
 		stepESIMs: {show: showESIMs, needs: func(Conversation) []need { return []need{needESIMs, needOrders} }, enter: listESIMs,
 			buttons: map[action]handler{actESIM: {to: []Step{stepESIM}, run: openESIM}, actBuyNew: {to: []Step{stepDestination}, run: newPurchase}},
-			keys:    []string{"esims_none", "esims_none_agent", "esims_title", "esims_title_agent", "esim_line", "esim_line_agent", "esim_button", "btn_buy", "state_*",
+			keys: []string{"esims_none", "esims_none_agent", "esims_title", "esims_title_agent", "esim_line", "esim_line_agent", "esim_button", "btn_buy", "state_*",
 				"esims_orders", "esims_order_line", "pay_label", "pay_refunded", "pay_refund_due", "pay_awaiting"}},
 		stepESIM: {show: showESIM, needs: currentESIM, valid: ownESIM, fallback: stepESIMs,
 			buttons: map[action]handler{actUsage: {to: []Step{stepUsage}, run: esimUsage}, actQR: {run: esimQR},
