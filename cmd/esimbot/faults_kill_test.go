@@ -232,11 +232,14 @@ type killEnv struct {
 	db        string
 	committed chan string // a sale the sandbox recorded (its reference)
 	child     *child
+	extra     []string // more of the bot's environment (KEY=value)
 }
 
-func newKillEnv(t *testing.T, bin string, opts sandbox.Options) *killEnv {
+// newKillEnv starts the bot on a new sandbox, fake and data file, with
+// the variables extra (KEY=value) added to its environment.
+func newKillEnv(t *testing.T, bin string, opts sandbox.Options, extra ...string) *killEnv {
 	e := &killEnv{t: t, bin: bin, fake: telegramtest.NewServer(t, testToken), db: filepath.Join(t.TempDir(), "bot.db"),
-		committed: make(chan string, 1000)}
+		committed: make(chan string, 1000), extra: extra}
 	opts.OnChange = func([]byte) error {
 		select {
 		case e.committed <- "":
@@ -258,9 +261,9 @@ func newKillEnv(t *testing.T, bin string, opts sandbox.Options) *killEnv {
 }
 
 func (e *killEnv) env(api string) []string {
-	return []string{"TELEGRAM_BOT_TOKEN=" + testToken, "TELEGRAM_API_URL=" + e.fake.URL(), "RESELLER_API_URL=" + api,
+	return append([]string{"TELEGRAM_BOT_TOKEN=" + testToken, "TELEGRAM_API_URL=" + e.fake.URL(), "RESELLER_API_URL=" + api,
 		"RESELLER_USERNAME=demo", "RESELLER_PASSWORD=demo", "ESIMBOT_DB=" + e.db, "ESIMBOT_LISTEN=127.0.0.1:0",
-		"ESIMBOT_LOG_FORMAT=json", "ESIMBOT_LOG_LEVEL=info", "ESIMBOT_OPEN_SALES=true"}
+		"ESIMBOT_LOG_FORMAT=json", "ESIMBOT_LOG_LEVEL=info", "ESIMBOT_OPEN_SALES=true"}, e.extra...)
 }
 
 func (e *killEnv) start(api string) {
