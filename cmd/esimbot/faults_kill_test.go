@@ -326,6 +326,23 @@ func waitCalls(e *killEnv, method string) func(ctx context.Context) error {
 	return func(ctx context.Context) error { return e.fake.WaitCalls(ctx, method, n) }
 }
 
+// commitThenTimeout makes the next purchase commit at the sandbox and its
+// answer time out, and returns the wait for the commit.
+func commitThenTimeout(e *killEnv) func(ctx context.Context) error {
+	e.sb.Inject(sandbox.Fault{Kind: sandbox.FaultCommitThenTimeout, Method: "POST", Path: "/Bundle", Count: 1})
+	for len(e.committed) > 0 {
+		<-e.committed
+	}
+	return func(ctx context.Context) error {
+		select {
+		case <-e.committed:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // waitChan waits for the channel.
 func waitChan(ch <-chan struct{}) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
@@ -359,18 +376,7 @@ func killCases() []killCase {
 			want: flows.SaleFailed, wantLast: "nothing was charged"},
 		{name: "SIGKILL at assigning, the API committed",
 			arm: func(e *killEnv, _ int64) func(context.Context) error {
-				e.sb.Inject(sandbox.Fault{Kind: sandbox.FaultCommitThenTimeout, Method: "POST", Path: "/Bundle", Count: 1})
-				for len(e.committed) > 0 {
-					<-e.committed
-				}
-				return func(ctx context.Context) error {
-					select {
-					case <-e.committed:
-						return nil
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
+				return commitThenTimeout(e)
 			},
 			want: flows.SaleDelivered, wantOrders: 1},
 		{name: "SIGKILL at assigned (installation text in flight)",
