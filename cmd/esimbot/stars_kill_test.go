@@ -21,7 +21,8 @@ func TestFaultKillsStars(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills child processes; skipped with -short")
 	}
-	t.Parallel()
+	// Not in parallel with TestFaultKills and TestFaultMatrix: their
+	// timings are tight enough on a loaded machine.
 	bin := buildTestBinary(t, t.TempDir())
 	for _, tc := range []struct {
 		name string
