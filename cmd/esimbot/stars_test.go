@@ -54,12 +54,18 @@ func (c *tgChat) toInvoice() telegramtest.Message {
 	c.fake.SendContact(c.id, c.id, "+33612345678")
 	c.expect("Your order")
 	c.tap("Confirm")
+	return c.invoiceAfter(0)
+}
+
+// invoiceAfter waits for an invoice sent after the message after.
+func (c *tgChat) invoiceAfter(after int) telegramtest.Message {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var inv telegramtest.Message
 	if _, err := c.fake.WaitFor(ctx, c.id, func(msgs []telegramtest.Message) bool {
 		for _, m := range msgs {
-			if m.Invoice != nil {
+			if m.Invoice != nil && m.ID > after {
 				inv = m
 				return true
 			}
