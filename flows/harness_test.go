@@ -44,9 +44,12 @@ type recorder struct {
 	broken    []string // texts with a missing key or argument
 }
 
-func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) error {
+func (r *recorder) Send(ctx context.Context, chat flows.ChatID, m flows.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := ctx.Err(); err != nil { // as a real channel: nothing goes out on a done context
+		return err
+	}
 	if r.fail != nil {
 		return r.fail
 	}
