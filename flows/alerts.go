@@ -20,7 +20,7 @@ import (
 // amounts, never secrets or customers' details.
 
 // alertKeys are the locale keys of the admins' alerts.
-var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan"}
+var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan", "alert_held"}
 
 // orphanEvery is how often Watch asks the API for the orders it has.
 const orphanEvery = 5 * time.Minute

@@ -22,6 +22,7 @@ var saleKeys = []string{
 	"activation_pending", "activation_pending_agent", "topup_done", "topup_done_agent", "btn_usage",
 	"esim_ready", "esim_ready_agent", "sandbox_banner", "btn_install_ios", "btn_install_android",
 	"btn_copy_smdp", "btn_copy_code", "esim_qr_caption", "esim_qr_caption_agent",
+	"esim_again", "topup_again", "sale_done_above",
 }
 
 // maxReconcile is how many times an unknown outcome that the API does not
