@@ -139,3 +139,45 @@ func TestRetryAfterRefusalIsNotAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayedConfirmAfterDelivery: the program dies once the eSIM went
+// out (text and picture recorded) and before the sale and the
+// conversation recorded the end; after the restart the Confirm tap is
+// handled again (replayed from the inbox). It finishes the sale and says
+// nothing misleading: no "being processed", no second eSIM, a pointer to
+// the eSIM above.
+func TestReplayedConfirmAfterDelivery(t *testing.T) {
+	w := newWorld(t)
+	killBefore(t, w, func(b, a flows.Sale) bool { return a.State == flows.SaleDelivered })
+	c := w.chat(101, "Ada", "en")
+	toSummary(c)
+	confirm := c.button("✅")
+	c.tap("✅")
+	s := c.onlySale()
+	if s.State != flows.SaleAssigned || !s.TextSent || !s.PhotoSent {
+		t.Fatalf("sale %s text %v photo %v, want both parts out and the end lost", s.State, s.TextSent, s.PhotoSent)
+	}
+	// The conversation as the kill left it: waiting for the sale.
+	conv, err := w.store.Conversation(t.Context(), c.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv.Step, conv.Draft = flows.Step("selling"), flows.Draft{SaleRef: s.Ref}
+	if _, err := w.store.SaveConversation(t.Context(), conv); err != nil {
+		t.Fatal(err)
+	}
+	before := len(w.rec.messages(c.id))
+	c.handle(flows.Event{Kind: flows.EventButton, Data: confirm}, "[the Confirm tap, replayed]")
+	if got := w.rec.messages(c.id)[before:]; len(got) != 0 {
+		t.Errorf("the replayed Confirm sent %d messages, want none:\n%s", len(got), c.log.String())
+	}
+	if !strings.Contains(c.outcome.Notice, "above") {
+		t.Errorf("the replayed Confirm's notice is %q, want one pointing at the eSIM above", c.outcome.Notice)
+	}
+	if s := c.onlySale(); s.State != flows.SaleDelivered {
+		t.Errorf("sale %s after the replay, want delivered", s.State)
+	}
+	if n := len(c.photos()); n != 1 {
+		t.Errorf("%d pictures, want 1", n)
+	}
+}
