@@ -187,8 +187,10 @@ const maxPhotoTries = 8
 
 // retryDelivery records a failed delivery attempt of one part and
 // schedules the next soon, with backoff (see deliveryBackoff); the
-// reconciler wakes for it. The failure is logged and counted.
+// reconciler wakes for it. The failure is logged and counted. A user who
+// blocked the bot is not tried again: the sale is held for them (hold).
 func (e *Engine) retryDelivery(ctx context.Context, s Sale, part string, cause error) error {
+	blocked := errors.Is(cause, ErrBlocked)
 	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.Attempts++
 		if part == partPhoto {
@@ -199,10 +201,17 @@ func (e *Engine) retryDelivery(ctx context.Context, s Sale, part string, cause e
 			s.PhotoSending = s.PhotoSending && part != partPhoto
 		}
 		s.NextAttempt = e.cfg.Now().Add(deliveryBackoff(s.Attempts))
+		if blocked {
+			s.Held, s.NextAttempt = true, time.Time{}
+		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if blocked {
+		e.hold(ctx, s, part, cause)
+		return nil
 	}
 	e.log.WarnContext(ctx, "delivery not done; retrying", "ref", s.Ref, "part", part, "attempt", s.Attempts,
 		"next", s.NextAttempt.Format(time.RFC3339), "err", cause)

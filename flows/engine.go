@@ -73,6 +73,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	if t.returned {
+		t.deliverHeld(ctx) // what was held for a user who blocked the bot goes first
+	}
 	if t.unstick(ctx) && t.staleTap() {
 		// The tap of the screen the finished sale was confirmed on, again
 		// (an update replayed after a restart): the eSIM is above.
@@ -134,6 +137,7 @@ func (t *turn) loadUser(ctx context.Context) error {
 		return fmt.Errorf("load user %d: %w", ev.User, err)
 	}
 	if u.LastSeen.IsZero() || now.Sub(u.LastSeen) > time.Minute || u.Blocked {
+		t.returned = u.Blocked
 		u.LastSeen, u.Blocked = now, false
 		t.dirty = true
 	}

@@ -68,6 +68,9 @@ func (e *Engine) reconcileDue(ctx context.Context) (time.Time, error) {
 		if ctx.Err() != nil {
 			break
 		}
+		if s.Held { // for the user's next event (held.go)
+			continue
+		}
 		if !s.NextAttempt.IsZero() && now.Before(s.NextAttempt) {
 			if next.IsZero() || s.NextAttempt.Before(next) {
 				next = s.NextAttempt
