@@ -83,3 +83,23 @@ func TestBlockedUserGetsTheSaleWhenBack(t *testing.T) {
 		t.Errorf("%d admin alerts, want 1", n)
 	}
 }
+
+// TestBlockedDuringTheConfirm: the user blocks the bot right after the
+// tap on Confirm, so the delivery in that same turn meets the block; the
+// turn's end (which saves the user) keeps them marked, and their next
+// message delivers the sale.
+func TestBlockedDuringTheConfirm(t *testing.T) {
+	w := newWorld(t)
+	c := w.chat(101, "Ada", "en")
+	toSummary(c)
+	w.block(c.id, true)
+	c.tap("✅")
+	if s := c.onlySale(); s.State != flows.SaleAssigned || !s.Held {
+		t.Fatalf("sale %s held %v, want held for the user", s.State, s.Held)
+	}
+	w.block(c.id, false)
+	c.say("hello")
+	if s := c.onlySale(); s.State != flows.SaleDelivered {
+		t.Errorf("sale %s after the user wrote again, want delivered:\n%s", s.State, c.log.String())
+	}
+}
