@@ -619,6 +619,22 @@ func faultCases() []faultCase {
 	}
 }
 
+// checkSecondCopies checks that of the QR code pictures a user got, every
+// one after the first says it is the same eSIM again, and the first not.
+func checkSecondCopies(t testing.TB, fake *telegramtest.Server, user int64) {
+	t.Helper()
+	n := 0
+	for _, m := range telegramtest.FromBot(fake.Messages(user)) {
+		if m.Photo == nil {
+			continue
+		}
+		if again := strings.Contains(m.Caption, "Here is your eSIM again"); again != (n > 0) {
+			t.Errorf("picture %d says the eSIM comes again: %v, want %v (caption %q)", n+1, again, n > 0, m.Caption)
+		}
+		n++
+	}
+}
+
 // faultUser is the Telegram user of each case of the matrix; faultAdmin
 // the admin of the cases that have one.
 const (
@@ -691,6 +707,7 @@ func runFaultCase(t *testing.T, fc faultCase) faultRow {
 	if row.photos != wantPhotos || row.texts != min(fc.wantOrders, 1) {
 		t.Errorf("%d texts and %d pictures delivered, want %d and %d", row.texts, row.photos, min(fc.wantOrders, 1), wantPhotos)
 	}
+	checkSecondCopies(t, e.fake, faultUser)
 	if !strings.Contains(row.last, strings.TrimSuffix(wantLast, "…")) {
 		if msgs := telegramtest.FromBot(e.fake.Messages(faultUser)); len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Text+msgs[len(msgs)-1].Caption, wantLast) {
 			t.Errorf("the user's last message is %q, want one with %q", row.last, wantLast)
