@@ -620,7 +620,9 @@ func faultCases() []faultCase {
 }
 
 // checkSecondCopies checks that of the QR code pictures a user got, every
-// one after the first says it is the same eSIM again, and the first not.
+// one after the first says it is the same eSIM again. (The first may say
+// so too: a send whose answer was lost may or may not have reached the
+// chat, and the bot cannot tell.)
 func checkSecondCopies(t testing.TB, fake *telegramtest.Server, user int64) {
 	t.Helper()
 	n := 0
@@ -628,8 +630,8 @@ func checkSecondCopies(t testing.TB, fake *telegramtest.Server, user int64) {
 		if m.Photo == nil {
 			continue
 		}
-		if again := strings.Contains(m.Caption, "Here is your eSIM again"); again != (n > 0) {
-			t.Errorf("picture %d says the eSIM comes again: %v, want %v (caption %q)", n+1, again, n > 0, m.Caption)
+		if n > 0 && !strings.Contains(m.Caption, "Here is your eSIM again") {
+			t.Errorf("picture %d does not say it is the same eSIM again (caption %q)", n+1, m.Caption)
 		}
 		n++
 	}
