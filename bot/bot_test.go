@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"log/slog"
@@ -289,6 +290,9 @@ func TestBlockedUserIsMarked(t *testing.T) {
 	err := h.bot.Messenger().Send(context.Background(), 41, flows.Message{Text: "anyone there?"})
 	if err == nil || strings.Contains(err.Error(), token) {
 		t.Fatalf("send to a blocked user: %v", err)
+	}
+	if !errors.Is(err, flows.ErrBlocked) || !errors.Is(err, flows.ErrRefused) {
+		t.Errorf("send to a blocked user: %v, want it to wrap flows.ErrBlocked and flows.ErrRefused", err)
 	}
 	u, _ := h.store.User(context.Background(), 41)
 	if !u.Blocked {

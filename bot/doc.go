@@ -42,7 +42,9 @@
 // way the buttons go on one message. When the photo fails (a 5xx, a 400
 // other than a refused file_id, which is uploaded again, a 403, 429s beyond
 // MaxRetries, or no answer within SendTimeout), nothing more of the message
-// is sent and Send's error matches ErrPhotoNotSent with errors.Is; flows,
+// is sent and Send's error matches ErrPhotoNotSent with errors.Is (any
+// Send's error also matches flows.ErrRefused when Telegram answered with a
+// 4xx, and flows.ErrBlocked on a 403: the chat did not get it); flows,
 // which cannot import bot, recognises it by errors.As with an
 // interface{ PhotoNotSent() bool }. The user has none of the message, except
 // that after a timeout or a 5xx Telegram may have delivered the photo all the

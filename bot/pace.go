@@ -163,6 +163,21 @@ type sendError struct {
 func (e *sendError) Error() string { return e.text }
 func (e *sendError) Unwrap() error { return e.cause }
 
+// Is tells flows that the chat did not get the message: Telegram refused
+// it (flows.ErrRefused; a 5xx or a lost answer may have been delivered),
+// or the user blocked the bot (flows.ErrBlocked).
+func (e *sendError) Is(target error) bool {
+	var tooMany *tg.TooManyRequestsError
+	switch target {
+	case flows.ErrBlocked:
+		return errors.Is(e.cause, tg.ErrorForbidden)
+	case flows.ErrRefused:
+		return errors.As(e.cause, &tooMany) || errors.Is(e.cause, tg.ErrorBadRequest) || errors.Is(e.cause, tg.ErrorForbidden) ||
+			errors.Is(e.cause, tg.ErrorNotFound) || errors.Is(e.cause, tg.ErrorUnauthorized) || errors.Is(e.cause, tg.ErrorConflict)
+	}
+	return false
+}
+
 // markBlocked records that a user blocked the bot (private chat ID = user ID).
 func (s *sender) markBlocked(ctx context.Context, chat int64) {
 	if s.users == nil {

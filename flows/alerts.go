@@ -20,7 +20,7 @@ import (
 // amounts, never secrets or customers' details.
 
 // alertKeys are the locale keys of the admins' alerts.
-var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan"}
+var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan", "alert_held"}
 
 // orphanEvery is how often Watch asks the API for the orders it has.
 const orphanEvery = 5 * time.Minute
@@ -99,7 +99,7 @@ func (e *Engine) Watch(ctx context.Context) error {
 		}
 	}
 	for _, s := range sales {
-		if age := now.Sub(s.Created); age >= e.cfg.DeliveryAlert {
+		if age := now.Sub(s.Created); age >= e.cfg.DeliveryAlert && !s.Held { // a held sale has its own alert
 			minutes := int64(age / time.Minute)
 			e.alertAdmins(ctx, "stuck:"+s.Ref, func(loc *locales.Localizer) string {
 				return loc.T("alert_stuck", "Ref", s.Ref, "State", stateLabel(loc, s.State), "Minutes", loc.Number(minutes))

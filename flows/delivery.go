@@ -46,10 +46,17 @@ func (e *Engine) deliverTopup(ctx context.Context, s Sale) error {
 	m := Message{Text: loc.T(agentKey("topup_done", s.SoldBy), "Bundle", s.BundleName, "ICCID", s.ICCID), Buttons: [][]Button{
 		{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_menu"), actMenu)},
 	}}
+	s, again, err := e.sending(ctx, s, partText)
+	if err != nil {
+		return err
+	}
+	if again {
+		m.Text = loc.T("topup_again") + "\n\n" + m.Text
+	}
 	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
 		return e.retryDelivery(ctx, s, partText, err)
 	}
-	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.TextSent, s.Attempts, s.NextAttempt = true, 0, time.Time{}
 		return s.MoveTo(SaleDelivered, e.cfg.Now())
 	})
@@ -100,10 +107,18 @@ func (e *Engine) deliverText(ctx context.Context, s Sale) (Sale, bool, error) {
 	if s.TextSent {
 		return s, true, nil
 	}
-	if err := e.msg.Send(ctx, s.Chat, e.installMessage(s)); err != nil {
+	s, again, err := e.sending(ctx, s, partText)
+	if err != nil {
+		return s, false, err
+	}
+	m := e.installMessage(s)
+	if again {
+		m.Text = e.cat.For(s.Lang).T("esim_again") + "\n\n" + m.Text
+	}
+	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
 		return s, false, e.retryDelivery(ctx, s, partText, err)
 	}
-	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil })
+	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil })
 	return s, err == nil, err
 }
 
@@ -114,8 +129,16 @@ func (e *Engine) deliverPhoto(ctx context.Context, s Sale) (Sale, bool, error) {
 	if s.PhotoSent {
 		return s, true, nil
 	}
+	s, again, err := e.sending(ctx, s, partPhoto)
+	if err != nil {
+		return s, false, err
+	}
+	m := e.qrMessage(s)
+	if again {
+		m.Text = e.cat.For(s.Lang).T("esim_again") + "\n" + m.Text
+	}
 	e.act(ctx, s.Chat, "upload_photo")
-	err := e.sendQR(ctx, s, s.Chat)
+	err = e.msg.Send(ctx, s.Chat, m)
 	switch {
 	case err == nil:
 		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.PhotoSent = true; return nil })
@@ -126,6 +149,29 @@ func (e *Engine) deliverPhoto(ctx context.Context, s Sale) (Sale, bool, error) {
 	e.log.ErrorContext(ctx, "QR code picture not delivered; giving up on it (the activation text was delivered)",
 		"ref", s.Ref, "tries", s.PhotoTries+1, "err", err)
 	return s, true, nil
+}
+
+// sending marks a part of a delivery (partText or partPhoto) as being
+// sent, durably, before it is sent, and reports whether it was marked
+// already: then the chat may have it, and it goes again saying so ("Here
+// is your eSIM again"), never looking like a second purchase.
+func (e *Engine) sending(ctx context.Context, s Sale, part string) (Sale, bool, error) {
+	mark := &s.TextSending
+	if part == partPhoto {
+		mark = &s.PhotoSending
+	}
+	if *mark {
+		return s, true, nil
+	}
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		if part == partPhoto {
+			s.PhotoSending = true
+		} else {
+			s.TextSending = true
+		}
+		return nil
+	})
+	return s, false, err
 }
 
 // The parts of a delivery, for logs and metrics.
@@ -141,18 +187,31 @@ const maxPhotoTries = 8
 
 // retryDelivery records a failed delivery attempt of one part and
 // schedules the next soon, with backoff (see deliveryBackoff); the
-// reconciler wakes for it. The failure is logged and counted.
+// reconciler wakes for it. The failure is logged and counted. A user who
+// blocked the bot is not tried again: the sale is held for them (hold).
 func (e *Engine) retryDelivery(ctx context.Context, s Sale, part string, cause error) error {
+	blocked := errors.Is(cause, ErrBlocked)
 	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.Attempts++
 		if part == partPhoto {
 			s.PhotoTries++
 		}
+		if refused(cause) { // the chat surely did not get it: the next try is not "again"
+			s.TextSending = s.TextSending && part != partText
+			s.PhotoSending = s.PhotoSending && part != partPhoto
+		}
 		s.NextAttempt = e.cfg.Now().Add(deliveryBackoff(s.Attempts))
+		if blocked {
+			s.Held, s.NextAttempt = true, time.Time{}
+		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if blocked {
+		e.hold(ctx, s, part, cause)
+		return nil
 	}
 	e.log.WarnContext(ctx, "delivery not done; retrying", "ref", s.Ref, "part", part, "attempt", s.Attempts,
 		"next", s.NextAttempt.Format(time.RFC3339), "err", cause)

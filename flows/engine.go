@@ -73,7 +73,15 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	t.unstick(ctx)
+	if t.returned {
+		t.deliverHeld(ctx) // what was held for a user who blocked the bot goes first
+	}
+	if t.unstick(ctx) && t.staleTap() {
+		// The tap of the screen the finished sale was confirmed on, again
+		// (an update replayed after a restart): the eSIM is above.
+		t.out.Notice = t.loc.T("sale_done_above")
+		return t.out, t.finish(ctx)
+	}
 	if err := t.run(ctx, route); err != nil {
 		e.log.ErrorContext(ctx, "handle event", "chat", ev.Chat, "err", err)
 		_ = t.send(ctx, Message{Text: t.loc.T("error_generic")}, false)
@@ -129,6 +137,7 @@ func (t *turn) loadUser(ctx context.Context) error {
 		return fmt.Errorf("load user %d: %w", ev.User, err)
 	}
 	if u.LastSeen.IsZero() || now.Sub(u.LastSeen) > time.Minute || u.Blocked {
+		t.returned = u.Blocked
 		u.LastSeen, u.Blocked = now, false
 		t.dirty = true
 	}
@@ -162,20 +171,45 @@ func (e *Engine) roleOf(ctx context.Context, id UserID) (Role, error) {
 }
 
 // unstick frees a conversation left waiting for a sale that finished
-// without it (a restart, the reconciler).
-func (t *turn) unstick(ctx context.Context) {
+// without it (a restart, the reconciler), and reports whether that sale
+// was delivered. A sale the API sold and the program did not finish
+// delivering (it stopped) is delivered first.
+func (t *turn) unstick(ctx context.Context) bool {
 	if !waiting(t.conv.Step) {
-		return
+		return false
 	}
-	if s, err := t.e.store.Sale(ctx, t.conv.Draft.SaleRef); err != nil || s.State.Finished() {
+	ref := t.conv.Draft.SaleRef
+	s, err := t.e.store.Sale(ctx, ref)
+	if err == nil && s.State == SaleAssigned {
+		if err := t.e.process(ctx, ref, true); err != nil {
+			t.e.log.WarnContext(ctx, "deliver a sale the conversation waits for", "ref", ref, "err", err)
+		}
+		s, err = t.e.store.Sale(ctx, ref)
+	}
+	if err != nil || s.State.Finished() {
 		t.conv.Draft = Draft{}
 		t.conv.Step = stepMenu
+		return err == nil && s.State == SaleDelivered
 	}
+	return false
+}
+
+// staleTap reports whether the event is a tap on a button of an older
+// screen.
+func (t *turn) staleTap() bool {
+	if t.ev.Kind != EventButton {
+		return false
+	}
+	p, ok := parsePress(t.ev.Data)
+	return ok && !p.global && p.stamp != t.conv.Stamp
 }
 
 // finish stores what changed.
 func (t *turn) finish(ctx context.Context) error {
 	if t.dirty {
+		if cur, err := t.e.store.User(ctx, t.user.ID); err == nil && cur.Blocked && !t.returned {
+			t.user.Blocked = true // the user blocked the bot during the turn (a delivery met a 403)
+		}
 		if err := t.e.store.SaveUser(ctx, t.user); err != nil {
 			return fmt.Errorf("save user %d: %w", t.user.ID, err)
 		}

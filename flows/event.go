@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"errors"
 	"strings"
 )
 
@@ -169,9 +170,25 @@ type ContactRequest struct {
 // Messenger delivers messages to a chat. It is the channel: Telegram, the
 // terminal, a test recorder.
 type Messenger interface {
-	// Send shows m in chat. An error means the user may not have it.
+	// Send shows m in chat. An error means the user may not have it; one
+	// that wraps ErrRefused or ErrBlocked means they surely do not.
 	Send(ctx context.Context, chat ChatID, m Message) error
 }
+
+// Errors a Messenger's Send wraps when it knows the chat did not get the
+// message.
+var (
+	// ErrRefused: the channel refused the message (Telegram answered with
+	// an error): it did not reach the chat.
+	ErrRefused = errors.New("the channel refused the message")
+	// ErrBlocked: the user blocked the bot; nothing reaches them until they
+	// write to it again. It is a refusal too.
+	ErrBlocked = errors.New("the user blocked the bot")
+)
+
+// refused reports whether a Send's error says the chat did not get the
+// message.
+func refused(err error) bool { return errors.Is(err, ErrRefused) || errors.Is(err, ErrBlocked) }
 
 // Actor is implemented by messengers that can show "typing…" or "sending a
 // photo…" while something slow runs.

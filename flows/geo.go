@@ -96,10 +96,19 @@ func countryName(code string, tag language.Tag) string {
 	if !ok {
 		return code
 	}
-	if n := display.Regions(tag).Name(r); n != "" {
+	if n := regionNames(tag).Name(r); n != "" {
 		return n
 	}
 	return display.English.Regions().Name(r)
+}
+
+// regionNames names regions in a language, or in English for a language
+// x/text has no names in (display.Regions is nil then).
+func regionNames(tag language.Tag) display.Namer {
+	if n := display.Regions(tag); n != nil {
+		return n
+	}
+	return display.English.Regions()
 }
 
 // gazetteers caches the searchable countries per language and set of
@@ -137,7 +146,7 @@ func gazetteer(available []string, tag language.Tag) []country {
 			continue
 		}
 		c := country{iso3: r.ISO3(), iso2: r.String()}
-		for _, n := range []string{display.Regions(tag).Name(r), display.English.Regions().Name(r)} {
+		for _, n := range []string{regionNames(tag).Name(r), display.English.Regions().Name(r)} {
 			if f := fold(n); f != "" {
 				c.names = append(c.names, f)
 			}

@@ -39,16 +39,23 @@ func (c *clock) Add(d time.Duration) {
 type recorder struct {
 	mu        sync.Mutex
 	sent      map[flows.ChatID][]flows.Message
-	fail      error    // when set, Send fails with it
-	failPhoto error    // when set, sending a photo fails with it
-	broken    []string // texts with a missing key or argument
+	fail      error                  // when set, Send fails with it
+	failChat  map[flows.ChatID]error // when set for a chat, Send to it fails with it
+	failPhoto error                  // when set, sending a photo fails with it
+	broken    []string               // texts with a missing key or argument
 }
 
-func (r *recorder) Send(_ context.Context, chat flows.ChatID, m flows.Message) error {
+func (r *recorder) Send(ctx context.Context, chat flows.ChatID, m flows.Message) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := ctx.Err(); err != nil { // as a real channel: nothing goes out on a done context
+		return err
+	}
 	if r.fail != nil {
 		return r.fail
+	}
+	if err := r.failChat[chat]; err != nil {
+		return err
 	}
 	if r.failPhoto != nil && m.Photo != nil {
 		return r.failPhoto

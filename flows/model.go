@@ -157,6 +157,16 @@ type Sale struct {
 	// links) and the QR code picture. Each is sent once.
 	TextSent  bool `json:"text_sent,omitempty"`
 	PhotoSent bool `json:"photo_sent,omitempty"`
+	// TextSending and PhotoSending are written before each part is sent:
+	// one set without its Sent may have reached the chat (the program
+	// stopped, or the channel's answer was lost), so the part is sent
+	// again saying it is the same eSIM again.
+	TextSending  bool `json:"text_sending,omitempty"`
+	PhotoSending bool `json:"photo_sending,omitempty"`
+	// Held is set when the delivery met a user who blocked the bot: the
+	// reconciler leaves the sale, and it is delivered when the user writes
+	// to the bot again (the sale is held for the user).
+	Held bool `json:"held,omitempty"`
 	// PhotoTries counts failed attempts to send the QR code picture.
 	PhotoTries int `json:"photo_tries,omitempty"`
 	// Attempts counts reconciliation and delivery attempts, for backoff.

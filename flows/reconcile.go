@@ -23,7 +23,7 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 		}
 		return e.deliver(ctx, s, interactive)
 	case errors.Is(err, reseller.ErrNotFound) && s.Unseen+1 >= maxReconcile:
-		// Asked again and again, with backoff: the platform never took the order.
+		// Asked again and again (see schedule): the platform never took the order.
 		return e.fail(ctx, s, "sale_not_charged", err)
 	}
 	first := s.Attempts == 0
@@ -32,7 +32,7 @@ func (e *Engine) reconcile(ctx context.Context, s Sale, interactive bool) error 
 		if notFound {
 			s.Unseen++
 		}
-		e.schedule(s)
+		e.schedule(s, notFound)
 		return nil
 	})
 	if uerr != nil {
@@ -67,6 +67,9 @@ func (e *Engine) reconcileDue(ctx context.Context) (time.Time, error) {
 	for _, s := range sales {
 		if ctx.Err() != nil {
 			break
+		}
+		if s.Held { // for the user's next event (held.go)
+			continue
 		}
 		if !s.NextAttempt.IsZero() && now.Before(s.NextAttempt) {
 			next = earlier(next, s.NextAttempt)

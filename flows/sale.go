@@ -22,6 +22,7 @@ var saleKeys = []string{
 	"activation_pending", "activation_pending_agent", "topup_done", "topup_done_agent", "btn_usage",
 	"esim_ready", "esim_ready_agent", "sandbox_banner", "btn_install_ios", "btn_install_android",
 	"btn_copy_smdp", "btn_copy_code", "esim_qr_caption", "esim_qr_caption_agent",
+	"esim_again", "topup_again", "sale_done_above",
 }
 
 // maxReconcile is how many times an unknown outcome that the API does not
@@ -149,13 +150,30 @@ func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string, walle
 	})
 }
 
-// schedule counts an attempt and sets the next with exponential backoff
-// (30 s, 1 min, 2 min, … up to 30 min).
-func (e *Engine) schedule(s *Sale) {
+// schedule counts a check of an unknown outcome and sets the next. An
+// answer that the API has no such order is checked again 5, 10, 20 and
+// 30 s later: maxReconcile of them settle it, about a minute once the API
+// answers. While the API does not answer, the checks come every 5 s to
+// 30 s for the sale's first urgentWindow (the user waits for the answer),
+// then a tenth of the sale's age apart, up to 30 minutes.
+func (e *Engine) schedule(s *Sale, notFound bool) {
 	s.Attempts++
-	wait := min(time.Duration(1<<min(s.Attempts, 10))*15*time.Second, 30*time.Minute)
+	age := e.cfg.Now().Sub(s.Created)
+	var wait time.Duration
+	switch {
+	case notFound:
+		wait = min(5*time.Second<<min(max(s.Unseen-1, 0), 3), 30*time.Second)
+	case age < urgentWindow:
+		wait = min(5*time.Second<<min(max(s.Attempts-1, 0), 3), 30*time.Second)
+	default:
+		wait = min(max(age/10, 30*time.Second), 30*time.Minute)
+	}
 	s.NextAttempt = e.cfg.Now().Add(wait)
 }
+
+// urgentWindow is how long after its confirmation an unknown outcome is
+// checked often.
+const urgentWindow = 10 * time.Minute
 
 // fail records a failed sale and tells the user.
 func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) error {
@@ -188,12 +206,19 @@ func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) e
 }
 
 // notify sends a message about a sale; a failure is logged (the sale's
-// state, not the message, is what the reconciler acts on).
+// state, not the message, is what the reconciler acts on). The state it
+// tells of is written already, so a stop of the program (ctx cancelled)
+// does not cut it short: it has noticeGrace to go out.
 func (e *Engine) notify(ctx context.Context, s Sale, m Message) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeGrace)
+	defer cancel()
 	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
 		e.log.WarnContext(ctx, "notify", "ref", s.Ref, "chat", s.Chat, "err", err)
 	}
 }
+
+// noticeGrace bounds a notice about a sale sent while the program stops.
+const noticeGrace = 5 * time.Second
 
 // updateSale is store.UpdateSale that tells the observer of a new state.
 func (e *Engine) updateSale(ctx context.Context, ref string, fn func(*Sale) error) (Sale, error) {

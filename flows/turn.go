@@ -91,6 +91,7 @@ type turn struct {
 	onScreen bool
 	sent     int  // messages sent by the turn
 	dirty    bool // the user changed
+	returned bool // the user had blocked the bot and writes again
 	bumped   bool // the turn moved to a new stamp
 }
 

@@ -500,6 +500,7 @@ func runKillCase(t *testing.T, bin string, kc killCase) faultRow {
 	if row.photos != wantPhotos || row.texts != min(kc.wantOrders, 1) {
 		t.Errorf("%d texts and %d pictures delivered, want %d and %d", row.texts, row.photos, min(kc.wantOrders, 1), wantPhotos)
 	}
+	checkSecondCopies(t, e.fake, user)
 	if t.Failed() {
 		t.Logf("chat:\n%s", e.fake.Transcript(user))
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -469,8 +471,9 @@ type faultCase struct {
 	// speed is the clock's speed (default 120: the backoff of five
 	// reconciliations, 7.5 minutes, passes in about 4 s).
 	speed float64
-	// sandbox adjusts the sandbox's options.
+	// sandbox adjusts the sandbox's options; env adds to the program's.
 	sandbox func(*sandbox.Options)
+	env     map[string]string
 	// arm injects the fault, just before the user taps Confirm.
 	arm func(e *faultEnv)
 	// then runs after the tap (a second tap after an outage, an unblock).
@@ -501,6 +504,7 @@ func startFaultEnv(t *testing.T, fc faultCase) *faultEnv {
 	t.Cleanup(api.Close)
 	e.proxy = newFaultProxy(t, api.URL)
 	env := map[string]string{"RESELLER_API_URL": e.proxy.URL(), "RESELLER_USERNAME": "demo", "RESELLER_PASSWORD": "demo", "ESIMBOT_LOG_LEVEL": "info", "ESIMBOT_OPEN_SALES": "true"}
+	maps.Copy(env, fc.env)
 	e.run = startRun(t, e.fake, nil, filepath.Join(t.TempDir(), "bot.db"), env, func(m *Main) {
 		lift := m.tuneBot
 		m.tuneBot = func(c *bot.Config) { lift(c); c.SendTimeout = time.Second }
@@ -574,11 +578,10 @@ func faultCases() []faultCase {
 			},
 			want: flows.SaleDelivered, wantOrders: 1},
 		{name: fmt.Sprintf("API refuses connections %v right after Confirm", outageTime()),
-			// The checks during the outage lengthen the backoff of the five
-			// that find no order after it (up to 30 minutes apart).
-			speed: 600,
-			arm:   func(e *faultEnv) { e.proxy.afterList(func() { e.proxy.outage(outageTime()) }) },
-			want:  flows.SaleFailed, wantLast: "nothing was charged"},
+			// The checks come every 5 to 30 s during the outage, and the five
+			// that find no order after it settle it in about a minute.
+			arm:  func(e *faultEnv) { e.proxy.afterList(func() { e.proxy.outage(outageTime()) }) },
+			want: flows.SaleFailed, wantLast: "nothing was charged"},
 		token(5*time.Second, false), token(30*time.Second, false), token(40*time.Second, false), token(40*time.Second, true),
 		{name: "activation data 30 s late", sandbox: func(o *sandbox.Options) { o.ActivationDelay = 30 * time.Second },
 			want: flows.SaleDelivered, wantOrders: 1},
@@ -592,23 +595,54 @@ func faultCases() []faultCase {
 			want: flows.SaleDelivered, wantOrders: 1},
 		{name: "sendPhoto times out after Telegram got it", arm: func(e *faultEnv) { e.fake.StallAfterNext("sendPhoto", 1) },
 			want: flows.SaleDelivered, wantOrders: 1, wantPhotos: 2},
-		{name: "403: the user blocks the bot, then unblocks",
-			arm: func(e *faultEnv) { e.fake.BlockBot(faultUser) },
+		{name: "403: the user blocks the bot, unblocks and writes",
+			// The sale is held for the user, not retried; the admin hears of
+			// it; the user's /start delivers it, then shows the menu.
+			env: map[string]string{"ESIMBOT_ADMINS": strconv.Itoa(faultAdmin)},
+			arm: func(e *faultEnv) { e.fake.SetUser(faultAdmin, "Admin", "", "", "en"); e.fake.BlockBot(faultUser) },
 			then: func(e *faultEnv, c *tgChat) int {
 				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
 				if err := e.watch.wait(ctx, func(_ map[string]flows.SaleState, r map[string]int) bool { return r["text"] > 0 }); err != nil {
 					e.t.Fatalf("no failed delivery to the blocked user: %v", err)
 				}
+				if _, err := e.fake.WaitFor(ctx, faultAdmin, func(msgs []telegramtest.Message) bool {
+					return len(msgs) > 0 && strings.Contains(msgs[len(msgs)-1].Text, "blocked the bot")
+				}); err != nil {
+					e.t.Fatalf("no alert to the admin of the sale held: %v", err)
+				}
 				e.fake.UnblockBot(faultUser)
+				c.say("/start")
 				return 0
 			},
-			want: flows.SaleDelivered, wantOrders: 1},
+			want: flows.SaleDelivered, wantOrders: 1, wantLast: "What would you like to do?"},
 	}
 }
 
-// faultUser is the Telegram user of each case of the matrix.
-const faultUser = 4242
+// checkSecondCopies checks that of the QR code pictures a user got, every
+// one after the first says it is the same eSIM again. (The first may say
+// so too: a send whose answer was lost may or may not have reached the
+// chat, and the bot cannot tell.)
+func checkSecondCopies(t testing.TB, fake *telegramtest.Server, user int64) {
+	t.Helper()
+	n := 0
+	for _, m := range telegramtest.FromBot(fake.Messages(user)) {
+		if m.Photo == nil {
+			continue
+		}
+		if n > 0 && !strings.Contains(m.Caption, "Here is your eSIM again") {
+			t.Errorf("picture %d does not say it is the same eSIM again (caption %q)", n+1, m.Caption)
+		}
+		n++
+	}
+}
+
+// faultUser is the Telegram user of each case of the matrix; faultAdmin
+// the admin of the cases that have one.
+const (
+	faultUser  = 4242
+	faultAdmin = 4343
+)
 
 // TestFaultMatrix runs one purchase under each fault, all at once, and
 // prints the matrix. It fails on a duplicate order, a loss (charged and
@@ -675,6 +709,7 @@ func runFaultCase(t *testing.T, fc faultCase) faultRow {
 	if row.photos != wantPhotos || row.texts != min(fc.wantOrders, 1) {
 		t.Errorf("%d texts and %d pictures delivered, want %d and %d", row.texts, row.photos, min(fc.wantOrders, 1), wantPhotos)
 	}
+	checkSecondCopies(t, e.fake, faultUser)
 	if !strings.Contains(row.last, strings.TrimSuffix(wantLast, "…")) {
 		if msgs := telegramtest.FromBot(e.fake.Messages(faultUser)); len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Text+msgs[len(msgs)-1].Caption, wantLast) {
 			t.Errorf("the user's last message is %q, want one with %q", row.last, wantLast)

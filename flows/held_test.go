@@ -1,0 +1,105 @@
+package flows_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/reseller/sandbox"
+)
+
+// block makes every message to a chat fail as Telegram's 403 does (nil
+// err: unblocked).
+func (w *world) block(chat flows.ChatID, blocked bool) {
+	w.rec.mu.Lock()
+	defer w.rec.mu.Unlock()
+	if w.rec.failChat == nil {
+		w.rec.failChat = map[flows.ChatID]error{}
+	}
+	w.rec.failChat[chat] = nil
+	if blocked {
+		w.rec.failChat[chat] = fmt.Errorf("sendMessage: 403 Forbidden: bot was blocked by the user: %w", flows.ErrBlocked)
+	}
+}
+
+// TestBlockedUserGetsTheSaleWhenBack: the user blocks the bot between
+// paying (the sale is sold, activation data late) and the delivery. The
+// delivery is not retried again and again: the sale is held for the
+// user, the admin hears of it once, and when the user writes again the
+// eSIM comes first, then the answer to what they wrote.
+func TestBlockedUserGetsTheSaleWhenBack(t *testing.T) {
+	const admin = 7
+	w := newWorld(t, func(o *sandbox.Options, cfg *flows.Config) {
+		o.ActivationDelay = time.Minute
+		cfg.DeliveryWait = time.Millisecond
+		cfg.Admins = []flows.UserID{admin}
+	})
+	c := w.chat(101, "Ada", "en")
+	toSummary(c)
+	c.tap("✅")
+	if s := c.onlySale(); s.State != flows.SaleAssigned {
+		t.Fatalf("sale %s, want assigned awaiting its activation data", s.State)
+	}
+	w.block(c.id, true)
+	w.clock.Add(time.Minute)
+	var attempts int
+	for i := range 20 {
+		if err := w.eng.Reconcile(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		s := c.onlySale()
+		if i == 0 {
+			attempts = s.Attempts
+		}
+		if s.State != flows.SaleAssigned || s.Attempts != attempts {
+			t.Fatalf("round %d: sale %s after %d attempts (first %d): delivery retried to a user who blocked the bot", i, s.State, s.Attempts, attempts)
+		}
+		w.clock.Add(time.Hour)
+	}
+	if s := c.onlySale(); !s.Held {
+		t.Errorf("sale not held for the user: %+v", s)
+	}
+	alerts := w.rec.messages(admin)
+	if len(alerts) != 1 || !strings.Contains(alerts[0].Text, c.onlySale().Ref) || !strings.Contains(alerts[0].Text, "blocked") {
+		t.Errorf("admin alerts %+v, want one naming the held sale", alerts)
+	}
+
+	w.block(c.id, false)
+	before := len(w.rec.messages(c.id))
+	c.command("/start")
+	got := w.rec.messages(c.id)[before:]
+	if len(got) < 3 || !strings.Contains(got[0].Text, "Your eSIM is ready") || got[1].Photo == nil {
+		t.Fatalf("after /start the user gets %d messages, want the eSIM first:\n%s", len(got), c.log.String())
+	}
+	if last := got[len(got)-1]; len(last.Buttons) == 0 || last.Photo != nil {
+		t.Errorf("the last message after /start is %q, want the menu", last.Text)
+	}
+	if s := c.onlySale(); s.State != flows.SaleDelivered || s.Held {
+		t.Errorf("sale %s held %v after the user came back", s.State, s.Held)
+	}
+	if n := len(w.rec.messages(admin)); n != 1 {
+		t.Errorf("%d admin alerts, want 1", n)
+	}
+}
+
+// TestBlockedDuringTheConfirm: the user blocks the bot right after the
+// tap on Confirm, so the delivery in that same turn meets the block; the
+// turn's end (which saves the user) keeps them marked, and their next
+// message delivers the sale.
+func TestBlockedDuringTheConfirm(t *testing.T) {
+	w := newWorld(t)
+	c := w.chat(101, "Ada", "en")
+	toSummary(c)
+	w.block(c.id, true)
+	c.tap("✅")
+	if s := c.onlySale(); s.State != flows.SaleAssigned || !s.Held {
+		t.Fatalf("sale %s held %v, want held for the user", s.State, s.Held)
+	}
+	w.block(c.id, false)
+	c.say("hello")
+	if s := c.onlySale(); s.State != flows.SaleDelivered {
+		t.Errorf("sale %s after the user wrote again, want delivered:\n%s", s.State, c.log.String())
+	}
+}
