@@ -66,6 +66,8 @@ type config struct {
 	// Terms is the text of /terms read from ESIMBOT_TERMS_FILE; empty: the
 	// catalog's.
 	Terms string
+	// Usage is the usage watcher's (config_usage.go).
+	Usage usageConfig
 }
 
 // configError names the variable at fault; its text is the one line the
@@ -122,11 +124,15 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&starsPerUnit, "stars-per-unit", "ESIMBOT_STARS_PER_UNIT", "", "Telegram Stars per unit of the price's currency (`number`), required for payments in stars; amounts are rounded up")
 	setting(&invoiceTTL, "invoice-ttl", "ESIMBOT_INVOICE_TTL", "30m", "how long an invoice can be paid (`duration`)")
 	setting(&termsFile, "terms-file", "ESIMBOT_TERMS_FILE", "", "`file` of the terms /terms shows (Telegram HTML), instead of the built-in ones")
+	readUsage := usageSettings(setting) // config_usage.go
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
 	c.Price = flows.PriceField(price)
 	var err error
+	if c.Usage, err = readUsage(); err != nil {
+		return c, err
+	}
 	if c.Token, err = m.secret("TELEGRAM_BOT_TOKEN"); err != nil {
 		return c, err
 	}

@@ -107,6 +107,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		InviteTTL: cfg.InviteTTL, LowBalance: cfg.LowBalance, DeliveryAlert: cfg.DeliveryAlert, BotLink: func(payload string) string { return "https://t.me/" + b.Username() + "?start=" + payload },
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
+		UsageInterval: cfg.Usage.Interval, DataFloorMB: cfg.Usage.FloorMB, UsageRate: cfg.Usage.Rate,
 	}
 	every := cmp.Or(m.reconcileEvery, 30*time.Second)
 	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {
@@ -161,6 +162,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { eng.Run(engCtx, every) })
+	wg.Go(func() { eng.RunUsageWatch(engCtx, cmp.Or(m.usageEvery, time.Second)) })
 	wg.Go(func() { watchLogin(engCtx, api, log, 5*time.Second, 5*time.Minute) })
 	runErr := b.Run(ctx, eng, drainTime)
 	stopEngine()
