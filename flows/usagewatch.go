@@ -98,8 +98,9 @@ type watched struct {
 // key identifies the eSIM with its number of sales.
 func (w watched) key() string { return w.first.ICCID + "|" + strconv.Itoa(len(w.sales)) }
 
-// relist is how often the watcher reads the list of eSIMs from the store.
-const relist = 30 * time.Second
+// relist is how often the watcher reads the list of eSIMs from the store
+// (every delivered sale: a new eSIM has nothing to tell for a while).
+const relist = 5 * time.Minute
 
 // errCapped: the cap of calls a second is reached; the rest waits.
 var errCapped = errors.New("usage watch: call cap reached")
