@@ -155,17 +155,6 @@ func (w *watchWorld) pollAfter(t *testing.T, d time.Duration) {
 	}
 }
 
-// alerts counts the messages sent to chat that contain s.
-func (w *watchWorld) alerts(chat flows.ChatID, s string) int {
-	n := 0
-	for _, m := range w.rec.messages(chat) {
-		if strings.Contains(m.Text, s) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestUsageCacheShared: a user's /usage and the watcher share one cache:
 // /usage within the interval of the watcher's read does not call, nor
 // does the watcher after a user's /usage.
