@@ -206,7 +206,7 @@ func whatsappButton(v view, summary string, sales []Sale) []Button {
 		return nil
 	}
 	text := v.loc.Plain("whatsapp_usage", "Summary", plainText(summary))
-	return []Button{{Text: v.loc.T("btn_whatsapp"), URL: "https://wa.me/" + digits + "?text=" + url.QueryEscape(text)}}
+	return []Button{{Text: v.loc.T("btn_whatsapp"), URL: "https://wa.me/" + digits + "?text=" + strings.ReplaceAll(url.QueryEscape(text), "+", "%20")}}
 }
 
 // tags matches the HTML tags of a message.
