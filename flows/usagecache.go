@@ -77,6 +77,14 @@ func (u *usageCache) get(ctx context.Context, iccid string, fresh freshness, wat
 	return c, at, err
 }
 
+// has reports whether iccid has an answer that fresh takes.
+func (u *usageCache) has(iccid string, fresh freshness) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	e, ok := u.entries[iccid]
+	return ok && fresh(u.now().Sub(e.at), e.watcher)
+}
+
 // drop forgets iccid's answer (a Refresh, a new bundle on the profile).
 func (u *usageCache) drop(iccid string) {
 	u.mu.Lock()

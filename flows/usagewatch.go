@@ -226,13 +226,12 @@ func (e *Engine) pollProfile(ctx context.Context, w watched, now time.Time, peri
 // is younger than period, and otherwise calls the API, within the cap.
 func (e *Engine) watchRead(ctx context.Context, iccid string, now time.Time, period time.Duration) (reseller.Consumption, time.Time, error) {
 	fresh := func(age time.Duration, _ bool) bool { return age < period }
-	load := func(ctx context.Context) (reseller.Consumption, error) {
-		if !e.watch.take(now, e.cfg.UsageRate) {
-			return reseller.Consumption{}, errCapped
-		}
-		return e.api.Consumption(ctx, reseller.ProfileRef{ICCID: iccid})
+	// The cap is taken before the call joins the cache, so that a user's
+	// /usage waiting on the same call never gets the cap's refusal.
+	if !e.usage.has(iccid, fresh) && !e.watch.take(now, e.cfg.UsageRate) {
+		return reseller.Consumption{}, time.Time{}, errCapped
 	}
-	return e.usage.get(ctx, iccid, fresh, true, load)
+	return e.usage.get(ctx, iccid, fresh, true, e.consumption(iccid))
 }
 
 // muted reports whether the user muted the eSIM.
