@@ -55,7 +55,7 @@ func Commands() []Command {
 
 // commandKeys are the locale keys of the commands' own messages (and of
 // usageOf, which /usage, the pick and the global usage button share).
-var commandKeys = []string{"cancelled", "cancelled_nothing", "start_unknown", "selling_wait", "help", "btn_buy", "btn_menu",
+var commandKeys = []string{"cancelled", "cancelled_nothing", "start_unknown", "selling_wait", "help", "help_payments", "btn_buy", "btn_menu",
 	"usage_bad_iccid", "usage_not_yours"}
 
 // showMenu is the menu.
@@ -75,9 +75,13 @@ func showMenu(v view) screen {
 	}}
 }
 
-// help sends the help text, ending with buttons that stay valid.
+// help sends the help text, ending with buttons that stay valid; when
+// customers pay through the bot, it lists /paysupport and /terms too.
 func help(c Conversation, _ User, in input) (Conversation, []effect) {
 	m := in.say("help")
+	if in.cfg.Payments == PaymentsStars {
+		m.m.Text += "\n" + in.loc.T("help_payments")
+	}
 	m.m.Buttons = [][]Button{{globalButton(in.loc.T("btn_buy"), actBuy), globalButton(in.loc.T("btn_menu"), actMenu)}}
 	return c, []effect{m}
 }

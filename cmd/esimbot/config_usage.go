@@ -19,28 +19,41 @@ type usageConfig struct {
 	Rate float64
 }
 
-// usageSettings registers the usage watcher's variables and flags with
-// setting (loadConfig's) and returns the function that reads them once
-// the flags are parsed.
-func usageSettings(setting func(p *string, flagName, name, def, usage string)) func() (usageConfig, error) {
-	var interval, floor, rate string
-	setting(&interval, "usage-interval", "ESIMBOT_USAGE_INTERVAL", "15m", "how often the usage watcher reads an eSIM's consumption at most, to alert its owner (a `duration` from 1m to 24h; sooner only near a threshold)")
-	setting(&floor, "data-floor", "ESIMBOT_DATA_FLOOR", "500MB", "data `left` under which a customer is alerted (such as 500MB or 1GB)")
-	setting(&rate, "usage-rate", "ESIMBOT_USAGE_RATE", "2", "consumption `calls` a second the usage watcher makes at most, all eSIMs together")
-	return func() (usageConfig, error) {
-		var u usageConfig
-		var err error
-		if u.Interval, err = time.ParseDuration(interval); err != nil || u.Interval < time.Minute || u.Interval > 24*time.Hour {
-			return u, &configError{"ESIMBOT_USAGE_INTERVAL", fmt.Sprintf("%q: want a Go duration from 1m to 24h, such as 15m", interval)}
-		}
-		if u.FloorMB, err = megabytes(floor); err != nil {
-			return u, &configError{"ESIMBOT_DATA_FLOOR", fmt.Sprintf("%q: want an amount of data such as 500MB or 1GB", floor)}
-		}
-		if u.Rate, err = strconv.ParseFloat(rate, 64); err != nil || !(u.Rate >= 0.01 && u.Rate <= 1000) {
-			return u, &configError{"ESIMBOT_USAGE_RATE", fmt.Sprintf("%q: want calls a second from 0.01 to 1000, such as 2", rate)}
-		}
-		return u, nil
+// The usages of the usage watcher's flags (settings.go).
+const (
+	usageIntervalUsage = "how often the usage watcher reads an eSIM's consumption at most, to alert its owner (a `duration` from 1m to 24h; sooner only near a threshold)"
+	dataFloorUsage     = "data `left` under which a customer is alerted (such as 500MB or 1GB)"
+	usageRateUsage     = "consumption `calls` a second the usage watcher makes at most, all eSIMs together"
+)
+
+// setUsageInterval reads ESIMBOT_USAGE_INTERVAL.
+func setUsageInterval(c *config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute || d > 24*time.Hour {
+		return fmt.Errorf("%q: want a Go duration from 1m to 24h, such as 15m", v)
 	}
+	c.Usage.Interval = d
+	return nil
+}
+
+// setDataFloor reads ESIMBOT_DATA_FLOOR.
+func setDataFloor(c *config, v string) error {
+	mb, err := megabytes(v)
+	if err != nil {
+		return fmt.Errorf("%q: want an amount of data such as 500MB or 1GB", v)
+	}
+	c.Usage.FloorMB = mb
+	return nil
+}
+
+// setUsageRate reads ESIMBOT_USAGE_RATE.
+func setUsageRate(c *config, v string) error {
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(r >= 0.01 && r <= 1000) {
+		return fmt.Errorf("%q: want calls a second from 0.01 to 1000, such as 2", v)
+	}
+	c.Usage.Rate = r
+	return nil
 }
 
 // megabytes reads an amount of data: a number of megabytes, with MB or GB

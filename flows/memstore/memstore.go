@@ -40,7 +40,7 @@ type Store struct {
 	grants  map[flows.UserID]flows.Grant
 	alerts  map[string]time.Time
 	ualerts map[string]time.Time     // usage alerts sent (usage.go)
-	pays    map[string]flows.Payment // charge ID → payment (pay.go)
+	pays    map[string]flows.Payment // charge ID → payment (checkout.go)
 }
 
 var (
