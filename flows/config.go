@@ -170,12 +170,8 @@ func (c Config) Validate() error {
 
 // usageDefaults gives the usage watcher's settings their defaults.
 func (c *Config) usageDefaults() {
-	if c.UsageInterval <= 0 {
-		c.UsageInterval = 15 * time.Minute
-	}
-	if c.DataFloorMB <= 0 {
-		c.DataFloorMB = 500
-	}
+	positiveOr(&c.UsageInterval, 15*time.Minute)
+	positiveOr(&c.DataFloorMB, 500)
 	if c.UsageRate <= 0 {
 		c.UsageRate = 2
 	}
