@@ -75,6 +75,14 @@ type Config struct {
 	InvoiceTTL time.Duration
 	// Refunder refunds payments, for PaymentsStars.
 	Refunder Refunder
+	// UsageInterval is how often the usage watcher reads an eSIM's
+	// consumption, at most (default 15 min; more often only near a
+	// threshold); DataFloorMB is the data left under which its owner is
+	// told (default 500); UsageRate caps the watcher's calls a second,
+	// all eSIMs together (default 2). See usagewatch.go.
+	UsageInterval time.Duration
+	DataFloorMB   int64
+	UsageRate     float64
 	// Terms, when set, replaces the catalog's terms (/terms) in every
 	// language: the operator's own text (Telegram HTML).
 	Terms string
@@ -112,6 +120,7 @@ func (c *Config) defaults() {
 	positiveOr(&c.DeliveryAlert, 10*time.Minute)
 	positiveOr(&c.InviteTTL, 24*time.Hour)
 	positiveOr(&c.InvoiceTTL, 30*time.Minute)
+	c.usageDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -157,4 +166,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("payments %q: want %s or %s", c.Payments, PaymentsNone, PaymentsStars)
 	}
 	return nil
+}
+
+// usageDefaults gives the usage watcher's settings their defaults.
+func (c *Config) usageDefaults() {
+	positiveOr(&c.UsageInterval, 15*time.Minute)
+	positiveOr(&c.DataFloorMB, 500)
+	if c.UsageRate <= 0 {
+		c.UsageRate = 2
+	}
 }

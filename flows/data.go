@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/esimbot/esimbot/reseller"
 )
@@ -223,14 +224,24 @@ type usageData struct {
 	sales []Sale
 }
 
-// loadUsage loads the consumption of a profile (cached) and its sales.
+// loadUsage loads the consumption of a profile (cached) and its sales. A
+// user is served an answer younger than Config.UsageTTL, or than the
+// watcher's interval when the watcher read it (usagecache.go).
 func (e *Engine) loadUsage(ctx context.Context, iccid string) (usageData, error) {
-	c, err := cached(ctx, e.usage, iccid, func(ctx context.Context) (reseller.Consumption, error) {
-		return e.api.Consumption(ctx, reseller.ProfileRef{ICCID: iccid})
-	})
+	fresh := func(age time.Duration, byWatcher bool) bool {
+		return age < e.cfg.UsageTTL || byWatcher && age < e.cfg.UsageInterval
+	}
+	c, _, err := e.usage.get(ctx, iccid, fresh, false, e.consumption(iccid))
 	if err != nil {
 		return usageData{}, err
 	}
 	sales, _ := e.store.SalesByICCID(ctx, iccid) // the names are a nicety
 	return usageData{c: c, sales: sales}, nil
+}
+
+// consumption is the call of GET /Profile/Consumption for iccid.
+func (e *Engine) consumption(iccid string) func(context.Context) (reseller.Consumption, error) {
+	return func(ctx context.Context) (reseller.Consumption, error) {
+		return e.api.Consumption(ctx, reseller.ProfileRef{ICCID: iccid})
+	}
 }

@@ -59,13 +59,15 @@
 //	topup_summary cancel → menu; confirm → selling, menu, topup_bundles; back → topup_bundles
 //	usage_pick    u → usage; text → usage; back → menu
 //	usage         refresh; back → esim, menu
+//	alerts        al; mt; back → menu
 //	language      l → menu; back → menu
 //	forget        no → menu; yes → menu; back → menu
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
-//	              /esims → esims; /usage → usage_pick, usage; /language → language; /help;
-//	              /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /paysupport; /terms;
-//	              /invite; /agents; /sales; /find
-//	any step      g.buy → destination; g.csv; g.menu → menu; g.qr; g.revoke; g.usage → usage
+//	              /esims → esims; /usage → usage_pick, usage; /alerts → alerts; /language → language;
+//	              /help; /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /paysupport;
+//	              /terms; /invite; /agents; /sales; /find
+//	any step      g.buy → destination; g.csv; g.menu → menu; g.mute; g.qr; g.revoke; g.tu → topup_bundles;
+//	              g.usage → usage
 //
 // To add a step: a Step constant (steps.go), its stepDef in stepTable (its
 // screen, buttons, text, Back, keys), the transitions that lead to it in

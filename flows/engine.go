@@ -26,7 +26,7 @@ type Engine struct {
 	langs   []language.Tag
 	log     *slog.Logger
 	catalog *cache
-	usage   *cache
+	usage   *usageCache // shared by /usage and the usage watcher
 	roles   map[UserID]Role
 
 	chats keyedMutex // one writer per chat
@@ -35,6 +35,7 @@ type Engine struct {
 	wake chan struct{} // tells Run that a sale was scheduled for soon
 
 	orphansAt atomicTime // when Watch last compared the API's orders with the ledger
+	watch     usageWatch // the usage watcher's schedule (usagewatch.go)
 }
 
 // New returns an engine. It does not call the API until the first event.
@@ -48,7 +49,7 @@ func New(cfg Config, store Store, api Reseller, msg Messenger, cat *locales.Cata
 	}
 	e := &Engine{
 		cfg: cfg, store: store, api: api, msg: msg, cat: cat, langs: cat.Languages(), log: cfg.Logger,
-		catalog: newCache(cfg.CatalogTTL, cfg.Now, true), usage: newCache(cfg.UsageTTL, cfg.Now, false),
+		catalog: newCache(cfg.CatalogTTL, cfg.Now, true), usage: newUsageCache(cfg.Now),
 		roles: map[UserID]Role{}, wake: make(chan struct{}, 1),
 	}
 	for _, id := range cfg.Agents {

@@ -45,6 +45,10 @@ type User struct {
 	LastSeen  time.Time `json:"last_seen"`
 	// Blocked is set when the user blocked the bot (sends fail with 403).
 	Blocked bool `json:"blocked,omitempty"`
+	// Alerts is which usage alerts the user wants (usagewatch.go), all
+	// when empty; Muted lists the ICCIDs of the eSIMs they muted.
+	Alerts AlertLevel `json:"alerts,omitempty"`
+	Muted  []string   `json:"muted,omitempty"`
 }
 
 // SaleState is where a sale is in its life. See DESIGN.md invariant 4:
@@ -397,6 +401,19 @@ type Store interface {
 	RecordPayment(ctx context.Context, p Payment, fn func(p *Payment, s *Sale) bool) (s Sale, new bool, err error)
 	// PaymentsByUser returns a user's payments, newest first.
 	PaymentsByUser(ctx context.Context, user UserID) ([]Payment, error)
+	// UsageAlertStore records the usage alerts sent (usagewatch.go).
+	UsageAlertStore
+}
+
+// UsageAlertStore records which usage alerts the customers were sent, so
+// none is sent twice across restarts. Keys are at most 256 bytes.
+type UsageAlertStore interface {
+	// MarkUsageAlert records key at time at and reports whether it was new.
+	MarkUsageAlert(ctx context.Context, key string, at time.Time) (bool, error)
+	// UsageAlertMarked reports whether key is recorded.
+	UsageAlertMarked(ctx context.Context, key string) (bool, error)
+	// ClearUsageAlert forgets key.
+	ClearUsageAlert(ctx context.Context, key string) error
 }
 
 // Dedup remembers keys already processed, so a redelivered Telegram update

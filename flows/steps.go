@@ -98,7 +98,8 @@ func init() {
 		actUsage: {to: []Step{stepUsage}, run: usageButton},
 		actQR:    {run: resendQR},
 	}
-	addShop() // the shop's commands, buttons and keys (shop.go)
+	addShop()   // the shop's commands, buttons and keys (shop.go)
+	addAlerts() // the usage alerts' command, step and buttons (alertsettings.go)
 }
 
 // stepTable defines every step.

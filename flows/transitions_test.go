@@ -254,7 +254,7 @@ func transitionCases() []transitionCase {
 		{name: "GlobalUsage", step: stepMenu, ev: global(actUsage, iccid1), want: stepUsage, effects: "show"},
 		{name: "GlobalQR", step: stepMenu, ev: global(actQR, "EB-1"), want: stepMenu, effects: "resend EB-1"},
 		{name: "GlobalQRNotMine", step: stepMenu, ev: global(actQR, "EB-2"), want: stepMenu, effects: "stale show"},
-	}, append(shopCases(), reportCases()...)...)
+	}, append(append(shopCases(), reportCases()...), alertsCases()...)...)
 }
 
 // TestTransitionCasesAreNamedOnce keeps the table readable: one name per

@@ -161,7 +161,12 @@ func showUsage(v view) screen {
 		}
 		parts = append(parts, "\n"+balanceText(v.loc, name, bal, !started(bal, inUse), sale.Days))
 	}
-	return screen{text: strings.Join(parts, "\n"), rows: [][]Button{{v.btn(v.loc.T("btn_refresh"), actRefresh)}, v.back()}}
+	text := strings.Join(parts, "\n")
+	rows := [][]Button{{v.btn(v.loc.T("btn_refresh"), actRefresh)}}
+	if wa := whatsappButton(v, text, data.sales); wa != nil {
+		rows = append(rows, wa)
+	}
+	return screen{text: text, rows: append(rows, v.back())}
 }
 
 // started reports whether a bundle is in use: its status says active and

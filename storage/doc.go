@@ -42,6 +42,8 @@
 //	  <user>                             → flows.Grant (a role given by an invite)
 //	alerts/                              (created at open, like blobs)
 //	  <key>                              → <at>: an event the admins were told of
+//	usage_alerts/                        (created at open, like blobs)
+//	  <iccid>|<bundle>|<kind>            → <at>: a usage alert a customer was sent (flows/usagewatch.go)
 //	payments/                            (since version 5)
 //	  <charge>                           → flows.Payment (never deleted)
 //	payments_by_user/                    (since version 5)

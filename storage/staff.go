@@ -120,12 +120,23 @@ func (s *Store) RevokeGrant(_ context.Context, user flows.UserID) error {
 
 // MarkAlert records an alert's key and reports whether it was new.
 func (s *Store) MarkAlert(_ context.Context, key string, at time.Time) (bool, error) {
+	return s.markKey(bucketAlerts, "mark alert", key, at)
+}
+
+// ClearAlert forgets an alert's key.
+func (s *Store) ClearAlert(_ context.Context, key string) error {
+	return s.clearKey(bucketAlerts, "clear alert", key)
+}
+
+// markKey records key in bucket at time at and reports whether it was new;
+// op names the operation in errors.
+func (s *Store) markKey(bucket []byte, op, key string, at time.Time) (bool, error) {
 	if len(key) == 0 || len(key) > 256 {
-		return false, fmt.Errorf("mark alert %q: want 1 to 256 bytes", key)
+		return false, fmt.Errorf("%s %q: want 1 to 256 bytes", op, key)
 	}
 	var fresh bool
 	err := s.batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAlerts)
+		b := tx.Bucket(bucket)
 		fresh = b.Get([]byte(key)) == nil
 		if !fresh {
 			return nil
@@ -133,19 +144,19 @@ func (s *Store) MarkAlert(_ context.Context, key string, at time.Time) (bool, er
 		return b.Put([]byte(key), u64(nanos(at)))
 	})
 	if err != nil {
-		return false, fmt.Errorf("mark alert %q: %w", key, err)
+		return false, fmt.Errorf("%s %q: %w", op, key, err)
 	}
 	return fresh, nil
 }
 
-// ClearAlert forgets an alert's key.
-func (s *Store) ClearAlert(_ context.Context, key string) error {
+// clearKey deletes key from bucket; op names the operation in errors.
+func (s *Store) clearKey(bucket []byte, op, key string) error {
 	if len(key) == 0 || len(key) > 256 {
-		return fmt.Errorf("clear alert %q: want 1 to 256 bytes", key)
+		return fmt.Errorf("%s %q: want 1 to 256 bytes", op, key)
 	}
-	err := s.batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketAlerts).Delete([]byte(key)) })
+	err := s.batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete([]byte(key)) })
 	if err != nil {
-		return fmt.Errorf("clear alert %q: %w", key, err)
+		return fmt.Errorf("%s %q: %w", op, key, err)
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ var (
 	bucketInvites       = []byte("invites")                  // invite hash → invite (created at open, no version bump)
 	bucketGrants        = []byte("grants")                   // user → role given by an invite (created at open, no version bump)
 	bucketAlerts        = []byte("alerts")                   // event key → when admins were told (created at open, no version bump)
+	bucketUsageAlerts   = []byte("usage_alerts")             // alert key → when a customer's usage alert was sent (created at open, no version bump)
 
 	bucketPayments       = []byte("payments")         // charge ID → payment (since version 5)
 	bucketPaymentsByUser = []byte("payments_by_user") // user, at, charge ID → empty (since version 5)
@@ -49,7 +50,7 @@ var buckets = [][]byte{
 	bucketMeta, bucketConversations, bucketConvByUpdated, bucketSales, bucketSalesByUser,
 	bucketSalesByICCID, bucketSalesByState, bucketSalesByTime, bucketUsers,
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
-	bucketInvites, bucketGrants, bucketAlerts,
+	bucketInvites, bucketGrants, bucketAlerts, bucketUsageAlerts,
 	bucketPayments, bucketPaymentsByUser,
 }
 

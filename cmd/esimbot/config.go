@@ -66,6 +66,8 @@ type config struct {
 	// Terms is the text of /terms read from ESIMBOT_TERMS_FILE; empty: the
 	// catalog's.
 	Terms string
+	// Usage is the usage watcher's (config_usage.go).
+	Usage usageConfig
 }
 
 // configError names the variable at fault; its text is the one line the

@@ -38,6 +38,7 @@ type Main struct {
 	tuneFlows      func(*flows.Config)    // tests shorten timeouts, speed the engine's clock; the benchmark shortens the catalog's lifetime
 	onStore        func(*storage.Store)   // the benchmark counts the store's commits
 	reconcileEvery time.Duration          // tests reconcile more often than every 30 s
+	usageEvery     time.Duration          // tests run the usage watcher's rounds more often than every second
 	sandbox        *sandbox.Server        // tests inspect the embedded sandbox
 	readyEvery     time.Duration          // tests re-check /readyz at every request
 }

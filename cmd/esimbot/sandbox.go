@@ -105,6 +105,13 @@ auth with the login's username and password:
                                                  available"); withdraw=false puts it back
 Both answer the bundle as it is now, e.g.
   curl -u demo:demo -d price=9.99 http://127.0.0.1:9090/_sandbox/bundles/FRA_5GB_30D
+  GET  /_sandbox/profiles/ICCID                  the eSIM's consumption, as GET /Profile/Consumption
+  POST /_sandbox/profiles/ICCID  advance=24h     move the eSIM's life forward: its bundles start,
+                                                 use data and come closer to expiry as if 24 h
+                                                 had passed; used=800 uses 800 MB more of its
+                                                 newest bundle (both may be given)
+Both answer the consumption as it is now, e.g.
+  curl -u demo:demo -d advance=6d -d used=800 http://127.0.0.1:9090/_sandbox/profiles/8988...
 Changes last until the sandbox stops.
 `
 

@@ -91,12 +91,14 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 }
 
 // program is the bot wired for "run": the reseller client, the bot on
-// Telegram and the engine, with how often the engine reconciles.
+// Telegram and the engine, with how often the engine reconciles and how
+// often the usage watcher runs a round.
 type program struct {
-	api   *reseller.Client
-	bot   *bot.Bot
-	eng   *flows.Engine
-	every time.Duration
+	api        *reseller.Client
+	bot        *bot.Bot
+	eng        *flows.Engine
+	every      time.Duration
+	usageEvery time.Duration
 }
 
 // wire builds the reseller client, the bot and the engine from cfg, with
@@ -134,7 +136,7 @@ func (m *Main) wire(cfg config, sandboxed bool, store *storage.Store, log *slog.
 	if err != nil {
 		return program{}, err
 	}
-	return program{api: api, bot: b, eng: eng, every: every}, nil
+	return program{api: api, bot: b, eng: eng, every: every, usageEvery: cmp.Or(m.usageEvery, time.Second)}, nil
 }
 
 // flowsConfig is the engine's configuration, and how often it reconciles.
@@ -145,6 +147,7 @@ func (m *Main) flowsConfig(cfg config, sandboxed bool, b *bot.Bot, log *slog.Log
 		InviteTTL: cfg.InviteTTL, LowBalance: cfg.LowBalance, DeliveryAlert: cfg.DeliveryAlert, BotLink: func(payload string) string { return "https://t.me/" + b.Username() + "?start=" + payload },
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
+		UsageInterval: cfg.Usage.Interval, DataFloorMB: cfg.Usage.FloorMB, UsageRate: cfg.Usage.Rate,
 	}
 	every := cmp.Or(m.reconcileEvery, 30*time.Second)
 	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {
@@ -199,6 +202,7 @@ func (p program) run(ctx context.Context, srv *http.Server, log *slog.Logger) er
 	var wg sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { p.eng.Run(engCtx, p.every) })
+	wg.Go(func() { p.eng.RunUsageWatch(engCtx, p.usageEvery) })
 	wg.Go(func() { watchLogin(engCtx, p.api, log, 5*time.Second, 5*time.Minute) })
 	runErr := p.bot.Run(ctx, p.eng, drainTime)
 	stopEngine()

@@ -222,6 +222,10 @@ var settings = []setting{
 			c.Terms = strings.TrimSpace(string(b))
 			return nil
 		}},
+	// The usage watcher (issue 14, config_usage.go).
+	{name: "ESIMBOT_USAGE_INTERVAL", flag: "usage-interval", def: "15m", usage: usageIntervalUsage, set: setUsageInterval},
+	{name: "ESIMBOT_DATA_FLOOR", flag: "data-floor", def: "500MB", usage: dataFloorUsage, set: setDataFloor},
+	{name: "ESIMBOT_USAGE_RATE", flag: "usage-rate", def: "2", usage: usageRateUsage, set: setUsageRate},
 }
 
 // withReseller reports whether the bot uses a reseller API rather than the

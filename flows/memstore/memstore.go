@@ -39,6 +39,7 @@ type Store struct {
 	invites map[string]flows.Invite
 	grants  map[flows.UserID]flows.Grant
 	alerts  map[string]time.Time
+	ualerts map[string]time.Time     // usage alerts sent (usage.go)
 	pays    map[string]flows.Payment // charge ID → payment (checkout.go)
 }
 
@@ -58,6 +59,7 @@ func New() *Store {
 		invites: map[string]flows.Invite{},
 		grants:  map[flows.UserID]flows.Grant{},
 		alerts:  map[string]time.Time{},
+		ualerts: map[string]time.Time{},
 		pays:    map[string]flows.Payment{},
 	}
 }

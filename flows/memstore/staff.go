@@ -91,13 +91,7 @@ func (s *Store) SalesBetween(_ context.Context, from, to time.Time) ([]flows.Sal
 
 // MarkAlert records an alert's key and reports whether it was new.
 func (s *Store) MarkAlert(_ context.Context, key string, at time.Time) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.alerts[key]; ok {
-		return false, nil
-	}
-	s.alerts[key] = at
-	return true, nil
+	return s.mark(s.alerts, key, at), nil
 }
 
 // ClearAlert forgets an alert's key.
@@ -106,4 +100,15 @@ func (s *Store) ClearAlert(_ context.Context, key string) error {
 	defer s.mu.Unlock()
 	delete(s.alerts, key)
 	return nil
+}
+
+// mark records key in m at time at and reports whether it was new.
+func (s *Store) mark(m map[string]time.Time, key string, at time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := m[key]; ok {
+		return false
+	}
+	m[key] = at
+	return true
 }

@@ -74,3 +74,31 @@ func testAlerts(t *testing.T, open func(*testing.T) StoreUnderTest) {
 		t.Error("a cleared key is not new again")
 	}
 }
+
+// testUsageAlerts: a usage alert's key is new once, kept apart from the
+// admins' alerts, until cleared.
+func testUsageAlerts(t *testing.T, open func(*testing.T) StoreUnderTest) {
+	ctx := context.Background()
+	st := open(t)
+	key := "8900000000000000001|O1|used80"
+	if must(st.UsageAlertMarked(ctx, key))(t) {
+		t.Error("marked before it was")
+	}
+	for i, want := range []bool{true, false} {
+		if got := must(st.MarkUsageAlert(ctx, key, T0))(t); got != want {
+			t.Errorf("mark %d: %v, want %v", i, got, want)
+		}
+	}
+	if !must(st.UsageAlertMarked(ctx, key))(t) {
+		t.Error("not marked after it was")
+	}
+	if !must(st.MarkAlert(ctx, key, T0))(t) {
+		t.Error("an admins' alert of the same key is not new")
+	}
+	if err := st.ClearUsageAlert(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if !must(st.MarkUsageAlert(ctx, key, T0))(t) {
+		t.Error("a cleared key is not new again")
+	}
+}

@@ -97,6 +97,7 @@ func Run(t *testing.T, open func(t *testing.T) StoreUnderTest) {
 	t.Run("Forget", func(t *testing.T) { testForget(t, open) })
 	t.Run("Staff", func(t *testing.T) { testStaff(t, open) })
 	t.Run("Alerts", func(t *testing.T) { testAlerts(t, open) })
+	t.Run("UsageAlerts", func(t *testing.T) { testUsageAlerts(t, open) })
 	t.Run("Dedup", func(t *testing.T) { testDedup(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("RecordPayment", func(t *testing.T) { testRecordPayment(t, open) })

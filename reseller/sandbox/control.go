@@ -18,7 +18,8 @@ import (
 // Options.Control, the endpoints under ControlPrefix.
 
 // ControlPrefix is the path of the control endpoints, outside the API
-// prefix: GET and POST ControlPrefix + "bundles/{code}".
+// prefix: GET and POST ControlPrefix + "bundles/{code}", and
+// ControlPrefix + "profiles/{iccid}" (control_profiles.go).
 const ControlPrefix = "/_sandbox/"
 
 // controlRealm is the basic-auth realm of the control endpoints.
@@ -95,6 +96,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		subtle.ConstantTimeCompare([]byte(pass), []byte(s.opts.Password)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+controlRealm+`", charset="UTF-8"`)
 		s.write(w, errorReply(http.StatusUnauthorized, "Unauthorized", "The control needs the sandbox's username and password (basic auth)"))
+		return
+	}
+	if iccid, ok := strings.CutPrefix(r.URL.Path, ControlPrefix+"profiles/"); ok && iccid != "" && !strings.Contains(iccid, "/") {
+		s.serveProfileControl(w, r, iccid)
 		return
 	}
 	code, ok := strings.CutPrefix(r.URL.Path, ControlPrefix+"bundles/")

@@ -78,6 +78,9 @@
 //     is served over HTTP under ControlPrefix, outside the API prefix,
 //     behind basic auth with the login's credentials. Catalog changes are
 //     not in a Snapshot: a restarted sandbox has the seed's catalog again.
+//     AdvanceProfile (ControlPrefix+"profiles/{iccid}" over HTTP) moves an
+//     eSIM's consumption forward: its bundles start, use data and expire as
+//     if time had passed, and extra data can be used on top.
 //   - Faults injected with Inject (or from flags, see Flags) simulate
 //     latency, error statuses, dropped connections, sales that commit but
 //     never answer, answer 401/403 or commit after the client gave up, and

@@ -45,6 +45,11 @@ func (s *Server) consumption(r *http.Request) reply {
 	if rep != nil {
 		return *rep
 	}
+	return s.consumptionOf(p)
+}
+
+// consumptionOf is the consumption of a profile now. The caller holds s.mu.
+func (s *Server) consumptionOf(p *profile) reply {
 	now := s.now()
 	ready := p.orders[0].ReadyAt
 	activeAt := ready.Add(activeAfter)
@@ -93,7 +98,7 @@ func balance(o *Order, b *Bundle, activeAt, now time.Time) balanceJSON {
 	if b.Unlimited {
 		out.RemainingData, out.TotalData = -1, -1
 	} else {
-		out.RemainingData, out.TotalData = remaining(b.DataMB), int64(b.DataMB)
+		out.RemainingData, out.TotalData = max(remaining(b.DataMB)-o.UsedMB, 0), int64(b.DataMB)
 	}
 	if b.SupportsCallsSMS {
 		calls, sms := remaining(b.CallsMinutes), remaining(b.SMSCount)

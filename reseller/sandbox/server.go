@@ -151,6 +151,9 @@ type Order struct {
 	PlanUID        string
 	// Status is "pending" or "success" at the time of the snapshot.
 	Status string
+	// UsedMB is data used besides the steady rate of the consumption,
+	// added by AdvanceProfile.
+	UsedMB int64
 }
 
 // profile is an eSIM: an ICCID and the orders sold on it.

@@ -67,6 +67,7 @@ type savedOrder struct {
 	ActivationCode      string          `json:"activation_code"`
 	PlanUID             string          `json:"plan_uid"`
 	Status              string          `json:"-"` // computed from the clock
+	UsedMB              int64           `json:"used_mb,omitempty"`
 }
 
 // Snapshot returns the sandbox's state: its orders and profiles, the
