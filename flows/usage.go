@@ -161,7 +161,8 @@ func showUsage(v view) screen {
 		}
 		parts = append(parts, "\n"+balanceText(v.loc, name, bal, !started(bal, inUse), sale.Days))
 	}
-	return screen{text: strings.Join(parts, "\n"), rows: [][]Button{{v.btn(v.loc.T("btn_refresh"), actRefresh)}, v.back()}}
+	return screen{text: strings.Join(parts, "\n"), rows: [][]Button{{v.btn(v.loc.T("btn_refresh"), actRefresh)},
+		{globalButton(v.loc.T("btn_help_nodata"), actHelp, "nodata"), supportButton(v.loc.T("btn_support"))}, v.back()}}
 }
 
 // started reports whether a bundle is in use: its status says active and
