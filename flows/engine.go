@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -32,6 +33,7 @@ type Engine struct {
 	chats   keyedMutex // one writer per chat
 	sales   keyedMutex // one worker per sale
 	threads keyedMutex // one flush per support thread
+	posting sync.Mutex // a post to the staff chat and its record (support.go)
 
 	wake chan struct{} // tells Run that a sale was scheduled for soon
 

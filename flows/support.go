@@ -197,7 +197,10 @@ func (e *Engine) handleStaff(ctx context.Context, ev Event) (Outcome, error) {
 	if ev.ReplyTo == 0 || ev.Data != "" {
 		return Outcome{}, nil // the staff's own talk
 	}
+	// A reply may reach us before the post it answers is recorded.
+	e.posting.Lock()
 	th, err := e.store.ThreadOfPost(ctx, ev.ReplyTo)
+	e.posting.Unlock()
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return Outcome{}, nil // a reply to a message of no thread
@@ -278,21 +281,10 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 		return err
 	}
 	for i, m := range th.Messages {
-		if m.Done {
-			continue
-		}
-		post, err := e.sendSupport(ctx, th, m)
-		if err != nil {
-			return err
-		}
-		if _, err := e.store.UpdateThread(ctx, id, func(t *Thread) error {
-			t.Messages[i].Done = true
-			if !m.Staff {
-				t.Messages[i].Post = post
+		if !m.Done {
+			if err := e.sendOn(ctx, th, i); err != nil {
+				return err
 			}
-			return nil
-		}); err != nil {
-			return err
 		}
 	}
 	if th.Open() || th.CloseTold {
@@ -304,6 +296,29 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 		return err
 	}
 	_, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.CloseTold = true; return nil })
+	return err
+}
+
+// sendOn sends message i of a thread to its other side and records it
+// (with the ID of its post in the staff chat), holding e.posting so that a
+// staff reply to the post finds it recorded.
+func (e *Engine) sendOn(ctx context.Context, th Thread, i int) error {
+	m := th.Messages[i]
+	if !m.Staff {
+		e.posting.Lock()
+		defer e.posting.Unlock()
+	}
+	post, err := e.sendSupport(ctx, th, m)
+	if err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
+		t.Messages[i].Done = true
+		if !m.Staff {
+			t.Messages[i].Post = post
+		}
+		return nil
+	})
 	return err
 }
 

@@ -59,6 +59,8 @@ type config struct {
 	OpenSales bool
 	// Support is the shop's contact for customers (ESIMBOT_SUPPORT).
 	Support string
+	// SupportChat is the support desk's staff group (ESIMBOT_SUPPORT_CHAT).
+	SupportChat flows.ChatID
 	// StarsPerUnit converts prices to Stars (ESIMBOT_STARS_PER_UNIT).
 	StarsPerUnit decimal.Decimal
 	// InvoiceTTL is how long an invoice can be paid (ESIMBOT_INVOICE_TTL).
@@ -122,6 +124,7 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 	setting(&starsPerUnit, "stars-per-unit", "ESIMBOT_STARS_PER_UNIT", "", "Telegram Stars per unit of the price's currency (`number`), required for payments in stars; amounts are rounded up")
 	setting(&invoiceTTL, "invoice-ttl", "ESIMBOT_INVOICE_TTL", "30m", "how long an invoice can be paid (`duration`)")
 	setting(&termsFile, "terms-file", "ESIMBOT_TERMS_FILE", "", "`file` of the terms /terms shows (Telegram HTML), instead of the built-in ones")
+	supportChat := supportChatSetting(fs, env)
 	if err := m.parse(fs, args); err != nil {
 		return c, err
 	}
@@ -225,6 +228,9 @@ func (m *Main) loadConfig(fs *flag.FlagSet, args []string) (config, error) {
 		return c, &configError{"ESIMBOT_DELIVERY_ALERT", fmt.Sprintf("%q: want a duration of a minute or more, such as 10m", deliveryAlert)}
 	}
 	if err := c.sellingPolicy(payments, openSales, starsPerUnit, invoiceTTL); err != nil {
+		return c, err
+	}
+	if c.SupportChat, err = supportChat(); err != nil {
 		return c, err
 	}
 	if termsFile != "" {

@@ -93,6 +93,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
 		GlobalRate: botRate(cfg.SendRate), ChatRate: botRate(cfg.ChatRate), Workers: cfg.Workers,
+		SupportChat: int64(cfg.SupportChat),
 	}
 	if m.tuneBot != nil {
 		m.tuneBot(&botCfg)
@@ -107,6 +108,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		InviteTTL: cfg.InviteTTL, LowBalance: cfg.LowBalance, DeliveryAlert: cfg.DeliveryAlert, BotLink: func(payload string) string { return "https://t.me/" + b.Username() + "?start=" + payload },
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
+		SupportChat: cfg.SupportChat,
 	}
 	every := cmp.Or(m.reconcileEvery, 30*time.Second)
 	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {
@@ -153,7 +155,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		m.OnListen("http", ln.Addr().String())
 	}
 	who, pay := cfg.policy()
-	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support)
+	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support, "support_chat", int64(cfg.SupportChat))
 	log.Info("esimbot started", "version", Version(), "db", cfg.DB, "listen", ln.Addr().String(),
 		"mode", map[bool]string{true: "webhook", false: "polling"}[cfg.WebhookURL != ""])
 
