@@ -186,7 +186,6 @@ func (e *Engine) handleStaff(ctx context.Context, ev Event) (Outcome, error) {
 		return Outcome{}, err
 	}
 	defer unlock()
-	loc := e.cat.For("")
 	if id, ok := strings.CutPrefix(ev.Data, staffClose); ok {
 		n, err := strconv.ParseUint(id, 10, 64)
 		if err != nil {
@@ -197,21 +196,29 @@ func (e *Engine) handleStaff(ctx context.Context, ev Event) (Outcome, error) {
 	if ev.ReplyTo == 0 || ev.Data != "" {
 		return Outcome{}, nil // the staff's own talk
 	}
+	return Outcome{}, e.staffReply(ctx, ev)
+}
+
+// staffReply handles a reply in the staff chat: an answer to the thread of
+// the message replied to, or /close; a reply to any other message is
+// ignored.
+func (e *Engine) staffReply(ctx context.Context, ev Event) error {
+	loc := e.cat.For("")
 	// A reply may reach us before the post it answers is recorded.
 	e.posting.Lock()
 	th, err := e.store.ThreadOfPost(ctx, ev.ReplyTo)
 	e.posting.Unlock()
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return Outcome{}, nil // a reply to a message of no thread
+		return nil // a reply to a message of no thread
 	case err != nil:
-		return Outcome{}, err
+		return err
 	case ev.Command == "close":
-		return Outcome{}, e.closeThread(ctx, th.ID, ev.From)
+		return e.closeThread(ctx, th.ID, ev.From)
 	case !th.Open():
-		return Outcome{}, e.postStaff(ctx, loc.T("staff_reply_closed", "N", loc.Number(int64(th.ID))), nil)
+		return e.postStaff(ctx, loc.T("staff_reply_closed", "N", loc.Number(int64(th.ID))), nil)
 	case strings.TrimSpace(ev.Text) == "":
-		return Outcome{}, e.postStaff(ctx, loc.T("support_text_only"), nil)
+		return e.postStaff(ctx, loc.T("support_text_only"), nil)
 	}
 	m := SupportMessage{Staff: true, From: clip(ev.From.FirstName, 32), Text: strings.TrimSpace(ev.Text), At: e.cfg.Now(), Post: ev.MessageID}
 	if _, err := e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
@@ -223,12 +230,12 @@ func (e *Engine) handleStaff(ctx context.Context, ev Event) (Outcome, error) {
 		t.Messages = append(t.Messages, m)
 		return nil
 	}); err != nil {
-		return Outcome{}, err
+		return err
 	}
 	if err := e.flushThread(ctx, th.ID); err != nil {
 		e.log.WarnContext(ctx, "support answer not delivered yet", "thread", th.ID, "err", err)
 	}
-	return Outcome{}, nil
+	return nil
 }
 
 // staffClose heads the data of the staff chat's Close button.

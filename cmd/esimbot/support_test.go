@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/esimbot/esimbot/bot/telegramtest"
+	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller/sandbox"
 )
 
@@ -183,4 +187,40 @@ func TestSupportWithoutChat(t *testing.T) {
 	c.expect("Help topics")
 	c.tap("Contact support")
 	c.expect("@my_shop")
+}
+
+// TestSupportChatConfig: ESIMBOT_SUPPORT_CHAT takes a group's (negative)
+// chat ID, from the variable or its flag, and stops the program on
+// anything else, naming the variable.
+func TestSupportChatConfig(t *testing.T) {
+	load := func(env map[string]string, args ...string) (config, error) {
+		vars := map[string]string{"TELEGRAM_BOT_TOKEN": testToken}
+		maps.Copy(vars, env)
+		m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return vars[k] }}
+		return m.loadConfig(m.newFlagSet("run", "run"), args)
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want flows.ChatID
+	}{
+		{"None", nil, nil, 0},
+		{"Env", map[string]string{"ESIMBOT_SUPPORT_CHAT": "-1001234567890"}, nil, -1001234567890},
+		{"Flag", map[string]string{"ESIMBOT_SUPPORT_CHAT": "-1"}, []string{"-support-chat", "-42"}, -42},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := load(tc.env, tc.args...)
+			if err != nil || c.SupportChat != tc.want {
+				t.Errorf("support chat %d, %v; want %d", c.SupportChat, err, tc.want)
+			}
+		})
+	}
+	for _, v := range []string{"123456", "0", "staff", "-1x"} {
+		_, err := load(map[string]string{"ESIMBOT_SUPPORT_CHAT": v})
+		var ce *configError
+		if !errors.As(err, &ce) || ce.name != "ESIMBOT_SUPPORT_CHAT" {
+			t.Errorf("%q: got %v, want an error naming ESIMBOT_SUPPORT_CHAT", v, err)
+		}
+	}
 }
