@@ -113,7 +113,7 @@ func TestSupportDesk(t *testing.T) {
 	}
 	ada.say("Un iPhone 13, toujours rien")
 	staff.reply(801, fromAda.ID, "Avez-vous activé l’itinérance ?")
-	r = startRun(t, fake, sb, db, env)
+	startRun(t, fake, sb, db, env) // stopped at the end of the test
 	again := staff.expect("toujours rien")
 	if !strings.Contains(again.Text, "#1") {
 		t.Errorf("after the restart, in thread %s", again.Text)
