@@ -90,29 +90,39 @@ func tagEnd(s string, i, lastGT int) int {
 		case '>':
 			return j + 1
 		case '=':
-			// A value in quotes, as Telegram reads it: a quote counts only
-			// where a value begins.
-			k := j + 1
-			for k < len(s) && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r') {
-				k++
+			if j = valueEnd(s, j); j < 0 {
+				return -1
 			}
-			if k < len(s) && (s[k] == '"' || s[k] == '\'') {
-				end := strings.IndexByte(s[k+1:], s[k])
-				if end < 0 {
-					return -1
-				}
-				j = k + 1 + end
-				continue
-			}
-			// An unquoted value runs to white space or the '>'.
-			for k < len(s) && s[k] != ' ' && s[k] != '\t' && s[k] != '\n' && s[k] != '\r' && s[k] != '>' {
-				k++
-			}
-			j = k - 1
 		}
 	}
 	return -1
 }
+
+// valueEnd returns the index of the last byte of the attribute value after
+// the '=' at s[j], or -1 if the value is in quotes that never close.
+func valueEnd(s string, j int) int {
+	// A value in quotes, as Telegram reads it: a quote counts only where a
+	// value begins.
+	k := j + 1
+	for k < len(s) && isTagSpace(s[k]) {
+		k++
+	}
+	if k < len(s) && (s[k] == '"' || s[k] == '\'') {
+		end := strings.IndexByte(s[k+1:], s[k])
+		if end < 0 {
+			return -1
+		}
+		return k + 1 + end
+	}
+	// An unquoted value runs to white space or the '>'.
+	for k < len(s) && !isTagSpace(s[k]) && s[k] != '>' {
+		k++
+	}
+	return k - 1
+}
+
+// isTagSpace reports whether c is white space between a tag's attributes.
+func isTagSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 func isTagNameChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
@@ -136,8 +146,17 @@ func entity(s string) (rune, int, bool) {
 	case "quot":
 		return '"', semi + 1, true
 	}
+	if r, ok := charRef(name); ok {
+		return r, semi + 1, true
+	}
+	return 0, 0, false
+}
+
+// charRef decodes the name of a numeric character reference (#N or #xH,
+// between '&' and ';'): a Unicode scalar value other than 0.
+func charRef(name string) (rune, bool) {
 	if name[0] != '#' || len(name) < 2 {
-		return 0, 0, false
+		return 0, false
 	}
 	var n uint64
 	var err error
@@ -147,9 +166,9 @@ func entity(s string) (rune, int, bool) {
 		n, err = strconv.ParseUint(name[1:], 10, 32)
 	}
 	if err != nil || n == 0 || n > unicode.MaxRune || n >= 0xD800 && n <= 0xDFFF {
-		return 0, 0, false
+		return 0, false
 	}
-	return rune(n), semi + 1, true
+	return rune(n), true
 }
 
 // length is the length Telegram counts: UTF-16 code units of the text
@@ -190,72 +209,87 @@ func split(text string, limit int) []string {
 	var parts []string
 	var open []htmlToken // the tags open where the next part begins
 	for s := 0; s < len(toks); {
-		// Find the end of the part that starts at s: white space before its
-		// first visible character is dropped; after that, characters are
-		// taken while they fit.
-		width, seen := 0, false
-		lastNL, lastSpace := -1, -1 // cut candidates: the index after a break
-		j := s
-		for ; j < len(toks); j++ {
-			t := toks[j]
-			if t.kind != tokenText || t.space && !seen {
-				continue
-			}
-			if seen && width+t.width > limit {
-				break
-			}
-			width += t.width
-			switch {
-			case !t.space:
-				seen = true
-			case t.nl:
-				lastNL = j + 1
-			default:
-				lastSpace = j + 1
-			}
-		}
-		if !seen {
+		cut, ok := partEnd(toks, s, limit)
+		if !ok {
 			break // only white space and tags are left
 		}
-		cut := len(toks)
-		if j < len(toks) {
-			switch {
-			case lastNL > 0:
-				cut = lastNL
-			case lastSpace > 0:
-				cut = lastSpace
-			default:
-				cut = j
-			}
-		}
-		var b strings.Builder
-		for _, t := range open {
-			b.WriteString(t.raw)
-		}
-		seen = false
-		for _, t := range toks[s:cut] {
-			switch t.kind {
-			case tokenText:
-				if t.space && !seen {
-					continue
-				}
-				seen = seen || !t.space
-			case tokenStart:
-				if t.name != "" {
-					open = append(open, t)
-				}
-			case tokenEnd:
-				open = closeOpen(open, t.name)
-			}
-			b.WriteString(t.raw)
-		}
-		for i := len(open) - 1; i >= 0; i-- {
-			b.WriteString("</" + open[i].name + ">")
-		}
-		parts = append(parts, b.String())
+		var part string
+		part, open = renderPart(toks[s:cut], open)
+		parts = append(parts, part)
 		s = cut
 	}
 	return parts
+}
+
+// partEnd returns the end of the part of at most limit characters that
+// starts at toks[s]: white space before its first visible character is
+// dropped; after that, characters are taken while they fit, and the part
+// ends after the last line break taken, else the last white space, else
+// the last character. ok is false if only white space and tags are left.
+func partEnd(toks []htmlToken, s, limit int) (end int, ok bool) {
+	width, seen := 0, false
+	lastNL, lastSpace := -1, -1 // cut candidates: the index after a break
+	j := s
+	for ; j < len(toks); j++ {
+		t := toks[j]
+		if t.kind != tokenText || t.space && !seen {
+			continue
+		}
+		if seen && width+t.width > limit {
+			break
+		}
+		width += t.width
+		switch {
+		case !t.space:
+			seen = true
+		case t.nl:
+			lastNL = j + 1
+		default:
+			lastSpace = j + 1
+		}
+	}
+	switch {
+	case !seen:
+		return 0, false
+	case j == len(toks):
+		return len(toks), true
+	case lastNL > 0:
+		return lastNL, true
+	case lastSpace > 0:
+		return lastSpace, true
+	}
+	return j, true
+}
+
+// renderPart writes the part made of toks: the tags open before it, its
+// tokens without the white space before its first visible character, and
+// the end tags of those open after it, which it returns.
+func renderPart(toks, open []htmlToken) (string, []htmlToken) {
+	var b strings.Builder
+	for _, t := range open {
+		b.WriteString(t.raw)
+	}
+	seen := false
+	for _, t := range toks {
+		switch t.kind {
+		case tokenText:
+			if t.space && !seen {
+				continue
+			}
+			seen = seen || !t.space
+		case tokenStart:
+			if t.name != "" {
+				open = append(open, t)
+			}
+		case tokenEnd:
+			open = closeOpen(open, t.name)
+		}
+		b.WriteString(t.raw)
+	}
+	for i := len(open) - 1; i >= 0; i-- {
+		b.WriteString("</" + open[i].name + ">")
+	}
+	return b.String(), open
 }
 
 // closeOpen pops the innermost open tag called name and those inside it;

@@ -215,18 +215,19 @@ func parseCommand(text string) (name, args, to string, ok bool) {
 	if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
 		word, args = rest[:i], strings.TrimSpace(rest[i:])
 	}
-	name, to, _ = strings.Cut(word, "@")
-	if len(name) == 0 || len(name) > 32 || strings.IndexFunc(name, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
-	}) >= 0 {
-		return "", "", "", false
-	}
-	if strings.IndexFunc(to, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
-	}) >= 0 || strings.Contains(word, "@") && to == "" {
+	name, to, at := strings.Cut(word, "@")
+	if len(name) == 0 || len(name) > 32 || !isCommandWord(name) || !isCommandWord(to) || at && to == "" {
 		return "", "", "", false
 	}
 	return strings.ToLower(name), args, to, true
+}
+
+// isCommandWord reports whether s holds only the letters, digits and
+// underscores of a command or a bot's username.
+func isCommandWord(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+	}) < 0
 }
 
 // pointToPrivate answers in a group: the bot sells only in private chats,

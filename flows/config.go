@@ -98,50 +98,41 @@ type Observer interface {
 }
 
 func (c *Config) defaults() {
-	if c.Price == "" {
-		c.Price = PriceRetail
-	}
-	if c.Currency == "" {
-		c.Currency = "USD"
-	}
-	if c.OrderPrefix == "" {
-		c.OrderPrefix = "EB"
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = 24 * time.Hour
-	}
-	if c.CatalogTTL <= 0 {
-		c.CatalogTTL = 10 * time.Minute
-	}
-	if c.UsageTTL <= 0 {
-		c.UsageTTL = 3 * time.Minute
-	}
+	orDefault(&c.Price, PriceRetail)
+	orDefault(&c.Currency, "USD")
+	orDefault(&c.OrderPrefix, "EB")
+	positiveOr(&c.IdleTimeout, 24*time.Hour)
+	positiveOr(&c.CatalogTTL, 10*time.Minute)
+	positiveOr(&c.UsageTTL, 3*time.Minute)
 	if c.Popular == nil {
 		c.Popular = []string{"USA", "GBR", "FRA", "ESP", "ITA", "DEU", "TUR", "ARE", "THA", "JPN"}
 	}
-	if c.PageSize <= 0 {
-		c.PageSize = 6
-	}
-	if c.SaleTimeout <= 0 {
-		c.SaleTimeout = 60 * time.Second
-	}
-	if c.DeliveryWait <= 0 {
-		c.DeliveryWait = 20 * time.Second
-	}
+	positiveOr(&c.PageSize, 6)
+	positiveOr(&c.SaleTimeout, 60*time.Second)
+	positiveOr(&c.DeliveryWait, 20*time.Second)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.DeliveryAlert <= 0 {
-		c.DeliveryAlert = 10 * time.Minute
-	}
-	if c.InviteTTL <= 0 {
-		c.InviteTTL = 24 * time.Hour
-	}
-	if c.InvoiceTTL <= 0 {
-		c.InvoiceTTL = 30 * time.Minute
-	}
+	positiveOr(&c.DeliveryAlert, 10*time.Minute)
+	positiveOr(&c.InviteTTL, 24*time.Hour)
+	positiveOr(&c.InvoiceTTL, 30*time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// orDefault sets *p to def if *p is the zero value.
+func orDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+// positiveOr sets *p to def if *p is not positive.
+func positiveOr[T ~int | ~int64](p *T, def T) {
+	if *p <= 0 {
+		*p = def
 	}
 }
 

@@ -62,8 +62,9 @@ func showESIMs(v view) screen {
 	if err != nil {
 		return screen{err: err}
 	}
+	orders := ordersText(v)
 	if len(v.c.Draft.Choices) == 0 {
-		return screen{text: v.loc.T(agentKey("esims_none", v.u.Role)), rows: [][]Button{{v.btn(v.loc.T("btn_buy"), actBuyNew)}, v.back()}}
+		return screen{text: v.loc.T(agentKey("esims_none", v.u.Role)) + orders, rows: [][]Button{{v.btn(v.loc.T("btn_buy"), actBuyNew)}, v.back()}}
 	}
 	var rows [][]Button
 	var lines []string
@@ -74,7 +75,7 @@ func showESIMs(v view) screen {
 			"Customer", m.first.Name, "Ref", m.first.Ref))
 		rows = append(rows, []Button{v.btn(esimLabel(v.loc, v.u.Role, i, m.first), actESIM, strconv.Itoa(i))})
 	}
-	return screen{text: v.loc.T(agentKey("esims_title", v.u.Role)) + "\n\n" + strings.Join(lines, "\n"), rows: append(rows, v.back())}
+	return screen{text: v.loc.T(agentKey("esims_title", v.u.Role)) + "\n\n" + strings.Join(lines, "\n") + orders, rows: append(rows, v.back())}
 }
 
 // esimByRef finds an eSIM by its first sale's reference, or by its ICCID.
@@ -269,11 +270,17 @@ func chooseTopup(c Conversation, u User, in input) (Conversation, []effect) {
 // first, keeping only the profile's type (Standard and Global eSIM never
 // mix). fresh skips the cache (confirming).
 func (e *Engine) topupOffers(ctx context.Context, iccid string, fresh bool) ([]BundleOffer, error) {
-	key := "topup|" + iccid
 	if fresh {
-		e.catalog.drop(key)
+		e.catalog.drop("topup|" + iccid)
 	}
-	list, err := cached(ctx, e.catalog, key, func(ctx context.Context) ([]reseller.Bundle, error) {
+	return e.topupOffersIn(ctx, iccid, cached[[]reseller.Bundle])
+}
+
+// topupOffersIn is topupOffers through get (cached, or cachedStrict for a
+// payment's pre-checkout).
+func (e *Engine) topupOffersIn(ctx context.Context, iccid string,
+	get func(context.Context, *cache, string, func(context.Context) ([]reseller.Bundle, error)) ([]reseller.Bundle, error)) ([]BundleOffer, error) {
+	list, err := get(ctx, e.catalog, "topup|"+iccid, func(ctx context.Context) ([]reseller.Bundle, error) {
 		return e.api.TopupBundles(ctx, reseller.ProfileRef{ICCID: iccid})
 	})
 	if err != nil {

@@ -57,6 +57,7 @@ func fixtures() loaded {
 		needBundle("nonsense"):                                   ok((*BundleOffer)(nil)),
 		needTopups(iccid1):                                       ok([]BundleOffer{fra3}),
 		needESIMs:                                                ok([]esim{{first: sale1}}),
+		needOrders:                                               ok([]Sale{{Ref: "EB-9", Kind: KindNew, BundleName: "France · 1 GB · 7 days", State: SaleFailed, Stars: 201, ChargeID: "ch-9", Refund: RefundDone}}),
 		needESIM("EB-1"):                                         ok(esimData{first: sale1, all: []Sale{sale1}}),
 		needESIM("EB-2"):                                         ok(esimData{first: sale2, all: []Sale{sale2}}),
 		needSale("EB-1"):                                         ok(sale1),

@@ -33,7 +33,7 @@ var helpPages = []helpPage{
 }
 
 // helpKeys are the locale keys of the help menu and its buttons.
-var helpKeys = []string{"help", "help_pages", "btn_help_menu", "btn_esims", "btn_buy", "btn_menu", "btn_support",
+var helpKeys = []string{"help", "help_payments", "help_pages", "btn_help_menu", "btn_esims", "btn_buy", "btn_menu", "btn_support",
 	"btn_help_iphone", "btn_help_android", "btn_help_nodata", "btn_help_device", "btn_help_validity", "btn_help_terms",
 	"help_terms_pay", "esim_check", "btn_esim_yes", "btn_esim_how", "esim_check_yes"}
 
@@ -76,7 +76,11 @@ func helpMenu(in input) (string, [][]Button) {
 	}
 	rows = append(rows, []Button{supportButton(loc.T("btn_support"))},
 		[]Button{globalButton(loc.T("btn_buy"), actBuy), globalButton(loc.T("btn_menu"), actMenu)})
-	return loc.T("help") + "\n\n" + loc.T("help_pages"), rows
+	text := loc.T("help")
+	if in.cfg.Payments == PaymentsStars {
+		text += "\n" + loc.T("help_payments") // /paysupport and /terms
+	}
+	return text + "\n\n" + loc.T("help_pages"), rows
 }
 
 // journeyRows end every help page: back to buying, the user's eSIMs and

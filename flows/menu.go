@@ -55,7 +55,7 @@ func Commands() []Command {
 
 // commandKeys are the locale keys of the commands' own messages (and of
 // usageOf, which /usage, the pick and the global usage button share).
-var commandKeys = []string{"cancelled", "cancelled_nothing", "start_unknown", "selling_wait", "help", "btn_buy", "btn_menu",
+var commandKeys = []string{"cancelled", "cancelled_nothing", "start_unknown", "selling_wait", "help", "help_payments", "btn_buy", "btn_menu",
 	"usage_bad_iccid", "usage_not_yours"}
 
 // showMenu is the menu.

@@ -11,7 +11,9 @@ func TestSaleLabel(t *testing.T) {
 	}{
 		{"Unpaid", Sale{State: SaleAssigned}, "being delivered"},
 		{"PaidBeingDelivered", Sale{State: SaleAssigned, ChargeID: "ch"}, "paid · being delivered"},
-		{"PaidDelivered", Sale{State: SaleDelivered, ChargeID: "ch"}, "delivered"},
+		{"PaidDelivered", Sale{State: SaleDelivered, ChargeID: "ch"}, "paid · delivered"},
+		{"PaidNotSentYet", Sale{State: SalePaid, ChargeID: "ch"}, "paid · processing"},
+		{"AwaitingPayment", Sale{State: SaleConfirmed, Stars: 201}, "awaiting payment"},
 		{"Refunded", Sale{State: SaleFailed, ChargeID: "ch", Refund: RefundDone}, "refunded"},
 		{"RefundDue", Sale{State: SaleFailed, ChargeID: "ch", Refund: RefundDue}, "being refunded"},
 	} {

@@ -340,3 +340,79 @@ func TestPaySupportListsPayments(t *testing.T) {
 		t.Errorf("/terms: %q", c.lastText())
 	}
 }
+
+// TestHelpListsPaymentCommands: /help lists /paysupport and /terms, in
+// every language, when customers pay through the bot, and not otherwise.
+func TestHelpListsPaymentCommands(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []worldOption
+		want bool
+	}{
+		{"Stars", []worldOption{stars(&refunder{})}, true},
+		{"NoPayments", nil, false},
+	} {
+		for _, lang := range []string{"en", "fr", "ar"} {
+			t.Run(tc.name+"/"+lang, func(t *testing.T) {
+				w := newWorld(t, tc.opts...)
+				c := w.chat(101, "Ada", lang)
+				c.command("/help")
+				text := c.lastText()
+				for _, cmd := range []string{"/paysupport", "/terms"} {
+					if got := strings.Contains(text, cmd); got != tc.want {
+						t.Errorf("/help lists %s: %v, want %v:\n%s", cmd, got, tc.want, text)
+					}
+				}
+				if !strings.Contains(text, "/help") {
+					t.Errorf("/help lost its command list:\n%s", text)
+				}
+			})
+		}
+	}
+}
+
+// TestMyESIMsShowsPayment: My eSIMs shows a paid sale's payment apart
+// from its delivery, while the bundle is bought and once delivered, and
+// lists the sales that were paid and refunded (they have no eSIM).
+func TestMyESIMsShowsPayment(t *testing.T) {
+	t.Run("Refunded", func(t *testing.T) {
+		w := newWorld(t, stars(&refunder{}))
+		c := w.chat(101, "Ada", "en")
+		inv := invoiced(t, w, c)
+		if err := w.sb.SetBundleAvailable("FRA_1GB_7D", false); err != nil {
+			t.Fatal(err)
+		}
+		paid(t, w, c, inv, "ch-1")
+		c.command("/esims")
+		ref, _, _ := strings.Cut(inv.Payload, ".")
+		if text := c.lastText(); !strings.Contains(text, ref) || !strings.Contains(text, "· refunded") {
+			t.Errorf("My eSIMs does not list the refunded sale %s:\n%s", ref, text)
+		}
+	})
+	t.Run("PaidBeingProcessedThenDelivered", func(t *testing.T) {
+		w := newWorld(t, stars(&refunder{}))
+		c := w.chat(101, "Ada", "en")
+		inv := invoiced(t, w, c)
+		ref, _, _ := strings.Cut(inv.Payload, ".")
+		// The payment stored, the bundle not bought yet (a crash in between).
+		if _, _, err := w.store.RecordPayment(t.Context(), flows.Payment{ChargeID: "ch-1", Chat: c.id, User: c.user, Stars: inv.Stars,
+			Currency: "XTR", Payload: inv.Payload, Ref: ref, At: w.clock.Now()}, func(_ *flows.Payment, s *flows.Sale) bool {
+			s.ChargeID, s.NextAttempt = "ch-1", time.Time{} // as Paid stores it
+			return s.MoveTo(flows.SalePaid, w.clock.Now()) == nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c.command("/esims")
+		if text := c.lastText(); !strings.Contains(text, ref) || !strings.Contains(text, "paid · processing") {
+			t.Errorf("My eSIMs does not show the paid sale %s being processed:\n%s", ref, text)
+		}
+		if err := w.eng.Reconcile(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		c.flush()
+		c.command("/esims")
+		if text := c.lastText(); !strings.Contains(text, "paid · delivered") || strings.Contains(text, ref) {
+			t.Errorf("My eSIMs after delivery (the eSIM only, paid · delivered):\n%s", text)
+		}
+	})
+}

@@ -69,26 +69,30 @@ func (e *Engine) reconcileDue(ctx context.Context) (time.Time, error) {
 			break
 		}
 		if !s.NextAttempt.IsZero() && now.Before(s.NextAttempt) {
-			if next.IsZero() || s.NextAttempt.Before(next) {
-				next = s.NextAttempt
-			}
+			next = earlier(next, s.NextAttempt)
 			continue
 		}
 		if err := e.process(ctx, s.Ref, false); err != nil {
 			errs = append(errs, err)
 		}
-		if s, err := e.store.Sale(ctx, s.Ref); err == nil && !s.State.Finished() && !s.NextAttempt.IsZero() {
-			if next.IsZero() || s.NextAttempt.Before(next) {
-				next = s.NextAttempt
-			}
+		if s, err := e.store.Sale(ctx, s.Ref); err == nil && !s.State.Finished() {
+			next = earlier(next, s.NextAttempt)
 		}
 	}
 	if due, err := e.retryRefunds(ctx); err != nil {
 		errs = append(errs, err)
-	} else if !due.IsZero() && (next.IsZero() || due.Before(next)) {
-		next = due
+	} else {
+		next = earlier(next, due)
 	}
 	return next, errors.Join(errs...)
+}
+
+// earlier returns the earlier of two times, a zero time being none.
+func earlier(a, b time.Time) time.Time {
+	if b.IsZero() || !a.IsZero() && a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // wakeUp tells Run that a sale was scheduled, so it looks again sooner

@@ -79,3 +79,37 @@ func TestBlobs(t *testing.T) {
 		}
 	})
 }
+
+func TestBlobsUnderAPrefix(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t)
+	put := []storage.NamedBlob{{Name: "s/o/2", Data: []byte("two")}, {Name: "s/o/1", Data: []byte("one")}, {Name: "s/head", Data: []byte("h")}, {Name: "t", Data: []byte("other")}}
+	if err := st.PutBlobs(ctx, put); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Blobs(ctx, "s/o/")
+	if err != nil || len(got) != 2 || got[0].Name != "s/o/1" || string(got[1].Data) != "two" {
+		t.Fatalf("blobs under s/o/: %+v, %v; want s/o/1 and s/o/2 in order", got, err)
+	}
+	// Puts and removals are one transaction: a bad name refuses all.
+	if err := st.PutBlobs(ctx, []storage.NamedBlob{{Name: "s/o/3"}, {Name: ""}}, "t"); err == nil {
+		t.Error("a blob without a name was stored")
+	}
+	if _, ok, _ := st.Blob(ctx, "t"); !ok {
+		t.Error("a refused PutBlobs removed a blob")
+	}
+	if err := st.PutBlobs(ctx, []storage.NamedBlob{{Name: "s/o/3", Data: []byte("3")}}, "t", "s/o/1"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.Blobs(ctx, "s/")
+	var names []string
+	for _, b := range got {
+		names = append(names, b.Name)
+	}
+	if strings.Join(names, " ") != "s/head s/o/2 s/o/3" {
+		t.Errorf("blobs under s/ after the change: %v", names)
+	}
+	if _, ok, _ := st.Blob(ctx, "t"); ok {
+		t.Error("a removed blob is still there")
+	}
+}

@@ -7,8 +7,6 @@ import (
 	"html"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,14 +44,8 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if *dbPath == "" {
-		*dbPath = filepath.Join(tmp, "demo.db")
-	}
-	if *qrDir == "" {
-		*qrDir = filepath.Join(tmp, "qr") // removed with tmp
-		if err := os.Mkdir(*qrDir, 0o700); err != nil {
-			return err
-		}
+	if err := demoPaths(tmp, dbPath, qrDir); err != nil {
+		return err
 	}
 	store, err := storage.Open(*dbPath, storage.Options{})
 	if err != nil {
@@ -66,15 +58,13 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	base, stop, err := serveSandbox(sb)
 	if err != nil {
-		return fmt.Errorf("demo: sandbox: %w", err)
+		return fmt.Errorf("demo: %w", err)
 	}
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer stop()
 	user, pass := sb.Credentials()
-	api, err := reseller.New(reseller.Config{BaseURL: "http://" + ln.Addr().String() + sb.Prefix(), Username: user, Password: pass})
+	api, err := reseller.New(reseller.Config{BaseURL: base, Username: user, Password: pass})
 	if err != nil {
 		return err
 	}
@@ -112,6 +102,12 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 	if err := handle(flows.Event{Kind: flows.EventCommand, Command: "start"}); err != nil {
 		return err
 	}
+	return m.demoLoop(ctx, term, handle)
+}
+
+// demoLoop reads the user's lines and hands each to handle as an event,
+// until the input ends, the user types "quit" or ctx is done.
+func (m *Main) demoLoop(ctx context.Context, term *terminal, handle func(flows.Event) error) error {
 	in := bufio.NewScanner(m.Stdin)
 	for {
 		fmt.Fprint(m.Stdout, "\n> ")
@@ -140,6 +136,19 @@ func (m *Main) runDemo(ctx context.Context, args []string) error {
 			return nil
 		}
 	}
+}
+
+// demoPaths fills in the database file and the QR code directory the
+// user left out, in tmp.
+func demoPaths(tmp string, dbPath, qrDir *string) error {
+	if *dbPath == "" {
+		*dbPath = filepath.Join(tmp, "demo.db")
+	}
+	if *qrDir == "" {
+		*qrDir = filepath.Join(tmp, "qr") // removed with tmp
+		return os.Mkdir(*qrDir, 0o700)
+	}
+	return nil
 }
 
 // isTerminal reports whether a standard stream is an interactive terminal.

@@ -232,12 +232,15 @@ type killEnv struct {
 	db        string
 	committed chan string // a sale the sandbox recorded (its reference)
 	child     *child
+	extra     []string // more of the bot's environment (KEY=value)
 }
 
-func newKillEnv(t *testing.T, bin string, opts sandbox.Options) *killEnv {
+// newKillEnv starts the bot on a new sandbox, fake and data file, with
+// the variables extra (KEY=value) added to its environment.
+func newKillEnv(t *testing.T, bin string, opts sandbox.Options, extra ...string) *killEnv {
 	e := &killEnv{t: t, bin: bin, fake: telegramtest.NewServer(t, testToken), db: filepath.Join(t.TempDir(), "bot.db"),
-		committed: make(chan string, 1000)}
-	opts.OnChange = func([]byte) error {
+		committed: make(chan string, 1000), extra: extra}
+	opts.OnChange = func(sandbox.Change) error {
 		select {
 		case e.committed <- "":
 		default:
@@ -258,9 +261,9 @@ func newKillEnv(t *testing.T, bin string, opts sandbox.Options) *killEnv {
 }
 
 func (e *killEnv) env(api string) []string {
-	return []string{"TELEGRAM_BOT_TOKEN=" + testToken, "TELEGRAM_API_URL=" + e.fake.URL(), "RESELLER_API_URL=" + api,
+	return append([]string{"TELEGRAM_BOT_TOKEN=" + testToken, "TELEGRAM_API_URL=" + e.fake.URL(), "RESELLER_API_URL=" + api,
 		"RESELLER_USERNAME=demo", "RESELLER_PASSWORD=demo", "ESIMBOT_DB=" + e.db, "ESIMBOT_LISTEN=127.0.0.1:0",
-		"ESIMBOT_LOG_FORMAT=json", "ESIMBOT_LOG_LEVEL=info", "ESIMBOT_OPEN_SALES=true"}
+		"ESIMBOT_LOG_FORMAT=json", "ESIMBOT_LOG_LEVEL=info", "ESIMBOT_OPEN_SALES=true"}, e.extra...)
 }
 
 func (e *killEnv) start(api string) {
@@ -323,6 +326,23 @@ func waitCalls(e *killEnv, method string) func(ctx context.Context) error {
 	return func(ctx context.Context) error { return e.fake.WaitCalls(ctx, method, n) }
 }
 
+// commitThenTimeout makes the next purchase commit at the sandbox and its
+// answer time out, and returns the wait for the commit.
+func commitThenTimeout(e *killEnv) func(ctx context.Context) error {
+	e.sb.Inject(sandbox.Fault{Kind: sandbox.FaultCommitThenTimeout, Method: "POST", Path: "/Bundle", Count: 1})
+	for len(e.committed) > 0 {
+		<-e.committed
+	}
+	return func(ctx context.Context) error {
+		select {
+		case <-e.committed:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // waitChan waits for the channel.
 func waitChan(ch <-chan struct{}) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
@@ -356,18 +376,7 @@ func killCases() []killCase {
 			want: flows.SaleFailed, wantLast: "nothing was charged"},
 		{name: "SIGKILL at assigning, the API committed",
 			arm: func(e *killEnv, _ int64) func(context.Context) error {
-				e.sb.Inject(sandbox.Fault{Kind: sandbox.FaultCommitThenTimeout, Method: "POST", Path: "/Bundle", Count: 1})
-				for len(e.committed) > 0 {
-					<-e.committed
-				}
-				return func(ctx context.Context) error {
-					select {
-					case <-e.committed:
-						return nil
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
+				return commitThenTimeout(e)
 			},
 			want: flows.SaleDelivered, wantOrders: 1},
 		{name: "SIGKILL at assigned (installation text in flight)",

@@ -76,19 +76,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	if m.Getenv == nil {
 		m.Getenv = func(string) string { return "" }
 	}
-	cmd, rest := "run", args
-	if len(args) > 0 {
-		switch args[0] {
-		case "-version", "--version":
-			cmd, rest = "version", args[1:]
-		case "-h", "-help", "--help":
-			cmd, rest = "help", args[1:]
-		default:
-			if !strings.HasPrefix(args[0], "-") {
-				cmd, rest = args[0], args[1:]
-			}
-		}
-	}
+	cmd, rest := commandOf(args)
 	var err error
 	switch cmd {
 	case "run":
@@ -112,6 +100,30 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		m.usage(m.Stderr)
 		return 2
 	}
+	return m.exitCode(err)
+}
+
+// commandOf returns the subcommand args name and the arguments after it:
+// "run" when args start with a flag or are empty.
+func commandOf(args []string) (cmd string, rest []string) {
+	if len(args) == 0 {
+		return "run", args
+	}
+	switch args[0] {
+	case "-version", "--version":
+		return "version", args[1:]
+	case "-h", "-help", "--help":
+		return "help", args[1:]
+	}
+	if !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "run", args
+}
+
+// exitCode is the exit code of a subcommand that returned err, which it
+// prints unless it was printed already.
+func (m *Main) exitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
@@ -119,15 +131,14 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 2
 	case errors.Is(err, errLogged):
 		return 1
-	default:
-		var ce *configError
-		if errors.As(err, &ce) {
-			fmt.Fprintln(m.Stderr, "esimbot: configuration:", ce)
-			return 2
-		}
-		fmt.Fprintln(m.Stderr, "esimbot:", err)
-		return 1
 	}
+	var ce *configError
+	if errors.As(err, &ce) {
+		fmt.Fprintln(m.Stderr, "esimbot: configuration:", ce)
+		return 2
+	}
+	fmt.Fprintln(m.Stderr, "esimbot:", err)
+	return 1
 }
 
 // usage prints the program's usage: the commands, aligned.

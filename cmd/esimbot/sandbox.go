@@ -13,9 +13,17 @@ import (
 	"github.com/esimbot/esimbot/storage"
 )
 
-// sandboxBlob is the name of the embedded sandbox's state among the blobs
-// of the database.
-const sandboxBlob = "sandbox"
+// The embedded sandbox's state among the blobs of the database: its head
+// (the wallet and the sequences) and one blob per order, named by the
+// order's place, so that a sale writes only what it changed. Files of
+// before kept the whole state in one blob, sandboxBlob, which is moved to
+// this form at the first start.
+const (
+	sandboxBlob      = "sandbox"
+	sandboxHead      = "sandbox/head"
+	sandboxOrderPfx  = "sandbox/order/"
+	sandboxOrderName = sandboxOrderPfx + "%010d"
+)
 
 // embeddedSandbox returns a sandbox with opts that keeps its state in
 // store, for "demo" and for "run" without a reseller API: restored from
@@ -23,24 +31,66 @@ const sandboxBlob = "sandbox"
 // sandbox answers, so that a restart (or a kill) loses no order the bot
 // was told of and never sells an ICCID twice.
 func embeddedSandbox(ctx context.Context, store *storage.Store, opts sandbox.Options, log *slog.Logger) (*sandbox.Server, error) {
-	opts.OnChange = func(state []byte) error {
-		err := store.PutBlob(context.WithoutCancel(ctx), sandboxBlob, state)
+	opts.OnChange = func(c sandbox.Change) error {
+		err := store.PutBlobs(context.WithoutCancel(ctx), []storage.NamedBlob{
+			{Name: fmt.Sprintf(sandboxOrderName, c.Seq), Data: c.Order},
+			{Name: sandboxHead, Data: c.Head},
+		})
 		if err != nil {
 			log.Error("sandbox: the sale is refused: its state could not be stored", "err", err)
 		}
 		return err
 	}
 	sb := sandbox.New(opts)
-	state, ok, err := store.Blob(ctx, sandboxBlob)
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
-	}
-	if ok {
-		if err := sb.Restore(state); err != nil {
-			return nil, fmt.Errorf("sandbox state in %s: %w", store.Path(), err)
-		}
+	if err := restoreSandbox(ctx, store, sb); err != nil {
+		return nil, fmt.Errorf("sandbox state in %s: %w", store.Path(), err)
 	}
 	return sb, nil
+}
+
+// restoreSandbox puts the state kept in store back into sb, and moves a
+// state kept in one blob to a blob per order.
+func restoreSandbox(ctx context.Context, store *storage.Store, sb *sandbox.Server) error {
+	old, ok, err := store.Blob(ctx, sandboxBlob)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := sb.Restore(old); err != nil {
+			return err
+		}
+		return moveSandboxState(ctx, store, sb)
+	}
+	head, ok, err := store.Blob(ctx, sandboxHead)
+	if err != nil || !ok {
+		return err
+	}
+	blobs, err := store.Blobs(ctx, sandboxOrderPfx)
+	if err != nil {
+		return err
+	}
+	orders := make([][]byte, len(blobs))
+	for i, b := range blobs {
+		if b.Name != fmt.Sprintf(sandboxOrderName, i) {
+			return fmt.Errorf("order %d is missing (found %s)", i, b.Name)
+		}
+		orders[i] = b.Data
+	}
+	return sb.RestoreChanges(head, orders)
+}
+
+// moveSandboxState writes sb's state as a head and a blob per order, and
+// removes the single blob of before, in one transaction.
+func moveSandboxState(ctx context.Context, store *storage.Store, sb *sandbox.Server) error {
+	head, orders, err := sb.SnapshotChanges()
+	if err != nil {
+		return err
+	}
+	blobs := []storage.NamedBlob{{Name: sandboxHead, Data: head}}
+	for i, o := range orders {
+		blobs = append(blobs, storage.NamedBlob{Name: fmt.Sprintf(sandboxOrderName, i), Data: o})
+	}
+	return store.PutBlobs(ctx, blobs, sandboxBlob)
 }
 
 // sandboxControlUsage ends `esimbot sandbox -h`: the control endpoints.

@@ -74,6 +74,34 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		cfg.ResellerURL, cfg.ResellerUser, cfg.ResellerPass = base, "demo", "demo"
 		log.Warn("RESELLER_API_URL is not set: selling on the built-in SANDBOX – not real eSIMs", "sandbox", base)
 	}
+	p, err := m.wire(cfg, sandboxed, store, log, met)
+	if err != nil {
+		return err
+	}
+	stopAdmin, err := serveAdmin(store, log)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
+	srv, err := m.serveHTTP(cfg, p, store, met, log)
+	if err != nil {
+		return err
+	}
+	return p.run(ctx, srv, log)
+}
+
+// program is the bot wired for "run": the reseller client, the bot on
+// Telegram and the engine, with how often the engine reconciles.
+type program struct {
+	api   *reseller.Client
+	bot   *bot.Bot
+	eng   *flows.Engine
+	every time.Duration
+}
+
+// wire builds the reseller client, the bot and the engine from cfg, with
+// the hooks of a test applied.
+func (m *Main) wire(cfg config, sandboxed bool, store *storage.Store, log *slog.Logger, met *metrics) (program, error) {
 	rc := reseller.Config{
 		BaseURL: cfg.ResellerURL, Username: cfg.ResellerUser, Password: cfg.ResellerPass, Paths: cfg.ResellerPaths,
 		Logger: log.With("component", "reseller"), Observe: met.resellerCall, HTTPClient: resellerClient(),
@@ -83,11 +111,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	api, err := reseller.New(rc)
 	if err != nil {
-		return err
+		return program{}, err
 	}
 	cat, err := locales.New()
 	if err != nil {
-		return err
+		return program{}, err
 	}
 	botCfg := bot.Config{
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
@@ -100,8 +128,18 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	}
 	b, err := bot.New(botCfg, store, store, cat)
 	if err != nil {
-		return err
+		return program{}, err
 	}
+	fc, every := m.flowsConfig(cfg, sandboxed, b, log, met)
+	eng, err := flows.New(fc, store, api, b.Messenger(), cat)
+	if err != nil {
+		return program{}, err
+	}
+	return program{api: api, bot: b, eng: eng, every: every}, nil
+}
+
+// flowsConfig is the engine's configuration, and how often it reconciles.
+func (m *Main) flowsConfig(cfg config, sandboxed bool, b *bot.Bot, log *slog.Logger, met *metrics) (flows.Config, time.Duration) {
 	fc := flows.Config{
 		Price: cfg.Price, Currency: cfg.Currency, OrderPrefix: cfg.OrderPrefix, Agents: cfg.Agents, Admins: cfg.Admins,
 		Sandbox: sandboxed, Logger: log.With("component", "flows"), Observer: met, CatalogTTL: cfg.CatalogTTL,
@@ -118,12 +156,13 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	if m.tuneFlows != nil {
 		m.tuneFlows(&fc)
 	}
-	eng, err := flows.New(fc, store, api, b.Messenger(), cat)
-	if err != nil {
-		return err
-	}
+	return fc, every
+}
 
-	ready := &readiness{store: store, api: api, bot: b, every: cmp.Or(m.readyEvery, 5*time.Second)}
+// serveHTTP serves /healthz, /readyz, /metrics and the webhook on
+// ESIMBOT_LISTEN, and logs that the bot started.
+func (m *Main) serveHTTP(cfg config, p program, store *storage.Store, met *metrics, log *slog.Logger) (*http.Server, error) {
+	ready := &readiness{store: store, api: p.api, bot: p.bot, every: cmp.Or(m.readyEvery, 5*time.Second)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.Handle("GET /readyz", ready)
@@ -134,16 +173,11 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		if path == "" {
 			path = "/"
 		}
-		mux.Handle("POST "+path, b.WebhookHandler())
+		mux.Handle("POST "+path, p.bot.WebhookHandler())
 	}
-	stopAdmin, err := serveAdmin(store, log)
-	if err != nil {
-		return err
-	}
-	defer stopAdmin()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return &configError{"ESIMBOT_LISTEN", err.Error()}
+		return nil, &configError{"ESIMBOT_LISTEN", err.Error()}
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -158,13 +192,17 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support, "support_chat", int64(cfg.SupportChat))
 	log.Info("esimbot started", "version", Version(), "db", cfg.DB, "listen", ln.Addr().String(),
 		"mode", map[bool]string{true: "webhook", false: "polling"}[cfg.WebhookURL != ""])
+	return srv, nil
+}
 
-	// The engine's reconciler and sweeper, and the bot.
+// run runs the engine's reconciler and sweeper, and the bot, until ctx is
+// done (or the bot cannot run), then stops srv.
+func (p program) run(ctx context.Context, srv *http.Server, log *slog.Logger) error {
 	var wg sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Go(func() { eng.Run(engCtx, every) })
-	wg.Go(func() { watchLogin(engCtx, api, log, 5*time.Second, 5*time.Minute) })
-	runErr := b.Run(ctx, eng, drainTime)
+	wg.Go(func() { p.eng.Run(engCtx, p.every) })
+	wg.Go(func() { watchLogin(engCtx, p.api, log, 5*time.Second, 5*time.Minute) })
+	runErr := p.bot.Run(ctx, p.eng, drainTime)
 	stopEngine()
 	wg.Wait()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -218,6 +256,11 @@ func (m *Main) startSandbox(ctx context.Context, store *storage.Store, log *slog
 			return "", nil, err
 		}
 	}
+	return serveSandbox(sb)
+}
+
+// serveSandbox serves sb on a loopback port; base is the URL of its API.
+func serveSandbox(sb *sandbox.Server) (base string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("sandbox: %w", err)

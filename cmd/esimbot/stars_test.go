@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -54,12 +56,18 @@ func (c *tgChat) toInvoice() telegramtest.Message {
 	c.fake.SendContact(c.id, c.id, "+33612345678")
 	c.expect("Your order")
 	c.tap("Confirm")
+	return c.invoiceAfter(0)
+}
+
+// invoiceAfter waits for an invoice sent after the message after.
+func (c *tgChat) invoiceAfter(after int) telegramtest.Message {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var inv telegramtest.Message
 	if _, err := c.fake.WaitFor(ctx, c.id, func(msgs []telegramtest.Message) bool {
 		for _, m := range msgs {
-			if m.Invoice != nil {
+			if m.Invoice != nil && m.ID > after {
 				inv = m
 				return true
 			}
@@ -216,16 +224,59 @@ func TestRunStarsFailedAssignmentRefunded(t *testing.T) {
 					t.Fatalf("exit %d", code)
 				}
 				sb.ClearFaults()
-				clk.Add(time.Minute)                                                                      // past the retry's backoff
-				startRun(t, fake, sb, db, starsEnv, withFlows(func(c *flows.Config) { c.Now = clk.Now })) // its reconciler retries the refund at start
+				clk.Add(time.Minute)                                                                          // past the retry's backoff
+				r = startRun(t, fake, sb, db, starsEnv, withFlows(func(c *flows.Config) { c.Now = clk.Now })) // its reconciler retries the refund at start
 			}
 			c.expect("was refunded")
 			if refunds := fake.Refunds(); len(refunds) != 1 || refunds[0].TotalAmount != 201 {
 				t.Errorf("refunds %+v, want one of 201 Stars", refunds)
 			}
+			if _, body := r.get("/metrics"); !strings.Contains(body, `esimbot_refunds_total{outcome="done"} 1`) {
+				t.Errorf("/metrics lacks the refund done:\n%s", grepLines(body, "refunds"))
+			}
 			if n := len(sb.Orders()); n != 0 {
 				t.Errorf("%d orders", n)
 			}
 		})
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestRunTermsFile: ESIMBOT_TERMS_FILE replaces the built-in terms of
+// /terms, in every language; a file that cannot be read stops the start.
+func TestRunTermsFile(t *testing.T) {
+	terms := filepath.Join(t.TempDir(), "terms.html")
+	if err := os.WriteFile(terms, []byte("\n<b>Our terms</b>: refunds within 14 days.\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ESIMBOT_TERMS_FILE": terms}
+	for k, v := range starsEnv {
+		env[k] = v
+	}
+	fake := telegramtest.NewServer(t, testToken)
+	startRun(t, fake, sandbox.New(sandbox.Options{}), filepath.Join(t.TempDir(), "bot.db"), env)
+	for i, lang := range []string{"en", "fr"} {
+		c := newChat(t, fake, int64(601+i), "Ada", lang)
+		c.say("/terms")
+		if m := c.expect("refunds within 14 days"); !strings.Contains(m.Text, "Our terms") {
+			t.Errorf("/terms in %s: %q", lang, m.Text)
+		}
+	}
+
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+		return map[string]string{"TELEGRAM_BOT_TOKEN": testToken, "ESIMBOT_TERMS_FILE": terms + ".missing"}[k]
+	}}
+	if _, err := m.loadConfig(m.newFlagSet("run", "run"), nil); err == nil || !strings.Contains(err.Error(), "ESIMBOT_TERMS_FILE") {
+		t.Errorf("a missing terms file: %v, want an error naming ESIMBOT_TERMS_FILE", err)
 	}
 }

@@ -39,7 +39,7 @@ type Store struct {
 	invites map[string]flows.Invite
 	grants  map[flows.UserID]flows.Grant
 	alerts  map[string]time.Time
-	pays    map[string]flows.Payment // charge ID → payment (pay.go)
+	pays    map[string]flows.Payment // charge ID → payment (checkout.go)
 	support supportState             // the support desk's threads (support.go)
 }
 

@@ -63,8 +63,11 @@
 //     profiles, the wallet, the sequences of IDs, ICCIDs and generated
 //     references) as opaque JSON, and Restore puts it back into a new
 //     sandbox of the same seed, so that a program can keep the sandbox
-//     across restarts; Options.OnChange is handed the new state after
-//     every sale and top-up, before the answer. Tokens are not kept: a
+//     across restarts. Options.OnChange is handed what each sale and
+//     top-up changed (the new order and the head of the state), before
+//     the answer, so that a program can keep the state a sale at a time
+//     and give it to RestoreChanges; the cost of a sale does not grow with
+//     the orders before it. Tokens are not kept: a
 //     restored sandbox answers 401 to the old ones and the client logs in
 //     again.
 //   - Control: SetRetailPrice, SetBundlePrice and SetBundleAvailable change

@@ -114,7 +114,7 @@ func (s *Server) assign(r *http.Request) reply {
 		return *rep
 	}
 	o, undo := s.sell(b, nil, req.OrderReference, req.Email, req.Name, req.WhatsAppNumber)
-	if rep := s.changed(undo); rep != nil {
+	if rep := s.changed(o, undo); rep != nil {
 		return *rep
 	}
 	return s.saleReply(o, cur)
@@ -202,7 +202,7 @@ func (s *Server) topup(r *http.Request) reply {
 		return *rep
 	}
 	o, undo := s.sell(b, p, req.OrderReference, "", "", req.WhatsAppNumber)
-	if rep := s.changed(undo); rep != nil {
+	if rep := s.changed(o, undo); rep != nil {
 		return *rep
 	}
 	return s.saleReply(o, cur)

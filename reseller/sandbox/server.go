@@ -56,14 +56,14 @@ type Options struct {
 	// changes them and answers the same. Faults and Calls leave it out.
 	// Off by default; Flags (-control) turn it on.
 	Control bool
-	// OnChange, if set, is handed the sandbox's new state (see Snapshot)
-	// after every sale and top-up, before the request is answered, so
-	// that a program can keep it and give it to Restore after a restart.
+	// OnChange, if set, is handed what every sale and top-up changed (see
+	// Change) before the request is answered, so that a program can keep
+	// the state and give it to RestoreChanges after a restart.
 	// It is called with the sandbox locked, one call at a time and in the
 	// order of the changes, and must not call the Server's methods. When
 	// it returns an error the sale is undone and answered 500, as a
 	// platform that could not record it would.
-	OnChange func(state []byte) error
+	OnChange func(c Change) error
 }
 
 // Quirks are alternate wire forms that some deployments of the reseller API

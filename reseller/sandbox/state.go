@@ -25,7 +25,22 @@ type savedState struct {
 	Sequence      []byte          `json:"sequence"`
 	GeneratedRefs int             `json:"generated_refs"`
 	Wallet        decimal.Decimal `json:"wallet"`
-	Orders        []savedOrder    `json:"orders"` // oldest first
+	Orders        []savedOrder    `json:"orders,omitempty"` // oldest first; none in a Change's Head
+}
+
+// Change is what one sale or top-up changed, handed to Options.OnChange
+// so that a program can keep the sandbox's state one sale at a time
+// instead of rewriting all of it: the order the sale added, and the head
+// of the state (the wallet and the sequences of IDs, ICCIDs and
+// references), each as JSON. RestoreChanges takes the last Head back with
+// every Order, oldest first.
+type Change struct {
+	// Seq is the order's place among all the orders, from 0, oldest first.
+	Seq int
+	// Order is the new order.
+	Order []byte
+	// Head is the state without its orders, as it is after the sale.
+	Head []byte
 }
 
 // savedOrder is an Order with JSON names of its own, so that renaming a
@@ -69,27 +84,64 @@ func (s *Server) Snapshot() ([]byte, error) {
 
 // snapshot encodes the state. The caller holds s.mu.
 func (s *Server) snapshot() ([]byte, error) {
-	seq, err := s.ids.src.MarshalBinary()
+	st, err := s.head()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: snapshot: %w", err)
 	}
-	st := savedState{
-		Format:        stateFormat,
-		Seed:          s.opts.Seed,
-		Sequence:      seq,
-		GeneratedRefs: s.generatedRefs,
-		Wallet:        s.wallet,
-		Orders:        make([]savedOrder, len(s.orders)),
-	}
+	st.Orders = make([]savedOrder, len(s.orders))
 	for i, o := range s.orders {
-		st.Orders[i] = savedOrder(*o)
-		st.Orders[i].Status = ""
+		st.Orders[i] = saved(o)
 	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: snapshot: %w", err)
 	}
 	return b, nil
+}
+
+// SnapshotChanges is Snapshot in the form RestoreChanges takes: the head
+// of the state and its orders, oldest first, each as JSON.
+func (s *Server) SnapshotChanges() (head []byte, orders [][]byte, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, err := s.head()
+	if err == nil {
+		head, err = json.Marshal(st)
+	}
+	for _, o := range s.orders {
+		if err != nil {
+			break
+		}
+		var b []byte
+		b, err = json.Marshal(saved(o))
+		orders = append(orders, b)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("sandbox: snapshot: %w", err)
+	}
+	return head, orders, nil
+}
+
+// head is the state without its orders. The caller holds s.mu.
+func (s *Server) head() (savedState, error) {
+	seq, err := s.ids.src.MarshalBinary()
+	if err != nil {
+		return savedState{}, err
+	}
+	return savedState{
+		Format:        stateFormat,
+		Seed:          s.opts.Seed,
+		Sequence:      seq,
+		GeneratedRefs: s.generatedRefs,
+		Wallet:        s.wallet,
+	}, nil
+}
+
+// saved is the saved form of o.
+func saved(o *Order) savedOrder {
+	so := savedOrder(*o)
+	so.Status = ""
+	return so
 }
 
 // Restore replaces the sandbox's orders, profiles, wallet and sequences
@@ -105,6 +157,28 @@ func (s *Server) Restore(state []byte) error {
 	if err := json.Unmarshal(state, &st); err != nil {
 		return fmt.Errorf("sandbox: restore: %w", err)
 	}
+	return s.restore(st)
+}
+
+// RestoreChanges is Restore from what Options.OnChange was handed: the
+// Head of the last Change, and the Order of every Change, oldest first
+// (by Seq). Call it before serving; on error the sandbox is unchanged.
+func (s *Server) RestoreChanges(head []byte, orders [][]byte) error {
+	var st savedState
+	if err := json.Unmarshal(head, &st); err != nil {
+		return fmt.Errorf("sandbox: restore: head: %w", err)
+	}
+	st.Orders = make([]savedOrder, len(orders))
+	for i, b := range orders {
+		if err := json.Unmarshal(b, &st.Orders[i]); err != nil {
+			return fmt.Errorf("sandbox: restore: order %d: %w", i, err)
+		}
+	}
+	return s.restore(st)
+}
+
+// restore puts st in place of the sandbox's state.
+func (s *Server) restore(st savedState) error {
 	if st.Format != stateFormat {
 		return fmt.Errorf("sandbox: restore: state format %d, want %d", st.Format, stateFormat)
 	}
@@ -151,19 +225,36 @@ func (s *Server) Restore(state []byte) error {
 	return nil
 }
 
+// change is the Change of the sale of o, the last of s.orders. The caller
+// holds s.mu.
+func (s *Server) change(o *Order) (Change, error) {
+	st, err := s.head()
+	if err != nil {
+		return Change{}, err
+	}
+	head, err := json.Marshal(st)
+	if err != nil {
+		return Change{}, err
+	}
+	order, err := json.Marshal(saved(o))
+	if err != nil {
+		return Change{}, err
+	}
+	return Change{Seq: len(s.orders) - 1, Order: order, Head: head}, nil
+}
+
 // errIncomplete reports a saved order without an ID, reference or ICCID.
 var errIncomplete = errors.New("no ID, reference or ICCID")
 
-// changed hands the new state to Options.OnChange after a sale. If it
-// fails, undo reverts the sale and the answer is a 500. The caller holds
-// s.mu.
-func (s *Server) changed(undo func()) *reply {
+// changed hands the sale of o to Options.OnChange. If it fails, undo
+// reverts the sale and the answer is a 500. The caller holds s.mu.
+func (s *Server) changed(o *Order, undo func()) *reply {
 	if s.opts.OnChange == nil {
 		return nil
 	}
-	state, err := s.snapshot()
+	c, err := s.change(o)
 	if err == nil {
-		err = s.opts.OnChange(state)
+		err = s.opts.OnChange(c)
 	}
 	if err != nil {
 		undo()

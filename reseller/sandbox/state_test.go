@@ -143,38 +143,54 @@ func TestRestoreErrors(t *testing.T) {
 	}
 }
 
-// recorder keeps the states handed to OnChange, and fails while failing is
-// set.
+// recorder keeps what OnChange was handed as a program would, an order
+// per Seq and the last head, and fails while failing is set.
 type recorder struct {
 	mu      sync.Mutex
-	states  [][]byte
+	calls   int
+	head    []byte
+	orders  map[int][]byte
 	failing bool
 }
 
-func (r *recorder) OnChange(state []byte) error {
+func (r *recorder) OnChange(c sandbox.Change) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.failing {
 		return errors.New("disk full")
 	}
-	r.states = append(r.states, bytes.Clone(state))
+	if r.orders == nil {
+		r.orders = map[int][]byte{}
+	}
+	r.calls++
+	r.head, r.orders[c.Seq] = bytes.Clone(c.Head), bytes.Clone(c.Order)
 	return nil
 }
 
 func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.states)
+	return r.calls
 }
 
+// last returns the state kept, as a snapshot: that of a new sandbox
+// restored from it.
 func (r *recorder) last(t *testing.T) []byte {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.states) == 0 {
+	if r.calls == 0 {
 		t.Fatal("OnChange never called")
 	}
-	return r.states[len(r.states)-1]
+	orders := make([][]byte, len(r.orders))
+	for seq, o := range r.orders {
+		orders[seq] = o
+	}
+	srv := sandbox.New(sandbox.Options{})
+	if err := srv.RestoreChanges(r.head, orders); err != nil {
+		t.Fatal(err)
+	}
+	return snapshot(t, srv)
 }
 
 func TestOnChange(t *testing.T) {
@@ -200,7 +216,7 @@ func TestOnChange(t *testing.T) {
 			t.Errorf("OnChange called %d times, want 2 (the sale and the top-up)", n)
 		}
 		if !bytes.Equal(rec.last(t), snapshot(t, a.srv)) {
-			t.Error("the last state handed over is not the sandbox's snapshot")
+			t.Error("the state kept from the changes is not the sandbox's snapshot")
 		}
 	})
 	t.Run("ErrUndoesTheSale", func(t *testing.T) {

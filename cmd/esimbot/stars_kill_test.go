@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/reseller/sandbox"
+	"github.com/esimbot/esimbot/storage"
+)
+
+// TestFaultKillsStars kills a built "esimbot run" with SIGKILL after a
+// customer's successful_payment was recorded and before the bundle was
+// assigned, and restarts it on the same file: the sale is bought and
+// delivered exactly once (one order at the sandbox, one installation
+// text, one QR code), nothing is refunded, and no message asks the
+// customer to try again.
+func TestFaultKillsStars(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills child processes; skipped with -short")
+	}
+	// Not in parallel with TestFaultKills and TestFaultMatrix: their
+	// timings are tight enough on a loaded machine.
+	bin := buildTestBinary(t, t.TempDir())
+	for _, tc := range []struct {
+		name string
+		// arm prepares the moment, before the tap on Pay, and returns the
+		// wait for it.
+		arm func(e *killEnv) func(context.Context) error
+		// at is the sale's state when the bot is killed.
+		at flows.SaleState
+	}{
+		{"SIGKILL at paid (payment notice in flight)", func(e *killEnv) func(context.Context) error {
+			e.fake.StallNext("sendMessage", 1) // "Payment received", sent after the payment is stored
+			return waitCalls(e, "sendMessage")
+		}, flows.SalePaid},
+		{"SIGKILL at assigning, the API committed", commitThenTimeout, flows.SaleAssigning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const user = 5252
+			// The clock runs 120 times faster: an invoice payable for a day.
+			e := newKillEnv(t, bin, sandbox.Options{}, "ESIMBOT_PAYMENTS=stars", "ESIMBOT_STARS_PER_UNIT=50", "ESIMBOT_INVOICE_TTL=24h")
+			c := newChat(t, e.fake, user, "Ada", "en")
+			inv := c.toInvoice()
+			reached := tc.arm(e)
+			if a := c.pay(inv); !a.OK {
+				t.Fatalf("pre-checkout declined: %q", a.ErrorMessage)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := reached(ctx); err != nil {
+				t.Fatalf("the moment to kill the bot did not come: %v\n%s", err, e.fake.Transcript(user))
+			}
+			e.child.kill()
+			if s := storedSale(t, e.db, user); s.State != tc.at {
+				t.Errorf("killed at %s, want %s", s.State, tc.at)
+			}
+			if !e.restart() {
+				t.FailNow()
+			}
+			e.sb.ClearFaults()
+			c.expect("QR code of your eSIM")
+			if err := poll(ctx, func() bool { return e.child.metric(`esimbot_sales_total{kind="new",state="delivered"}`) >= 1 }); err != nil {
+				t.Errorf("the restarted bot did not move the sale to delivered: %v", err)
+			}
+			if code := e.child.term(); code != 0 {
+				t.Errorf("exit %d after SIGTERM", code)
+			}
+			row, sales := audit(t, e.db, e.sb, e.fake, []int64{user}, 1)
+			if len(sales) != 1 || sales[0].State != flows.SaleDelivered || sales[0].ChargeID == "" || sales[0].Refund != "" {
+				t.Errorf("sales %+v, want one paid and delivered, no refund", row.states)
+			}
+			if row.orders != 1 || row.texts != 1 || row.photos != 1 || row.copies != 0 {
+				t.Errorf("%d orders, %d texts, %d pictures, %d copies; want 1, 1, 1, 0", row.orders, row.texts, row.photos, row.copies)
+			}
+			if n, r := len(e.fake.Payments()), e.fake.Refunds(); n != 1 || len(r) != 0 {
+				t.Errorf("%d payments, refunds %+v; want 1 and none", n, r)
+			}
+			for _, m := range e.fake.Messages(user) {
+				if m.FromBot && strings.Contains(strings.ToLower(m.Text+m.Caption), "try again") {
+					t.Errorf("the customer is told to try again: %q", m.Text+m.Caption)
+				}
+			}
+			if t.Failed() {
+				t.Logf("chat:\n%s", e.fake.Transcript(user))
+			}
+		})
+	}
+}
+
+// storedSale reads the only sale of user from the data file of a bot
+// that is not running.
+func storedSale(t *testing.T, db string, user int64) flows.Sale {
+	t.Helper()
+	st, err := storage.Open(db, storage.Options{})
+	if err != nil {
+		t.Fatalf("open the ledger: %v", err)
+	}
+	defer st.Close()
+	sales, err := st.SalesByUser(context.Background(), flows.UserID(user))
+	if err != nil || len(sales) != 1 {
+		t.Fatalf("sales %+v, %v; want one", sales, err)
+	}
+	return sales[0]
+}
