@@ -23,7 +23,7 @@ func helpCases() []transitionCase {
 		{name: "Many", step: stepHelpDevice, ev: typed("pixel"), want: stepHelpDevice, effects: "say device_many"},
 		{name: "NotFound", step: stepHelpDevice, ev: typed("Nokia 3310"), want: stepHelpDevice, effects: "say device_not_found"},
 		{name: "Short", step: stepHelpDevice, ev: typed("?"), want: stepHelpDevice, effects: "say device_short"},
-		{name: "Write", step: stepSupport, ev: typed("where is my eSIM?"), want: stepSupport, effects: "support say support_sent"},
+		{name: "WriteWithoutADesk", step: stepSupport, ev: typed("where is my eSIM?"), want: stepSupport, effects: "say support_contact_none"},
 
 		{name: "GlobalHelp", step: stepMenu, ev: global(actHelp, ""), want: stepHelp, effects: "show"},
 		{name: "GlobalHelpPage", step: stepSummary, draft: detailed, ev: global(actHelp, "device"), want: stepHelpDevice, effects: "show"},

@@ -147,8 +147,12 @@ func showSupport(v view) screen {
 	return screen{text: v.loc.T("support_ask"), rows: [][]Button{v.back()}}
 }
 
-// writeSupport takes a message for the staff.
-func writeSupport(c Conversation, _ User, in input) (Conversation, []effect) {
+// writeSupport takes a message for the staff (or, when the desk was
+// turned off meanwhile, shows the shop's contact).
+func writeSupport(c Conversation, u User, in input) (Conversation, []effect) {
+	if in.cfg.SupportChat == 0 {
+		return contactSupport(c, u, in)
+	}
 	text := in.text()
 	if len([]rune(text)) > maxSupportText {
 		text = string([]rune(text)[:maxSupportText]) + "…"
