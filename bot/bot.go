@@ -109,6 +109,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives counts (optional).
 	Metrics Metrics
+	// SupportChat, when not 0, is the support desk's staff chat (a group):
+	// its messages and button presses reach the engine as
+	// flows.EventStaff, where every other group is answered with a pointer
+	// to the private chat (support.go).
+	SupportChat int64
 }
 
 func (c *Config) defaults() {

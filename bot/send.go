@@ -138,10 +138,17 @@ var errEmptyText = errors.New("bot: message text is empty")
 // sendText sends text, split into messages within Telegram's limit; the
 // markup goes on the last part.
 func (s *sender) sendText(ctx context.Context, chat int64, text string, markup any) error {
+	_, err := s.postText(ctx, chat, text, markup)
+	return err
+}
+
+// postText is sendText that returns the ID of the last message sent.
+func (s *sender) postText(ctx context.Context, chat int64, text string, markup any) (int, error) {
 	parts := split(text, maxText)
 	if len(parts) == 0 {
-		return errEmptyText
+		return 0, errEmptyText
 	}
+	var id int
 	for i, part := range parts {
 		var mk any
 		if i == len(parts)-1 {
@@ -149,13 +156,27 @@ func (s *sender) sendText(ctx context.Context, chat int64, text string, markup a
 		}
 		s.settle(chat)
 		err := s.call(ctx, "sendMessage", chat, func(ctx context.Context) error {
-			_, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
+			m, err := s.tg.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: part, ParseMode: models.ParseModeHTML,
 				ReplyMarkup: mk, LinkPreviewOptions: noPreview()})
+			if m != nil {
+				id = m.ID
+			}
 			return err
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return id, nil
+}
+
+// Post implements flows.Poster: a text message with its inline buttons
+// (the support desk's, in the staff chat), and the ID Telegram gave it.
+func (s *sender) Post(ctx context.Context, chat flows.ChatID, m flows.Message) (int64, error) {
+	var markup any
+	if len(m.Buttons) > 0 {
+		markup = inline(m.Buttons)
+	}
+	id, err := s.postText(ctx, int64(chat), m.Text, markup)
+	return int64(id), err
 }

@@ -98,6 +98,9 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 	if m.From == nil || m.From.IsBot {
 		return "other"
 	}
+	if b.isSupportChat(m.Chat) {
+		return b.onStaff(ctx, engine, m)
+	}
 	if m.Chat.Type != models.ChatTypePrivate {
 		b.pointToPrivate(ctx, m.Chat.ID, m.From.LanguageCode, m.Text)
 		return "group"
@@ -171,6 +174,10 @@ func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQ
 		// Too old for Telegram to show: the engine treats the press as
 		// stale, with a new message.
 		msg = &models.Message{ID: q.Message.InaccessibleMessage.MessageID, Chat: q.Message.InaccessibleMessage.Chat}
+	}
+	if b.isSupportChat(msg.Chat) {
+		notice = b.onStaffPress(ctx, engine, msg.Chat.ID, q)
+		return "staff"
 	}
 	if msg.Chat.Type != "" && msg.Chat.Type != models.ChatTypePrivate {
 		b.pointToPrivate(ctx, msg.Chat.ID, q.From.LanguageCode, "")

@@ -83,6 +83,10 @@ type Config struct {
 	UsageInterval time.Duration
 	DataFloorMB   int64
 	UsageRate     float64
+	// SupportChat, when set, is the staff chat of the support desk (a
+	// group of the shop's staff, support.go); the messenger must then be a
+	// Poster. Without it, "Contact support" shows Support.
+	SupportChat ChatID
 	// Terms, when set, replaces the catalog's terms (/terms) in every
 	// language: the operator's own text (Telegram HTML).
 	Terms string

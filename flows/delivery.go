@@ -252,7 +252,8 @@ func (e *Engine) installMessage(s Sale) Message {
 	if wa := whatsAppButton(loc, s, links, smdp, code); wa != nil {
 		rows = append(rows, []Button{*wa})
 	}
-	rows = append(rows, []Button{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_buy_other"), actBuy)})
+	rows = append(rows, []Button{globalButton(loc.T("btn_usage"), actUsage, s.ICCID), globalButton(loc.T("btn_buy_other"), actBuy)},
+		[]Button{globalButton(loc.T("btn_help_menu"), actHelp), supportButton(loc.T("btn_support"))})
 	return Message{Text: text, Buttons: rows}
 }
 

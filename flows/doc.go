@@ -37,8 +37,8 @@
 // button, other words the actions of the buttons; without a step, the
 // event stays). TestStepGraph keeps this drawing true to the table:
 //
-//	menu          buy → destination; esims → esims; help; lang → language; usage → usage_pick, usage;
-//	              text → destination, pick_country, bundles; back → menu
+//	menu          buy → destination; esims → esims; help → help; lang → language;
+//	              usage → usage_pick, usage; text → destination, pick_country, bundles; back → menu
 //	destination   c → bundles, destination; cruise → bundles; global → bundles; regions → regions;
 //	              text → destination, pick_country, bundles; back → menu
 //	pick_country  c → bundles, destination; cruise → bundles; global → bundles; regions → regions;
@@ -62,11 +62,21 @@
 //	alerts        al; mt; back → menu
 //	language      l → menu; back → menu
 //	forget        no → menu; yes → menu; back → menu
+//	help          text → destination, pick_country, bundles; back → menu
+//	help_iphone   back → help
+//	help_android  back → help
+//	help_nodata   back → help
+//	help_device   text; back → help, summary
+//	help_validity back → help
+//	help_terms    back → help
+//	support       text; back → menu
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
 //	              /esims → esims; /usage → usage_pick, usage; /alerts → alerts; /language → language;
 //	              /help; /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /paysupport;
 //	              /terms; /invite; /agents; /sales; /find
-//	any step      g.buy → destination; g.csv; g.menu → menu; g.mute; g.qr; g.revoke; g.tu → topup_bundles;
+//	any step      g.buy → destination; g.csv; g.esim_ok; g.esims → esims;
+//	              g.help → help, help_iphone, help_android, help_nodata, help_device, help_validity, help_terms;
+//	              g.menu → menu; g.mute; g.qr; g.revoke; g.support → support; g.tu → topup_bundles;
 //	              g.usage → usage
 //
 // To add a step: a Step constant (steps.go), its stepDef in stepTable (its

@@ -98,7 +98,7 @@ func (x trouble) apply(ctx context.Context, t *turn) error {
 	case errors.Is(x.err, reseller.ErrNotFound):
 		key = "error_not_found"
 	}
-	return t.send(ctx, Message{Text: t.loc.T(key), Buttons: [][]Button{{globalButton(t.loc.T("btn_menu"), actMenu)}}}, false)
+	return t.send(ctx, Message{Text: t.loc.T(key), Buttons: [][]Button{{globalButton(t.loc.T("btn_menu"), actMenu), supportButton(t.loc.T("btn_support"))}}}, false)
 }
 
 func (forgetUser) apply(ctx context.Context, t *turn) error {

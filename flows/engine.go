@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -29,8 +30,10 @@ type Engine struct {
 	usage   *usageCache // shared by /usage and the usage watcher
 	roles   map[UserID]Role
 
-	chats keyedMutex // one writer per chat
-	sales keyedMutex // one worker per sale
+	chats   keyedMutex // one writer per chat
+	sales   keyedMutex // one worker per sale
+	threads keyedMutex // one flush per support thread
+	posting sync.Mutex // a post to the staff chat and its record (support.go)
 
 	wake chan struct{} // tells Run that a sale was scheduled for soon
 
@@ -46,6 +49,9 @@ func New(cfg Config, store Store, api Reseller, msg Messenger, cat *locales.Cata
 	cfg.defaults()
 	if store == nil || api == nil || msg == nil || cat == nil {
 		return nil, errors.New("flows: store, reseller, messenger and catalog are required")
+	}
+	if _, ok := msg.(Poster); cfg.SupportChat != 0 && !ok {
+		return nil, errors.New("flows: a support chat needs a messenger that tells message IDs (a Poster)")
 	}
 	e := &Engine{
 		cfg: cfg, store: store, api: api, msg: msg, cat: cat, langs: cat.Languages(), log: cfg.Logger,
@@ -65,6 +71,9 @@ func New(cfg Config, store Store, api Reseller, msg Messenger, cat *locales.Cata
 // An error means the event could not be processed (the store or the
 // messenger failed); the user has been told when possible.
 func (e *Engine) Handle(ctx context.Context, ev Event) (Outcome, error) {
+	if ev.Kind == EventStaff {
+		return e.handleStaff(ctx, ev)
+	}
 	unlock, err := e.chats.lock(ctx, strconv.FormatInt(int64(ev.Chat), 10))
 	if err != nil {
 		return Outcome{}, err

@@ -19,6 +19,10 @@ const (
 	EventButton
 	// EventContact is a shared contact (a phone number).
 	EventContact
+	// EventStaff is a message or a button press in the support desk's
+	// staff chat (Config.SupportChat), not a conversation: Text, Command,
+	// Data, MessageID and ReplyTo say what (support.go).
+	EventStaff
 )
 
 // Profile is what the channel knows of the person speaking.
@@ -53,6 +57,9 @@ type Event struct {
 	Phone string
 	// From describes the user.
 	From Profile
+	// MessageID is the channel's ID of the event's message, and ReplyTo
+	// that of the message it replies to (0: none); staff events only.
+	MessageID, ReplyTo int64
 	// Origin is the channel's own name for the message the event came
 	// from (for a button, the message it was on), or nil. flows does not
 	// look inside it: it puts it on the messages that replace that screen

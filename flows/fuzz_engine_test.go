@@ -18,7 +18,8 @@ var knownSteps = map[flows.Step]bool{}
 func init() {
 	for _, s := range []string{"menu", "destination", "pick_country", "regions", "bundles", "bundle", "email", "name",
 		"whatsapp", "summary", "selling", "esims", "esim", "topup_bundles", "topup_summary", "usage_pick", "usage",
-		"language", "forget"} {
+		"language", "forget", "help", "help_iphone", "help_android", "help_nodata", "help_device", "help_validity",
+		"help_terms", "support"} {
 		knownSteps[flows.Step(s)] = true
 	}
 }

@@ -15,7 +15,8 @@ var updateGraph = goflag.Bool("update-graph", false, "rewrite the step graph of 
 // stepOrder is the order of the drawing: the steps as a purchase meets them.
 var stepOrder = []Step{stepMenu, stepDestination, stepPickCountry, stepRegions, stepBundles, stepBundle, stepEmail,
 	stepName, stepWhatsApp, stepSummary, stepSelling, stepESIMs, stepESIM, stepTopupBundles, stepTopupSummary,
-	stepUsagePick, stepUsage, stepAlerts, stepLanguage, stepForget}
+	stepUsagePick, stepUsage, stepAlerts, stepLanguage, stepForget, stepHelp, stepHelpIPhone, stepHelpAndroid, stepHelpNoData,
+	stepHelpDevice, stepHelpValidity, stepHelpTerms, stepSupport}
 
 // graph draws the step table: per step, what moves on from it and where.
 func graph() string {

@@ -75,17 +75,6 @@ func showMenu(v view) screen {
 	}}
 }
 
-// help sends the help text, ending with buttons that stay valid; when
-// customers pay through the bot, it lists /paysupport and /terms too.
-func help(c Conversation, _ User, in input) (Conversation, []effect) {
-	m := in.say("help")
-	if in.cfg.Payments == PaymentsStars {
-		m.m.Text += "\n" + in.loc.T("help_payments")
-	}
-	m.m.Buttons = [][]Button{{globalButton(in.loc.T("btn_buy"), actBuy), globalButton(in.loc.T("btn_menu"), actMenu)}}
-	return c, []effect{m}
-}
-
 // start is /start: the menu, or what a deep link names.
 func start(c Conversation, u User, in input) (Conversation, []effect) {
 	c.Draft = Draft{}

@@ -49,6 +49,9 @@ type User struct {
 	// when empty; Muted lists the ICCIDs of the eSIMs they muted.
 	Alerts AlertLevel `json:"alerts,omitempty"`
 	Muted  []string   `json:"muted,omitempty"`
+	// AskedESIM is set once the user was asked, before a first purchase,
+	// whether their phone supports eSIM (help.go): they are not asked again.
+	AskedESIM bool `json:"asked_esim,omitempty"`
 }
 
 // SaleState is where a sale is in its life. See DESIGN.md invariant 4:
@@ -392,6 +395,8 @@ type Store interface {
 
 	// StaffStore keeps invites and the roles they give (staff.go).
 	StaffStore
+	// SupportStore keeps the support desk's threads (support.go).
+	SupportStore
 	// RecordPayment stores p under its charge ID, once, and in the same
 	// transaction gives fn the sale p.Ref names (nil when there is none)
 	// to move to paid: when fn returns true the sale is stored as fn left

@@ -11,8 +11,8 @@ type action string
 
 // The actions of the buttons. A screen's buttons are looked up in its
 // step's definition (steps.go); actBack and actMenu work on every screen;
-// the buttons that stay valid (globals) are actBuy, actMenu, actUsage and
-// actQR.
+// the buttons that stay valid (globals) are actBuy, actMenu, actUsage,
+// actQR, actHelp (the help centre), actESIMs, actSupport and actPhoneOK.
 const (
 	actBack     action = "back"    // the step before (stepDef.back)
 	actMenu     action = "menu"    // the menu, with a new draft
@@ -44,6 +44,8 @@ const (
 	actPickLang action = "l"       // a language (arg: its tag)
 	actYes      action = "yes"     // erase my details
 	actNo       action = "no"      // keep them
+	actSupport  action = "support" // write to the shop's staff (global)
+	actPhoneOK  action = "esim_ok" // "my phone supports eSIM" (global)
 )
 
 // actions are the known actions: callback data with any other is stale.
@@ -53,7 +55,7 @@ func init() {
 	for _, a := range []action{actBack, actMenu, actBuy, actESIMs, actUsage, actLanguage, actHelp, actCountry,
 		actRegions, actRegion, actGlobal, actCruise, actPrev, actNext, actBundle, actChoose, actUse, actSkip,
 		actConfirm, actEdit, actCancel, actESIM, actBuyNew, actQR, actTopup, actPick, actRefresh, actPickLang,
-		actYes, actNo} {
+		actYes, actNo, actSupport, actPhoneOK} {
 		actions[a] = true
 	}
 }

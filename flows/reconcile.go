@@ -122,6 +122,9 @@ func (e *Engine) Run(ctx context.Context, every time.Duration) {
 		if err := e.Watch(ctx); err != nil && ctx.Err() == nil {
 			e.log.ErrorContext(ctx, "watch stuck sales", "err", err)
 		}
+		if err := e.retrySupport(ctx); err != nil && ctx.Err() == nil {
+			e.log.WarnContext(ctx, "support desk", "err", err)
+		}
 		if time.Since(swept) >= every {
 			if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
 				e.log.ErrorContext(ctx, "sweep conversations", "err", err)

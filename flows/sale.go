@@ -198,6 +198,7 @@ func (e *Engine) fail(ctx context.Context, s Sale, reason string, cause error) e
 	}
 	e.notify(ctx, s, Message{Text: loc.T(reason, "Ref", s.Ref), Buttons: [][]Button{
 		{globalButton(loc.T("btn_buy_other"), actBuy), globalButton(loc.T("btn_menu"), actMenu)},
+		{supportButton(loc.T("btn_support"))},
 	}})
 	if s.Refund == RefundDue {
 		return e.refund(ctx, s)

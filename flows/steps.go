@@ -23,6 +23,14 @@ const (
 	stepUsage        Step = "usage"
 	stepLanguage     Step = "language"
 	stepForget       Step = "forget"
+	stepHelp         Step = "help"
+	stepHelpIPhone   Step = "help_iphone"
+	stepHelpAndroid  Step = "help_android"
+	stepHelpNoData   Step = "help_nodata"
+	stepHelpDevice   Step = "help_device"
+	stepHelpValidity Step = "help_validity"
+	stepHelpTerms    Step = "help_terms"
+	stepSupport      Step = "support"
 )
 
 // The destination kinds.
@@ -97,6 +105,11 @@ func init() {
 		actMenu:  {to: []Step{stepMenu}, run: toMenu},
 		actUsage: {to: []Step{stepUsage}, run: usageButton},
 		actQR:    {run: resendQR},
+		// The help centre and the support desk (help.go, support.go).
+		actHelp:    {to: []Step{stepHelp, stepHelpIPhone, stepHelpAndroid, stepHelpNoData, stepHelpDevice, stepHelpValidity, stepHelpTerms}, run: helpButton},
+		actESIMs:   {to: []Step{stepESIMs}, run: to(stepESIMs)},
+		actSupport: {to: []Step{stepSupport}, run: contactSupport},
+		actPhoneOK: {run: phoneOK},
 	}
 	addShop()   // the shop's commands, buttons and keys (shop.go)
 	addAlerts() // the usage alerts' command, step and buttons (alertsettings.go)
@@ -106,12 +119,12 @@ func init() {
 func stepTable() map[Step]*stepDef {
 	searching := handler{to: []Step{stepDestination, stepPickCountry, stepBundles}, run: search(noMatch)}
 	toDestination := handler{to: []Step{stepDestination}, run: to(stepDestination)}
-	return map[Step]*stepDef{
+	defs := map[Step]*stepDef{
 		stepMenu: {show: showMenu,
 			buttons: map[action]handler{
 				actBuy: {to: []Step{stepDestination}, run: newPurchase}, actESIMs: {to: []Step{stepESIMs}, run: to(stepESIMs)},
 				actUsage: {to: []Step{stepUsagePick, stepUsage}, run: to(stepUsagePick)}, actLanguage: {to: []Step{stepLanguage}, run: to(stepLanguage)},
-				actHelp: {run: help}},
+				actHelp: {to: []Step{stepHelp}, run: to(stepHelp)}},
 			text: handler{to: searching.to, run: search(menuHint)},
 			keys: []string{"menu_greeting", "menu_greeting_agent", "sandbox_banner", "btn_buy", "btn_esims", "btn_usage", "btn_language", "btn_help", "hint_menu"}},
 		stepDestination: {show: showDestination, needs: always(needCountries), buttons: destinationButtons(), text: searching,
@@ -148,7 +161,7 @@ func stepTable() map[Step]*stepDef {
 			back:    handler{to: []Step{stepSummary, stepName}, run: whatsappBack},
 			keys: []string{"ask_whatsapp", "ask_whatsapp_agent", "btn_skip", "btn_share_phone", "keyboard_closed", "skip_words",
 				"whatsapp_invalid", "whatsapp_need_country", "whatsapp_saved", "whatsapp_skipped"}},
-		stepSummary: {show: showSummary, valid: summaryComplete, fallback: stepMenu,
+		stepSummary: {show: showSummary, valid: summaryComplete, fallback: stepMenu, enter: enterSummary,
 			buttons: map[action]handler{actConfirm: confirming(stepBundles), actCancel: cancelling,
 				actEdit: {to: []Step{stepEmail, stepName, stepWhatsApp}, run: editDetail}},
 			back: handler{to: []Step{stepWhatsApp}, run: to(stepWhatsApp)},
@@ -183,14 +196,19 @@ func stepTable() map[Step]*stepDef {
 			back:    handler{to: []Step{stepESIM, stepMenu}, run: usageBack},
 			keys: []string{"usage_error", "usage_not_found", "usage_bad_iccid", "usage_title", "usage_expiry", "usage_no_bundles",
 				"usage_bundle", "usage_status_not_started", "usage_not_started", "usage_not_started_nodays", "usage_data_unlimited",
-				"usage_data", "usage_calls", "usage_sms", "usage_bundle_expiry", "btn_refresh", "profile_*"}},
+				"usage_data", "usage_calls", "usage_sms", "usage_bundle_expiry", "btn_refresh", "btn_help_nodata", "btn_support", "profile_*"}},
 		stepLanguage: {show: showLanguage,
 			buttons: map[action]handler{actPickLang: {to: []Step{stepMenu}, run: chooseLanguage}},
 			keys:    []string{"pick_language", "language_set"}},
 		stepForget: {show: showForget,
 			buttons: map[action]handler{actYes: {to: []Step{stepMenu}, run: forgetMe}, actNo: {to: []Step{stepMenu}, run: to(stepMenu)}},
 			keys:    []string{"forget_confirm", "btn_forget_yes", "btn_forget_no", "forget_done"}},
+		stepSupport: {show: showSupport, text: handler{run: writeSupport}, keys: supportKeys},
 	}
+	for s, def := range helpSteps(searching) {
+		defs[s] = def
+	}
+	return defs
 }
 
 // sharedKeys are the locale keys of what several steps use: the Back

@@ -105,7 +105,7 @@ func transitionCases() []transitionCase {
 		{name: "UsageOfTheOnlyESIM", step: stepMenu, ev: tap(actUsage), want: stepUsage, effects: "show"},
 		{name: "UsagePick", step: stepMenu, ev: tap(actUsage), fix: twoESIMs, want: stepUsagePick, effects: "show"},
 		{name: "Language", step: stepMenu, ev: tap(actLanguage), want: stepLanguage, effects: "show"},
-		{name: "Help", step: stepMenu, ev: tap(actHelp), want: stepMenu, effects: "say help"},
+		{name: "Help", step: stepMenu, ev: tap(actHelp), want: stepHelp, effects: "show"},
 		{name: "TypedCountry", step: stepMenu, ev: typed("france"), want: stepBundles, effects: "show"},
 		{name: "TypedNothing", step: stepMenu, ev: typed("atlantis"), want: stepMenu, effects: "say hint_menu show"},
 		{name: "TypedWhileTheAPIIsDown", step: stepMenu, ev: typed("france"), fix: down, want: stepMenu, effects: "trouble"},
@@ -254,7 +254,7 @@ func transitionCases() []transitionCase {
 		{name: "GlobalUsage", step: stepMenu, ev: global(actUsage, iccid1), want: stepUsage, effects: "show"},
 		{name: "GlobalQR", step: stepMenu, ev: global(actQR, "EB-1"), want: stepMenu, effects: "resend EB-1"},
 		{name: "GlobalQRNotMine", step: stepMenu, ev: global(actQR, "EB-2"), want: stepMenu, effects: "stale show"},
-	}, append(append(shopCases(), reportCases()...), alertsCases()...)...)
+	}, append(append(append(shopCases(), reportCases()...), alertsCases()...), helpCases()...)...)
 }
 
 // TestTransitionCasesAreNamedOnce keeps the table readable: one name per

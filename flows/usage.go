@@ -162,7 +162,8 @@ func showUsage(v view) screen {
 		parts = append(parts, "\n"+balanceText(v.loc, name, bal, !started(bal, inUse), sale.Days))
 	}
 	text := strings.Join(parts, "\n")
-	rows := [][]Button{{v.btn(v.loc.T("btn_refresh"), actRefresh)}}
+	rows := [][]Button{{v.btn(v.loc.T("btn_refresh"), actRefresh)},
+		{globalButton(v.loc.T("btn_help_nodata"), actHelp, "nodata"), supportButton(v.loc.T("btn_support"))}}
 	if wa := whatsappButton(v, text, data.sales); wa != nil {
 		rows = append(rows, wa)
 	}

@@ -48,7 +48,15 @@
 //	  <charge>                           → flows.Payment (never deleted)
 //	payments_by_user/                    (since version 5)
 //	  <user><at><charge>                 → empty
+//	support/                             (created at open, like blobs)
+//	  "t" <thread>                       → flows.Thread (the support desk's threads)
+//	  "o" <user>                         → <thread>: the user's open thread
+//	  "p" <post>                         → <thread>: a staff chat message of the thread
+//	  "w" <thread>                       → empty: the thread has something pending
+//	  "u" <user><thread>                 → empty: every thread of a user (Forget)
 //
+// <thread> is a thread's ID (the bucket's sequence) and <post> a staff
+// chat message's ID, as 8 big-endian bytes.
 // <chat>, <user>, <bot id> and <update id> are the int64 IDs as 8
 // big-endian bytes (two's complement: lookups and prefixes only, no
 // ranges); <bot>:<update> are the bot and update IDs in decimal. <bot id>
@@ -92,7 +100,7 @@
 // checks them. The bucket came without a version bump: Open creates every
 // bucket of the drawing in any file it opens, whatever its version, and an
 // esimbot that does not know blobs ignores it, so files stay readable both
-// ways. invites, grants and alerts came the same way: an older esimbot ignores
+// ways. invites, grants, alerts and support came the same way: an older esimbot ignores
 // them, and its invited agents are customers there (the safe direction).
 //
 // # Writes

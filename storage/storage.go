@@ -40,6 +40,7 @@ var (
 	bucketGrants        = []byte("grants")                   // user → role given by an invite (created at open, no version bump)
 	bucketAlerts        = []byte("alerts")                   // event key → when admins were told (created at open, no version bump)
 	bucketUsageAlerts   = []byte("usage_alerts")             // alert key → when a customer's usage alert was sent (created at open, no version bump)
+	bucketSupport       = []byte("support")                  // the support desk's threads and indexes (support.go; created at open, no version bump)
 
 	bucketPayments       = []byte("payments")         // charge ID → payment (since version 5)
 	bucketPaymentsByUser = []byte("payments_by_user") // user, at, charge ID → empty (since version 5)
@@ -52,6 +53,7 @@ var buckets = [][]byte{
 	bucketDedup, bucketDedupWindow, bucketInbox, bucketBlobs,
 	bucketInvites, bucketGrants, bucketAlerts, bucketUsageAlerts,
 	bucketPayments, bucketPaymentsByUser,
+	bucketSupport,
 }
 
 // keyVersion is the key of the schema version in bucketMeta.

@@ -164,7 +164,7 @@ func TestOpen(t *testing.T) {
 			var names []string
 			tx.ForEach(func(name []byte, _ *bolt.Bucket) error { names = append(names, string(name)); return nil })
 			want := []string{"alerts", "blobs", "conversations", "conversations_by_updated", "dedup", "dedup_window", "grants", "inbox", "invites", "meta", "payments", "payments_by_user", "sales", "sales_by_iccid",
-				"sales_by_state", "sales_by_time", "sales_by_user", "usage_alerts", "users"}
+				"sales_by_state", "sales_by_time", "sales_by_user", "support", "usage_alerts", "users"}
 			if d := cmp.Diff(want, names); d != "" {
 				t.Errorf("buckets (-want +got):\n%s", d)
 			}

@@ -39,8 +39,8 @@ func (s *Store) SaveUser(_ context.Context, u flows.User) error {
 
 // Forget erases a user's remembered email, name and WhatsApp, drops the
 // chat's conversation, and redacts the same fields of the user's sales
-// (setting Redacted), keeping references, amounts and states: in one
-// transaction.
+// (setting Redacted), keeping references, amounts and states, and the
+// names and texts of their support threads: in one transaction.
 func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) error {
 	err := s.update(func(tx *bolt.Tx) error {
 		var u flows.User
@@ -74,7 +74,7 @@ func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) 
 				return err
 			}
 		}
-		return nil
+		return forgetSupport(tx, user)
 	})
 	if err != nil {
 		return fmt.Errorf("forget user %d: %w", user, err)

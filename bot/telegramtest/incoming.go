@@ -157,6 +157,30 @@ func (s *Server) SendGroupText(groupID, userID int64, text string) int64 {
 	return s.SendText(groupID, userID, text)
 }
 
+// SendReply injects a text message from the user in chatID (a group, for
+// example) that replies to the message replyTo of that chat, as Telegram's
+// reply_to_message; a reply to a message the chat lacks carries none. It
+// returns the update_id.
+func (s *Server) SendReply(chatID, userID int64, replyTo int, text string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chatFor(chatID, userID)
+	return s.userMessage(c, Message{From: userID, Text: text, Entities: commandEntities(text), ReplyTo: replyTo})
+}
+
+// AddGroup makes the group groupID (a negative ID; below -10^12 a
+// supergroup) known, as when the bot is added to it, so the bot may write
+// there before anyone spoke.
+func (s *Server) AddGroup(groupID int64) {
+	if groupID >= 0 {
+		panic("telegramtest: AddGroup needs a negative group ID")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatFor(groupID, 0)
+	s.notify()
+}
+
 // SendContact injects a message by which the user shares their own phone
 // number (the reply keyboard's request_contact button) and returns its
 // update_id. Telegram clients may send the number with or without "+".

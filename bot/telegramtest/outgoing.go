@@ -49,6 +49,8 @@ type Message struct {
 	ReplyMarkup json.RawMessage
 	Edited      int   // how many times it was edited
 	EditDate    int64 // Unix time of the last edit
+	// ReplyTo is the ID of the message of the chat it replies to (0: none).
+	ReplyTo int
 }
 
 // Photo is the photo of a message.
@@ -178,6 +180,7 @@ type wireMessage struct {
 	Invoice           *wireInvoice       `json:"invoice,omitempty"`
 	SuccessfulPayment *SuccessfulPayment `json:"successful_payment,omitempty"`
 	ReplyMarkup       json.RawMessage    `json:"reply_markup,omitempty"`
+	ReplyToMessage    *wireMessage       `json:"reply_to_message,omitempty"`
 }
 
 // wireOf renders a message as the Bot API returns it; s.mu must be held.
@@ -197,6 +200,12 @@ func (s *Server) wireOf(c *chat, m *Message) wireMessage {
 	// Telegram shows only inline keyboards in the message object.
 	if kindOf(m.ReplyMarkup) == markupInline {
 		w.ReplyMarkup = m.ReplyMarkup
+	}
+	if r := c.message(m.ReplyTo); m.ReplyTo != 0 && r != nil {
+		inner := *r
+		inner.ReplyTo = 0 // Telegram nests one level only
+		rw := s.wireOf(c, &inner)
+		w.ReplyToMessage = &rw
 	}
 	return w
 }

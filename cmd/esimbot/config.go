@@ -59,6 +59,8 @@ type config struct {
 	OpenSales bool
 	// Support is the shop's contact for customers (ESIMBOT_SUPPORT).
 	Support string
+	// SupportChat is the support desk's staff group (ESIMBOT_SUPPORT_CHAT).
+	SupportChat flows.ChatID
 	// StarsPerUnit converts prices to Stars (ESIMBOT_STARS_PER_UNIT).
 	StarsPerUnit decimal.Decimal
 	// InvoiceTTL is how long an invoice can be paid (ESIMBOT_INVOICE_TTL).

@@ -123,6 +123,7 @@ func (m *Main) wire(cfg config, sandboxed bool, store *storage.Store, log *slog.
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
 		GlobalRate: botRate(cfg.SendRate), ChatRate: botRate(cfg.ChatRate), Workers: cfg.Workers,
+		SupportChat: int64(cfg.SupportChat),
 	}
 	if m.tuneBot != nil {
 		m.tuneBot(&botCfg)
@@ -148,6 +149,7 @@ func (m *Main) flowsConfig(cfg config, sandboxed bool, b *bot.Bot, log *slog.Log
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
 		UsageInterval: cfg.Usage.Interval, DataFloorMB: cfg.Usage.FloorMB, UsageRate: cfg.Usage.Rate,
+		SupportChat: cfg.SupportChat,
 	}
 	every := cmp.Or(m.reconcileEvery, 30*time.Second)
 	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {
@@ -190,7 +192,7 @@ func (m *Main) serveHTTP(cfg config, p program, store *storage.Store, met *metri
 		m.OnListen("http", ln.Addr().String())
 	}
 	who, pay := cfg.policy()
-	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support)
+	log.Info("selling policy", "who_can_buy", who, "payments", pay, "support", cfg.Support, "support_chat", int64(cfg.SupportChat))
 	log.Info("esimbot started", "version", Version(), "db", cfg.DB, "listen", ln.Addr().String(),
 		"mode", map[bool]string{true: "webhook", false: "polling"}[cfg.WebhookURL != ""])
 	return srv, nil

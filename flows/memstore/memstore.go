@@ -41,6 +41,7 @@ type Store struct {
 	alerts  map[string]time.Time
 	ualerts map[string]time.Time     // usage alerts sent (usage.go)
 	pays    map[string]flows.Payment // charge ID → payment (checkout.go)
+	support supportState             // the support desk's threads (support.go)
 }
 
 var (
@@ -278,7 +279,8 @@ func (s *Store) SaveUser(_ context.Context, u flows.User) error {
 }
 
 // Forget erases a user's remembered email, name and WhatsApp, drops the
-// chat's conversation and redacts the personal fields of the user's sales.
+// chat's conversation and redacts the personal fields of the user's sales
+// and their support threads.
 func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,6 +295,7 @@ func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) 
 			s.sales[ref] = sale
 		}
 	}
+	s.support.forget(user)
 	return nil
 }
 

@@ -101,6 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) StoreUnderTest) {
 	t.Run("Dedup", func(t *testing.T) { testDedup(t, open) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open) })
 	t.Run("RecordPayment", func(t *testing.T) { testRecordPayment(t, open) })
+	t.Run("Support", func(t *testing.T) { testSupport(t, open) })
 }
 
 // must returns a function that returns v or fails the test on err:

@@ -1,0 +1,388 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The support desk (issue 14). A customer's "Contact support" opens the
+// support step: what they type there goes into their open thread, which
+// the engine posts to the staff chat (Config.SupportChat) with their
+// language and their recent orders' references and states, and nothing
+// secret: no activation code, no email or WhatsApp number, no token. A
+// staff member answers by replying (a Telegram reply) to a message of the
+// thread in that chat; the engine sends the answer to the customer. The
+// thread goes on both ways until a staff member closes it (the Close button
+// under each forwarded message, or /close as a reply); the customer is
+// told.
+//
+// Every message of a thread is stored before it is sent on, with whether
+// it reached the other side; what has not is sent again by Run (a restart
+// loses none). The staff chat's message IDs of a thread are indexed, so a
+// staff reply reaches the thread's customer and no one else; a reply to any
+// other message of the staff chat is ignored, and events from any other
+// chat never reach the desk (the channel lets only the configured chat
+// through, and the engine checks it again).
+
+// Thread is one customer's conversation with the shop's staff.
+type Thread struct {
+	// ID numbers threads in the order they were opened (from 1).
+	ID uint64 `json:"id"`
+	// User and Chat are the customer and their private chat.
+	User UserID `json:"user"`
+	Chat ChatID `json:"chat"`
+	// Lang is the customer's language; Name and Username their display
+	// name and handle, for the staff.
+	Lang     string `json:"lang,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Username string `json:"username,omitempty"`
+	// Messages are the thread's messages, oldest first.
+	Messages []SupportMessage `json:"messages"`
+	// Created is when it was opened; Closed when a staff member (ClosedBy)
+	// closed it, zero while open.
+	Created  time.Time `json:"created"`
+	Closed   time.Time `json:"closed,omitzero"`
+	ClosedBy string    `json:"closed_by,omitempty"`
+	// CloseTold is set once the customer was told it closed.
+	CloseTold bool `json:"close_told,omitempty"`
+}
+
+// SupportMessage is one message of a thread.
+type SupportMessage struct {
+	// Staff marks a staff member's answer; From is then their name.
+	Staff bool   `json:"staff,omitempty"`
+	From  string `json:"from,omitempty"`
+	// Text is the message as written (plain text).
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+	// Post is the message's ID in the staff chat: the customer's message
+	// as the bot posted it there, or the staff member's own; 0 until posted.
+	Post int64 `json:"post,omitempty"`
+	// Done is set once the message reached the other side.
+	Done bool `json:"done,omitempty"`
+}
+
+// Open reports whether the thread takes messages.
+func (t Thread) Open() bool { return t.Closed.IsZero() }
+
+// Pending reports whether something of the thread has not reached its
+// side yet: a message, or the notice that it closed.
+func (t Thread) Pending() bool {
+	for _, m := range t.Messages {
+		if !m.Done {
+			return true
+		}
+	}
+	return !t.Open() && !t.CloseTold
+}
+
+// RedactThread removes what a thread says of its customer: their name and
+// every message's text (Store.Forget), keeping the thread's shape.
+func RedactThread(t *Thread) {
+	t.Name, t.Username = "", ""
+	for i := range t.Messages {
+		t.Messages[i].Text = ""
+	}
+}
+
+// SupportStore keeps the support desk's threads. It is part of Store.
+type SupportStore interface {
+	// AddSupport appends m to the open thread of th.User, opening one (th
+	// with the next ID, its Created set to m.At) when there is none, in one
+	// transaction, and returns the thread.
+	AddSupport(ctx context.Context, th Thread, m SupportMessage) (Thread, error)
+	// UpdateThread reads a thread, applies fn and stores it, in one
+	// transaction, indexing each message's Post; ErrNotFound if there is
+	// none. An error from fn aborts without writing.
+	UpdateThread(ctx context.Context, id uint64, fn func(*Thread) error) (Thread, error)
+	// ThreadOfPost returns the thread one of whose messages has Post post,
+	// or ErrNotFound.
+	ThreadOfPost(ctx context.Context, post int64) (Thread, error)
+	// PendingThreads returns the threads with something pending (see
+	// Thread.Pending), oldest first.
+	PendingThreads(ctx context.Context) ([]Thread, error)
+}
+
+// Poster is a Messenger that tells the ID of the message it sent: the
+// support desk needs it to match staff replies with threads.
+type Poster interface {
+	// Post sends m to chat and returns the ID of the message (of its last
+	// part when it was split).
+	Post(ctx context.Context, chat ChatID, m Message) (int64, error)
+}
+
+// supportKeys are the locale keys of the support desk.
+var supportKeys = []string{"support_ask", "support_sent", "support_text_only", "support_reply", "support_closed_user",
+	"support_contact", "support_contact_none", "btn_support", "btn_support_reply", "staff_header", "staff_order",
+	"staff_no_orders", "staff_reply_closed", "staff_closed", "btn_staff_close", "state_*"}
+
+// maxSupportText bounds a support message (Telegram's own limit is 4096).
+const maxSupportText = 3000
+
+// supportButton is the "Contact support" button, valid on every screen.
+func supportButton(label string) Button { return globalButton(label, actSupport) }
+
+// contactSupport is the Contact support button: the support step, or the
+// shop's contact when there is no staff chat.
+func contactSupport(c Conversation, u User, in input) (Conversation, []effect) {
+	if in.cfg.SupportChat == 0 {
+		key, args := "support_contact_none", []any{}
+		if in.cfg.Support != "" {
+			key, args = "support_contact", []any{"Support", in.cfg.Support}
+		}
+		m := in.say(key, args...)
+		m.m.Buttons = journeyRows(in)
+		return c, []effect{m}
+	}
+	return goTo(c, u, in, stepSupport)
+}
+
+// showSupport asks for the message to the staff.
+func showSupport(v view) screen {
+	return screen{text: v.loc.T("support_ask"), rows: [][]Button{v.back()}}
+}
+
+// writeSupport takes a message for the staff (or, when the desk was
+// turned off meanwhile, shows the shop's contact).
+func writeSupport(c Conversation, u User, in input) (Conversation, []effect) {
+	if in.cfg.SupportChat == 0 {
+		return contactSupport(c, u, in)
+	}
+	text := in.text()
+	if len([]rune(text)) > maxSupportText {
+		text = string([]rune(text)[:maxSupportText]) + "…"
+	}
+	return c, []effect{toSupport{text: text}, in.say("support_sent")}
+}
+
+// toSupport stores a customer's message in their thread and posts it to
+// the staff chat.
+type toSupport struct{ text string }
+
+func (x toSupport) String() string { return "support" }
+func (x toSupport) apply(ctx context.Context, t *turn) error {
+	e, ev := t.e, t.ev
+	th := Thread{User: t.user.ID, Chat: ev.Chat, Lang: t.user.Lang, Name: clip(ev.From.FullName(), 64), Username: ev.From.Username}
+	th, err := e.store.AddSupport(ctx, th, SupportMessage{Text: x.text, At: e.cfg.Now()})
+	if err != nil {
+		return fmt.Errorf("store support message: %w", err)
+	}
+	if err := e.flushThread(ctx, th.ID); err != nil {
+		e.log.WarnContext(ctx, "support message not posted yet", "thread", th.ID, "err", err)
+	}
+	return nil
+}
+
+// handleStaff handles an event of the staff chat: a reply to a thread's
+// message, /close as such a reply, or the Close button.
+func (e *Engine) handleStaff(ctx context.Context, ev Event) (Outcome, error) {
+	if e.cfg.SupportChat == 0 || ev.Chat != e.cfg.SupportChat {
+		e.log.WarnContext(ctx, "staff event refused: not the support chat", "chat", ev.Chat)
+		return Outcome{}, nil
+	}
+	unlock, err := e.chats.lock(ctx, strconv.FormatInt(int64(ev.Chat), 10))
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer unlock()
+	if id, ok := strings.CutPrefix(ev.Data, staffClose); ok {
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err != nil {
+			return Outcome{}, nil
+		}
+		return Outcome{}, e.closeThread(ctx, n, ev.From)
+	}
+	if ev.ReplyTo == 0 || ev.Data != "" {
+		return Outcome{}, nil // the staff's own talk
+	}
+	return Outcome{}, e.staffReply(ctx, ev)
+}
+
+// staffReply handles a reply in the staff chat: an answer to the thread of
+// the message replied to, or /close; a reply to any other message is
+// ignored.
+func (e *Engine) staffReply(ctx context.Context, ev Event) error {
+	loc := e.cat.For("")
+	// A reply may reach us before the post it answers is recorded.
+	e.posting.Lock()
+	th, err := e.store.ThreadOfPost(ctx, ev.ReplyTo)
+	e.posting.Unlock()
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil // a reply to a message of no thread
+	case err != nil:
+		return err
+	case ev.Command == "close":
+		return e.closeThread(ctx, th.ID, ev.From)
+	case !th.Open():
+		return e.postStaff(ctx, loc.T("staff_reply_closed", "N", loc.Number(int64(th.ID))), nil)
+	case strings.TrimSpace(ev.Text) == "":
+		return e.postStaff(ctx, loc.T("support_text_only"), nil)
+	}
+	m := SupportMessage{Staff: true, From: clip(ev.From.FirstName, 32), Text: strings.TrimSpace(ev.Text), At: e.cfg.Now(), Post: ev.MessageID}
+	if _, err := e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
+		for _, old := range t.Messages {
+			if old.Post == m.Post {
+				return nil // the same update again
+			}
+		}
+		t.Messages = append(t.Messages, m)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := e.flushThread(ctx, th.ID); err != nil {
+		e.log.WarnContext(ctx, "support answer not delivered yet", "thread", th.ID, "err", err)
+	}
+	return nil
+}
+
+// staffClose heads the data of the staff chat's Close button.
+const staffClose = "close."
+
+// closeThread closes a thread and tells both sides.
+func (e *Engine) closeThread(ctx context.Context, id uint64, by Profile) error {
+	closed := false
+	_, err := e.store.UpdateThread(ctx, id, func(t *Thread) error {
+		if t.Open() {
+			t.Closed, t.ClosedBy, closed = e.cfg.Now(), clip(by.FirstName, 32), true
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case !closed:
+		return nil
+	}
+	loc := e.cat.For("")
+	if err := e.postStaff(ctx, loc.T("staff_closed", "N", loc.Number(int64(id)), "By", html.EscapeString(clip(by.FirstName, 32))), nil); err != nil {
+		e.log.WarnContext(ctx, "tell the staff a thread closed", "thread", id, "err", err)
+	}
+	if err := e.flushThread(ctx, id); err != nil {
+		e.log.WarnContext(ctx, "tell the customer a thread closed", "thread", id, "err", err)
+	}
+	return nil
+}
+
+// postStaff posts a message to the staff chat and returns its ID.
+func (e *Engine) postStaff(ctx context.Context, text string, rows [][]Button) error {
+	_, err := e.msg.(Poster).Post(ctx, e.cfg.SupportChat, Message{Text: text, Buttons: rows})
+	return err
+}
+
+// flushThread sends on what of a thread has not reached its side: the
+// customer's messages to the staff chat, the staff's answers and the
+// closing notice to the customer. One flush per thread runs at a time.
+func (e *Engine) flushThread(ctx context.Context, id uint64) error {
+	unlock, err := e.threads.lock(ctx, strconv.FormatUint(id, 10))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	th, err := e.store.UpdateThread(ctx, id, func(*Thread) error { return nil })
+	if err != nil {
+		return err
+	}
+	for i, m := range th.Messages {
+		if !m.Done {
+			if err := e.sendOn(ctx, th, i); err != nil {
+				return err
+			}
+		}
+	}
+	if th.Open() || th.CloseTold {
+		return nil
+	}
+	loc := e.cat.For(th.Lang)
+	if err := e.msg.Send(ctx, th.Chat, Message{Text: loc.T("support_closed_user"), Buttons: [][]Button{
+		{supportButton(loc.T("btn_support")), globalButton(loc.T("btn_menu"), actMenu)}}}); err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.CloseTold = true; return nil })
+	return err
+}
+
+// sendOn sends message i of a thread to its other side and records it
+// (with the ID of its post in the staff chat), holding e.posting so that a
+// staff reply to the post finds it recorded.
+func (e *Engine) sendOn(ctx context.Context, th Thread, i int) error {
+	m := th.Messages[i]
+	if !m.Staff {
+		e.posting.Lock()
+		defer e.posting.Unlock()
+	}
+	post, err := e.sendSupport(ctx, th, m)
+	if err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
+		t.Messages[i].Done = true
+		if !m.Staff {
+			t.Messages[i].Post = post
+		}
+		return nil
+	})
+	return err
+}
+
+// sendSupport sends one message of a thread to its other side, and returns
+// the ID of the customer's message as posted in the staff chat.
+func (e *Engine) sendSupport(ctx context.Context, th Thread, m SupportMessage) (int64, error) {
+	if m.Staff {
+		loc := e.cat.For(th.Lang)
+		return 0, e.msg.Send(ctx, th.Chat, Message{
+			Text:    loc.T("support_reply", "Text", html.EscapeString(m.Text)),
+			Buttons: [][]Button{{supportButton(loc.T("btn_support_reply")), globalButton(loc.T("btn_menu"), actMenu)}},
+		})
+	}
+	loc := e.cat.For("")
+	sales, err := e.store.SalesByUser(ctx, th.User)
+	if err != nil {
+		return 0, err
+	}
+	var lines []string
+	for _, s := range sales[:min(len(sales), 3)] {
+		lines = append(lines, loc.T("staff_order", "Ref", s.Ref, "Bundle", html.EscapeString(s.BundleName), "State", stateLabel(loc, s.State)))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, loc.T("staff_no_orders"))
+	}
+	who := html.EscapeString(th.Name)
+	if th.Username != "" {
+		who += " @" + html.EscapeString(th.Username)
+	}
+	text := loc.T("staff_header", "N", loc.Number(int64(th.ID)), "Who", who, "User", strconv.FormatInt(int64(th.User), 10),
+		"Lang", th.Lang) + "\n" + strings.Join(lines, "\n") + "\n\n" + html.EscapeString(m.Text)
+	return e.msg.(Poster).Post(ctx, e.cfg.SupportChat, Message{Text: text, Buttons: [][]Button{
+		{{Text: loc.T("btn_staff_close"), Data: staffClose + strconv.FormatUint(th.ID, 10)}}}})
+}
+
+// retrySupport sends on what of every thread has not reached its side (a
+// restart, a failed send). Run calls it.
+func (e *Engine) retrySupport(ctx context.Context) error {
+	if e.cfg.SupportChat == 0 {
+		return nil
+	}
+	threads, err := e.store.PendingThreads(ctx)
+	if err != nil {
+		return fmt.Errorf("support threads: %w", err)
+	}
+	var errs []error
+	for _, th := range threads {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := e.flushThread(ctx, th.ID); err != nil {
+			errs = append(errs, fmt.Errorf("thread %d: %w", th.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
