@@ -354,5 +354,8 @@ func decode(req request, resp response, out any) error {
 	if err := json.Unmarshal(resp.body, out); err != nil {
 		return fmt.Errorf("reseller: %s %s: %w: %w", req.method, req.path, ErrBadResponse, err)
 	}
+	if f, ok := out.(fixed); ok {
+		f.fixAmounts()
+	}
 	return nil
 }

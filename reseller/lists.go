@@ -22,6 +22,10 @@ func getList[T any](ctx context.Context, c *Client, path string, q url.Values, k
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("reseller: %s %s: %w: %w", req.method, req.path, ErrBadResponse, err)
 	}
+	p.read = len(p.Items)
+	if p.Items = checkItems(p.Items); len(p.Items) < p.read {
+		c.log.WarnContext(ctx, "reseller: entries with amounts beyond reason left out", "path", req.path, "left_out", p.read-len(p.Items))
+	}
 	return p, nil
 }
 
@@ -41,7 +45,7 @@ func allPages[T any](get func(number, size int) (Page[T], error), size int) ([]T
 			return nil, err
 		}
 		all = append(all, p.Items...)
-		if len(p.Items) < size || (p.Total >= 0 && len(all) >= p.Total) {
+		if max(len(p.Items), p.read) < size || (p.Total >= 0 && len(all) >= p.Total) {
 			break
 		}
 	}

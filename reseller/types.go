@@ -311,6 +311,9 @@ type Page[T any] struct {
 	Items []T
 	// Total is the number of entries across all pages, or -1 when unknown.
 	Total int
+	// read is how many entries the page had before those the client
+	// cannot use were left out (see checkItems): a page is short by it.
+	read int
 }
 
 // BundleQuery filters GET /Bundles. Zero fields are not sent.
