@@ -22,8 +22,8 @@ func TestAmountsBeyondReason(t *testing.T) {
 		return c
 	}
 	ctx := context.Background()
-	p, err := client(`{"bundles":[{"bundle_code":"A","bundle_price_final":"17e25600000"},` +
-		`{"bundle_code":"B","bundle_price_final":5.5,"subscriber_price":1e-40},` +
+	p, err := client(`{"bundles":[{"bundle_code":"A","bundle_price_final":"17e25600000"},`+
+		`{"bundle_code":"B","bundle_price_final":5.5,"subscriber_price":1e-40},`+
 		`{"bundle_code":"C","bundle_price_final":"12.50","reseller_retail_price":0E-8}]}`).Bundles(ctx, reseller.BundleQuery{})
 	if err != nil {
 		t.Fatal(err)
