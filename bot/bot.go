@@ -72,6 +72,9 @@ type Config struct {
 	WebhookURL string
 	// WebhookSecret is the secret Telegram sends with every webhook request.
 	WebhookSecret string
+	// Payments says customers pay in the chat (Stars): the command menu
+	// then lists /paysupport.
+	Payments bool
 	// Workers bounds the chats handled at once (default 128). Handling
 	// mostly waits (for the reseller API, a commit, Telegram), so the bound
 	// is well above the CPUs: a purchase holds its worker for seconds.

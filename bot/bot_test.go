@@ -653,3 +653,29 @@ func TestDescriptionsPerLanguage(t *testing.T) {
 		t.Errorf("short description not set after a failed get: %q", other.ShortDescription("fr"))
 	}
 }
+
+// TestCommandMenuPaySupport: the command menu lists /paysupport only when
+// customers pay in the chat; /terms and the rest are always there.
+func TestCommandMenuPaySupport(t *testing.T) {
+	for _, payments := range []bool{false, true} {
+		h := start(t, func(c *bot.Config) { c.Payments = payments })
+		h.fake.SetUser(13, "Ada", "", "", "en")
+		h.fake.SendText(13, 13, "hi")
+		h.botSaid(13, `"hi"`) // the bot runs: its menu is set
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := h.fake.WaitUntil(ctx, func() bool { return len(h.fake.Commands()) == 4 }); err != nil {
+			t.Fatalf("menus set: %v", h.fake.Commands())
+		}
+		cancel()
+		for lang, list := range h.fake.Commands() {
+			var names []string
+			for _, c := range list {
+				names = append(names, c.Command)
+			}
+			joined := " " + strings.Join(names, " ") + " "
+			if strings.Contains(joined, " paysupport ") != payments || !strings.Contains(joined, " terms ") {
+				t.Errorf("payments %t, menu %q: %s", payments, lang, joined)
+			}
+		}
+	}
+}

@@ -9,10 +9,11 @@ import (
 	"github.com/esimbot/esimbot/flows"
 )
 
-// setCommands sets the command menu (flows.Commands) in every language of
+// setCommands sets the command menu (flows.Commands; /paysupport only
+// with Config.Payments) in every language of
 // the catalog (English also as the default), best effort.
 func (b *Bot) setCommands(ctx context.Context) {
-	commands := flows.Commands()
+	commands := flows.Commands(b.cfg.Payments)
 	for i, tag := range b.cat.Languages() {
 		loc := b.cat.For(tag.String())
 		list := make([]models.BotCommand, 0, len(commands))

@@ -42,11 +42,13 @@ func commandList() []command {
 }
 
 // Commands returns the commands a channel lists in its command menu, in
-// order. The conversation also understands /menu and /orders (/esims).
-func Commands() []Command {
+// order: /paysupport only when customers pay in the chat (payments), as
+// Telegram asks of bots that take payments. The conversation also
+// understands /menu, /orders (/esims) and /paysupport in any case.
+func Commands(payments bool) []Command {
 	var out []Command
 	for _, c := range commandTable {
-		if c.Key != "" {
+		if c.Key != "" && (payments || c.Name != "paysupport") {
 			out = append(out, c.Command)
 		}
 	}
