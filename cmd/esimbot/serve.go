@@ -122,7 +122,7 @@ func (m *Main) wire(cfg config, sandboxed bool, store *storage.Store, log *slog.
 	botCfg := bot.Config{
 		Token: cfg.Token, ServerURL: cfg.TelegramURL, WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
 		Payments: cfg.Payments == flows.PaymentsStars,
-		Logger: log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
+		Logger:   log.With("component", "bot"), Metrics: met, PollTimeout: m.pollTimeout,
 		GlobalRate: botRate(cfg.SendRate), ChatRate: botRate(cfg.ChatRate), Workers: cfg.Workers,
 		SupportChat: int64(cfg.SupportChat),
 	}
