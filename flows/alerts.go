@@ -20,7 +20,7 @@ import (
 // amounts, never secrets or customers' details.
 
 // alertKeys are the locale keys of the admins' alerts.
-var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan", "alert_held"}
+var alertKeys = []string{"alert_low_balance", "alert_stuck", "alert_failed", "alert_orphan", "alert_held", "alert_late_order"}
 
 // orphanEvery is how often Watch asks the API for the orders it has.
 const orphanEvery = 5 * time.Minute
@@ -119,7 +119,8 @@ func (e *Engine) alertFailed(ctx context.Context, s Sale) {
 }
 
 // checkOrphans alerts the admins of the orders of the last two days that
-// carry this bot's prefix and that the ledger lacks.
+// carry this bot's prefix and that the ledger lacks, or that the ledger
+// holds as never charged.
 func (e *Engine) checkOrphans(ctx context.Context, now time.Time) error {
 	l, ok := e.api.(orderLister)
 	if !ok {
@@ -134,15 +135,22 @@ func (e *Engine) checkOrphans(ctx context.Context, now time.Time) error {
 		if !strings.HasPrefix(o.Reference, prefix) {
 			continue
 		}
-		_, err := e.store.Sale(ctx, o.Reference)
+		s, err := e.store.Sale(ctx, o.Reference)
+		ref, id := o.Reference, o.ID.String()
 		switch {
 		case errors.Is(err, ErrNotFound):
-			ref, id := o.Reference, o.ID.String()
 			e.alertAdmins(ctx, "orphan:"+ref, func(loc *locales.Localizer) string {
 				return loc.T("alert_orphan", "Ref", ref, "OrderID", id)
 			})
 		case err != nil:
 			return err
+		case s.State == SaleFailed && s.FailReason == "sale_not_charged" && !o.Failed():
+			// The platform committed the order after the bot had settled
+			// that it never would (see schedule): the wallet paid for an
+			// eSIM the customer was told was not bought.
+			e.alertAdmins(ctx, "late:"+ref, func(loc *locales.Localizer) string {
+				return loc.T("alert_late_order", "Ref", ref, "OrderID", id, "Bundle", s.BundleName)
+			})
 		}
 	}
 	return nil

@@ -163,3 +163,47 @@ func TestOrphanOrderAlertsOnce(t *testing.T) {
 		t.Errorf("a sale of the ledger was reported: %q", got)
 	}
 }
+
+// TestLateOrderAlerts: an order the platform committed after the bot had
+// settled, from its absence, that it was never charged is reported to the
+// admin once: the customer was told nothing was charged.
+func TestLateOrderAlerts(t *testing.T) {
+	w := newWorld(t, withAdmin)
+	ctx := context.Background()
+	srv := httptest.NewServer(w.sb)
+	t.Cleanup(srv.Close)
+	user, pass := w.sb.Credentials()
+	api, err := reseller.New(reseller.Config{BaseURL: srv.URL + w.sb.Prefix(), Username: user, Password: pass, Now: w.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundles, err := api.AllBundles(ctx, reseller.BundleQuery{})
+	if err != nil || len(bundles) == 0 {
+		t.Fatalf("bundles: %v", err)
+	}
+	now := w.clock.Now()
+	for i, s := range []flows.Sale{
+		{Ref: "EB-LATE1", User: 101, Chat: 101, BundleCode: bundles[0].Code, BundleName: "Late bundle", State: flows.SaleFailed, FailReason: "sale_not_charged", Created: now},
+		{Ref: "EB-REFUSED1", User: 102, Chat: 102, BundleCode: bundles[0].Code, State: flows.SaleFailed, FailReason: "sale_failed", Created: now},
+	} {
+		if _, err := w.store.CreateSale(ctx, s, flows.Conversation{Chat: flows.ChatID(101 + i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := api.AssignBundle(ctx, reseller.AssignRequest{BundleCode: s.BundleCode, Email: "x@example.com", Name: "X",
+			OrderReference: s.Ref}, reseller.AssignOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if err := w.eng.Watch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Add(6 * time.Minute)
+	}
+	if got := alerts(w, "EB-LATE1"); len(got) != 1 || !strings.Contains(got[0], "committed late") || !strings.Contains(got[0], "Late bundle") {
+		t.Errorf("alerts %q, want one of the late order", got)
+	}
+	if got := alerts(w, "EB-REFUSED1"); len(got) != 0 {
+		t.Errorf("a sale failed for another reason was reported: %q", got)
+	}
+}

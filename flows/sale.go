@@ -27,7 +27,7 @@ var saleKeys = []string{
 
 // maxReconcile is how many times an unknown outcome that the API does not
 // know of is checked again before the sale is declared not charged.
-const maxReconcile = 5
+const maxReconcile = 6
 
 // newRef returns a fresh order_reference: the prefix, the time in base 36
 // and 8 random base-36 characters (at most 8+1+7+8 = 24 characters).
@@ -151,9 +151,10 @@ func (e *Engine) assigned(ctx context.Context, ref, orderID, iccid string, walle
 }
 
 // schedule counts a check of an unknown outcome and sets the next. An
-// answer that the API has no such order is checked again 5, 10, 20 and
-// 30 s later: maxReconcile of them settle it, about a minute once the API
-// answers. While the API does not answer, the checks come every 5 s to
+// answer that the API has no such order is checked again 5, 10, 20, 30
+// and 30 s later: maxReconcile of them settle it, about a minute and a
+// half once the API answers (a platform that commits an order later than
+// that, after the client gave up, is reported to admins as an orphan). While the API does not answer, the checks come every 5 s to
 // 30 s for the sale's first urgentWindow (the user waits for the answer),
 // then a tenth of the sale's age apart, up to 30 minutes.
 func (e *Engine) schedule(s *Sale, notFound bool) {
