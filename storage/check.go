@@ -53,66 +53,94 @@ func (s *Store) Check() error {
 }
 
 // checkRecords checks esimbot's invariants in tx, telling report each
-// problem until it returns false.
+// problem until it returns false. The checks run in order and stop at the
+// first that reaches the limit.
 func checkRecords(tx *bolt.Tx, report func(error) bool) {
-	problem := func(format string, args ...any) bool { return report(fmt.Errorf(format, args...)) }
-	if v := tx.Bucket(bucketMeta).Get(keyVersion); len(v) != 8 || binary.BigEndian.Uint64(v) != SchemaVersion {
-		if !problem("meta: schema version %x, want %d", v, SchemaVersion) {
-			return
-		}
+	c := checker{tx: tx, problem: func(format string, args ...any) bool { return report(fmt.Errorf(format, args...)) }}
+	if c.version() && c.conversations() && c.sales() && c.inbox() && c.dedup() {
+		checkPayments(tx, c.problem)
 	}
-	decodes := func(bucket []byte, key func(v []byte) ([]byte, error)) bool {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
-			want, err := key(v)
-			switch {
-			case err != nil:
-				if !problem("%s %x: %v", bucket, k, err) {
-					return errChecked
-				}
-			case !bytes.Equal(k, want):
-				if !problem("%s %x: holds the value of %x", bucket, k, want) {
-					return errChecked
-				}
+}
+
+// checker runs checkRecords' checks over one transaction; each check
+// returns false when problem asked to stop.
+type checker struct {
+	tx      *bolt.Tx
+	problem func(format string, args ...any) bool
+}
+
+// version checks the schema version in the meta bucket.
+func (c checker) version() bool {
+	if v := c.tx.Bucket(bucketMeta).Get(keyVersion); len(v) != 8 || binary.BigEndian.Uint64(v) != SchemaVersion {
+		return c.problem("meta: schema version %x, want %d", v, SchemaVersion)
+	}
+	return true
+}
+
+// decodes checks that every value of bucket decodes and sits under the
+// key that key derives from it.
+func (c checker) decodes(bucket []byte, key func(v []byte) ([]byte, error)) bool {
+	return c.tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		want, err := key(v)
+		switch {
+		case err != nil:
+			if !c.problem("%s %x: %v", bucket, k, err) {
+				return errChecked
 			}
-			return nil
-		}) == nil
-	}
-	expiry := map[string]bool{} // the expiry index entries the conversations call for
-	ok := decodes(bucketConversations, func(v []byte) ([]byte, error) {
-		var c flows.Conversation
-		err := json.Unmarshal(v, &c)
-		expiry[string(expiryKey(c.Chat, c.Updated))] = true
-		return idKey(c.Chat), err
-	}) && decodes(bucketUsers, func(v []byte) ([]byte, error) {
-		var u flows.User
-		err := json.Unmarshal(v, &u)
-		return idKey(u.ID), err
-	})
-	if !ok {
-		return
-	}
-	if tx.Bucket(bucketConvByUpdated).ForEach(func(k, _ []byte) error {
-		if expiry[string(k)] {
-			delete(expiry, string(k))
-		} else if !problem("%s: entry %x names no conversation of that time", bucketConvByUpdated, k) {
+		case !bytes.Equal(k, want):
+			if !c.problem("%s %x: holds the value of %x", bucket, k, want) {
+				return errChecked
+			}
+		}
+		return nil
+	}) == nil
+}
+
+// index checks that the index bucket holds exactly the keys of want
+// (which it empties), naming an entry no record calls for with stray.
+func (c checker) index(bucket []byte, want map[string]bool, stray string) bool {
+	if c.tx.Bucket(bucket).ForEach(func(k, _ []byte) error {
+		if want[string(k)] {
+			delete(want, string(k))
+		} else if !c.problem("%s: entry %x "+stray, bucket, k) {
 			return errChecked
 		}
 		return nil
 	}) != nil {
-		return
+		return false
 	}
-	for k := range expiry {
-		if !problem("%s: entry %x missing", bucketConvByUpdated, k) {
-			return
+	for k := range want {
+		if !c.problem("%s: entry %x missing", bucket, k) {
+			return false
 		}
 	}
+	return true
+}
 
-	// Every index holds exactly the keys the sales call for.
+// conversations checks the conversations, the users and the expiry index.
+func (c checker) conversations() bool {
+	expiry := map[string]bool{} // the expiry index entries the conversations call for
+	ok := c.decodes(bucketConversations, func(v []byte) ([]byte, error) {
+		var conv flows.Conversation
+		err := json.Unmarshal(v, &conv)
+		expiry[string(expiryKey(conv.Chat, conv.Updated))] = true
+		return idKey(conv.Chat), err
+	}) && c.decodes(bucketUsers, func(v []byte) ([]byte, error) {
+		var u flows.User
+		err := json.Unmarshal(v, &u)
+		return idKey(u.ID), err
+	})
+	return ok && c.index(bucketConvByUpdated, expiry, "names no conversation of that time")
+}
+
+// sales checks the sales and that every index holds exactly the keys the
+// sales call for.
+func (c checker) sales() bool {
 	want := make([]map[string]bool, len(indexes))
 	for i := range want {
 		want[i] = map[string]bool{}
 	}
-	if !decodes(bucketSales, func(v []byte) ([]byte, error) {
+	if !c.decodes(bucketSales, func(v []byte) ([]byte, error) {
 		var s flows.Sale
 		if err := json.Unmarshal(v, &s); err != nil {
 			return nil, err
@@ -124,50 +152,41 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 		}
 		return []byte(s.Ref), nil
 	}) {
-		return
+		return false
 	}
 	for i, ix := range indexes {
-		err := tx.Bucket(ix.bucket).ForEach(func(k, _ []byte) error {
-			if want[i][string(k)] {
-				delete(want[i], string(k))
-			} else if !problem("%s: entry %x names no sale of these fields", ix.bucket, k) {
-				return errChecked
-			}
-			return nil
-		})
-		if err != nil {
-			return
-		}
-		for k := range want[i] {
-			if !problem("%s: entry %x missing", ix.bucket, k) {
-				return
-			}
+		if !c.index(ix.bucket, want[i], "names no sale of these fields") {
+			return false
 		}
 	}
+	return true
+}
 
-	// Inbox keys are a bot ID and an update ID.
-	if tx.Bucket(bucketInbox).ForEach(func(k, _ []byte) error {
+// inbox checks that inbox keys are a bot ID and an update ID.
+func (c checker) inbox() bool {
+	return c.tx.Bucket(bucketInbox).ForEach(func(k, _ []byte) error {
 		if len(k) != 16 || int64(binary.BigEndian.Uint64(k)) < 0 {
-			if !problem("inbox: key %x is not <bot id><update id>", k) {
+			if !c.problem("inbox: key %x is not <bot id><update id>", k) {
 				return errChecked
 			}
 		}
 		return nil
-	}) != nil {
-		return
-	}
+	}) == nil
+}
 
-	// Every windowed dedup key has one window entry, and the other way round.
+// dedup checks that every windowed dedup key has one window entry, and
+// the other way round.
+func (c checker) dedup() bool {
 	inWindow := map[string][]byte{}
-	tx.Bucket(bucketDedupWindow).ForEach(func(k, _ []byte) error {
+	c.tx.Bucket(bucketDedupWindow).ForEach(func(k, _ []byte) error {
 		if len(k) < 8 {
-			problem("dedup_window: short key %x", k)
+			c.problem("dedup_window: short key %x", k)
 			return nil
 		}
 		inWindow[string(k[8:])] = bytes.Clone(k[:8])
 		return nil
 	})
-	tx.Bucket(bucketDedup).ForEach(func(k, v []byte) error {
+	c.tx.Bucket(bucketDedup).ForEach(func(k, v []byte) error {
 		ns, _, _ := bytes.Cut(k, []byte{0})
 		if !windowed[string(ns)] {
 			return nil
@@ -175,11 +194,11 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 		at, ok := inWindow[string(k)]
 		switch {
 		case !ok:
-			if !problem("dedup %q: not in dedup_window", k) {
+			if !c.problem("dedup %q: not in dedup_window", k) {
 				return errChecked
 			}
 		case !bytes.Equal(at, v):
-			if !problem("dedup %q: recorded at %x, in dedup_window at %x", k, v, at) {
+			if !c.problem("dedup %q: recorded at %x, in dedup_window at %x", k, v, at) {
 				return errChecked
 			}
 		}
@@ -187,9 +206,9 @@ func checkRecords(tx *bolt.Tx, report func(error) bool) {
 		return nil
 	})
 	for k := range inWindow {
-		if !problem("dedup_window %q: not in dedup", k) {
-			return
+		if !c.problem("dedup_window %q: not in dedup", k) {
+			return false
 		}
 	}
-	checkPayments(tx, problem)
+	return true
 }
