@@ -68,6 +68,19 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 // Options returns the Options and the Faults to inject that the flags
 // describe, or an error naming the first invalid flag.
 func (f *Flags) Options() (Options, []Fault, error) {
+	o, err := f.options()
+	if err != nil {
+		return Options{}, nil, err
+	}
+	faults, err := f.faults()
+	if err != nil {
+		return Options{}, nil, err
+	}
+	return o, faults, nil
+}
+
+// options returns the Options the flags describe.
+func (f *Flags) options() (Options, error) {
 	o := Options{
 		Seed:                  f.Seed,
 		Username:              f.Username,
@@ -80,28 +93,19 @@ func (f *Flags) Options() (Options, []Fault, error) {
 		Prefix:                f.Prefix,
 		Control:               f.Control,
 	}
-	if f.PasswordFile != "" {
-		if f.Password != "" {
-			return Options{}, nil, errors.New("sandbox: -password and -password-file are exclusive")
-		}
-		b, err := os.ReadFile(f.PasswordFile)
-		if err != nil {
-			return Options{}, nil, fmt.Errorf("sandbox: -password-file: %w", err)
-		}
-		o.Password = strings.TrimRight(string(b), "\r\n")
-		if o.Password == "" {
-			return Options{}, nil, fmt.Errorf("sandbox: -password-file %s is empty", f.PasswordFile)
-		}
+	var err error
+	if o.Password, err = f.password(); err != nil {
+		return Options{}, err
 	}
 	if f.Wallet != "" {
 		w, err := decimal.NewFromString(f.Wallet)
 		if err != nil {
-			return Options{}, nil, fmt.Errorf("sandbox: -wallet %q: not a decimal amount", f.Wallet)
+			return Options{}, fmt.Errorf("sandbox: -wallet %q: not a decimal amount", f.Wallet)
 		}
 		o.Wallet = w
 	}
 	if o.Currency != "" && !currency.MatchString(o.Currency) {
-		return Options{}, nil, fmt.Errorf("sandbox: -currency %q: want an ISO 4217 code", f.Currency)
+		return Options{}, fmt.Errorf("sandbox: -currency %q: want an ISO 4217 code", f.Currency)
 	}
 	for _, d := range []struct {
 		name string
@@ -111,32 +115,63 @@ func (f *Flags) Options() (Options, []Fault, error) {
 		{"refresh-ttl", f.RefreshTTL}, {"fault-latency", f.FaultLatency},
 	} {
 		if d.d < 0 {
-			return Options{}, nil, fmt.Errorf("sandbox: -%s %s: must not be negative", d.name, d.d)
+			return Options{}, fmt.Errorf("sandbox: -%s %s: must not be negative", d.name, d.d)
 		}
 	}
-	shape, err := ParseListShape(f.ListShape)
-	if err != nil {
-		return Options{}, nil, fmt.Errorf("sandbox: -list-shape %q: want envelope or array", f.ListShape)
+	if o.ListShape, err = ParseListShape(f.ListShape); err != nil {
+		return Options{}, fmt.Errorf("sandbox: -list-shape %q: want envelope or array", f.ListShape)
 	}
-	o.ListShape = shape
-	for _, q := range strings.Split(f.Quirks, ",") {
-		switch strings.TrimSpace(q) {
+	if o.Quirks, err = parseQuirks(f.Quirks); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+// password returns the login's password: -password, or the first line of
+// -password-file.
+func (f *Flags) password() (string, error) {
+	if f.PasswordFile == "" {
+		return f.Password, nil
+	}
+	if f.Password != "" {
+		return "", errors.New("sandbox: -password and -password-file are exclusive")
+	}
+	b, err := os.ReadFile(f.PasswordFile)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: -password-file: %w", err)
+	}
+	p := strings.TrimRight(string(b), "\r\n")
+	if p == "" {
+		return "", fmt.Errorf("sandbox: -password-file %s is empty", f.PasswordFile)
+	}
+	return p, nil
+}
+
+// parseQuirks returns the Quirks named in the comma-separated list s.
+func parseQuirks(s string) (Quirks, error) {
+	var q Quirks
+	for _, name := range strings.Split(s, ",") {
+		switch strings.TrimSpace(name) {
 		case "":
 		case "numbers-as-strings":
-			o.Quirks.NumbersAsStrings = true
+			q.NumbersAsStrings = true
 		case "ids-as-integers":
-			o.Quirks.IDsAsIntegers = true
+			q.IDsAsIntegers = true
 		case "expires-in-unix":
-			o.Quirks.ExpiresInUnix = true
+			q.ExpiresInUnix = true
 		case "bare-activation-code":
-			o.Quirks.BareActivationCode = true
+			q.BareActivationCode = true
 		case "empty-as-no-content":
-			o.Quirks.EmptyAsNoContent = true
+			q.EmptyAsNoContent = true
 		default:
-			return Options{}, nil, fmt.Errorf("sandbox: -quirks: unknown quirk %q", strings.TrimSpace(q))
+			return Quirks{}, fmt.Errorf("sandbox: -quirks: unknown quirk %q", strings.TrimSpace(name))
 		}
 	}
+	return q, nil
+}
 
+// faults returns the Faults the fault flags describe.
+func (f *Flags) faults() ([]Fault, error) {
 	var faults []Fault
 	if f.FaultLatency > 0 {
 		faults = append(faults, Fault{Kind: FaultLatency, Latency: f.FaultLatency})
@@ -151,7 +186,7 @@ func (f *Flags) Options() (Options, []Fault, error) {
 		{"fault-401-rate", f.Fault401Rate, Fault{Kind: FaultUnauthorized}},
 	} {
 		if r.rate < 0 || r.rate > 1 || r.rate != r.rate {
-			return Options{}, nil, fmt.Errorf("sandbox: -%s %v: want a fraction between 0 and 1", r.name, r.rate)
+			return nil, fmt.Errorf("sandbox: -%s %v: want a fraction between 0 and 1", r.name, r.rate)
 		}
 		if r.rate > 0 {
 			r.f.Rate = r.rate
@@ -164,11 +199,11 @@ func (f *Flags) Options() (Options, []Fault, error) {
 	switch {
 	case f.FaultCommitStatus == 0:
 	case f.FaultCommitStatus < 400 || f.FaultCommitStatus > 599:
-		return Options{}, nil, fmt.Errorf("sandbox: -fault-commit-status %d: want an error status, 400 to 599", f.FaultCommitStatus)
+		return nil, fmt.Errorf("sandbox: -fault-commit-status %d: want an error status, 400 to 599", f.FaultCommitStatus)
 	default:
 		faults = append(faults, Fault{Kind: FaultCommitThenStatus, Status: f.FaultCommitStatus})
 	}
-	return o, faults, nil
+	return faults, nil
 }
 
 // Server returns a sandbox configured by the flags, with their faults
