@@ -187,20 +187,66 @@ var (
 	operatorLast  = []string{"Mobile", "Tel", "Telecom", "Cell", "Net", "Connect", "Wireless"}
 )
 
+// newCatalog returns the catalog that seed generates, priced in currency.
+// The order of the steps below fixes the random draws: changing it changes
+// every seed's catalog.
 func newCatalog(seed int64, currency string) *catalog {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eedca7a))
-	c := &catalog{
-		countries: isoCountries(),
-		byISO3:    map[string]*country{},
-		byCode:    map[string]*Bundle{},
-		networks:  map[string][]network{},
+	g := &generator{
+		c: &catalog{
+			countries: isoCountries(),
+			byISO3:    map[string]*country{},
+			byCode:    map[string]*Bundle{},
+			networks:  map[string][]network{},
+		},
+		rng:        rand.New(rand.NewPCG(uint64(seed), 0x5eedca7a)),
+		currency:   currency,
+		regionName: map[string]string{},
 	}
-	regionName := map[string]string{}
 	for _, r := range regions {
-		regionName[r.code] = r.name
+		g.regionName[r.code] = r.name
 	}
-	members := map[string][]string{}
-	var all, cruise []string
+	members, all, cruise := g.c.groups()
+	g.networks()
+
+	// Country bundles, in ISO-2 order so that the listing reads naturally.
+	byISO2 := append([]country(nil), g.c.countries...)
+	sort.Slice(byISO2, func(i, j int) bool { return byISO2[i].iso2 < byISO2[j].iso2 })
+	for _, k := range byISO2 {
+		g.countryBundles(k)
+	}
+	for _, r := range regions {
+		factor := int64(80 + g.rng.IntN(61))
+		for _, p := range regionPlans {
+			g.add(p, CategoryRegion, r.code, r.name, members[r.code], r.name, r.code, factor)
+		}
+	}
+	for _, p := range globalPlans {
+		g.add(p, CategoryGlobal, "GLB", "Global", all, "Global", "GLB", 100)
+	}
+	for _, p := range cruisePlans {
+		g.add(p, CategoryCruise, "CRU", "Cruise", cruise, "Cruise ships", "CRU", 100)
+	}
+
+	c := g.c
+	sort.SliceStable(c.countries, func(i, j int) bool { return c.countries[i].name < c.countries[j].name })
+	for i := range c.countries {
+		c.byISO3[c.countries[i].iso3] = &c.countries[i]
+	}
+	return c
+}
+
+// generator is the state newCatalog draws a catalog with.
+type generator struct {
+	c          *catalog
+	rng        *rand.Rand
+	currency   string
+	regionName map[string]string // by region code
+}
+
+// groups returns the ISO-3 codes of c's countries by region, all of them,
+// and those a cruise bundle covers (the Caribbean and southern Europe).
+func (c *catalog) groups() (members map[string][]string, all, cruise []string) {
+	members = map[string][]string{}
 	caribbean, southEurope := language.MustParseRegion("029"), language.MustParseRegion("039")
 	for i := range c.countries {
 		k := &c.countries[i]
@@ -211,67 +257,24 @@ func newCatalog(seed int64, currency string) *catalog {
 			cruise = append(cruise, k.iso3)
 		}
 	}
+	return members, all, cruise
+}
 
-	add := func(p plan, category, codePrefix, label string, countries []string, countryName, regionCode string, factor int64) {
-		b := &Bundle{
-			Code:             codePrefix + "_" + p.key,
-			Category:         category,
-			Countries:        countries,
-			CountryName:      countryName,
-			RegionCode:       regionCode,
-			RegionName:       regionName[regionCode],
-			ValidityDays:     p.days,
-			DataMB:           p.mb,
-			Unlimited:        p.mb < 0,
-			SupportsCallsSMS: p.calls > 0,
-			CallsMinutes:     p.calls,
-			SMSCount:         p.sms,
-			SupportTopup:     p.topup,
-			ProfileType:      ProfileStandard,
-			Currency:         currency,
-			Available:        true,
-		}
-		if b.RegionName == "" {
-			b.RegionName = label
-		}
-		if strings.HasSuffix(p.key, "_G") {
-			b.ProfileType = ProfileGlobalESIM
-		}
-		volume := "Unlimited"
-		if !b.Unlimited {
-			volume = fmt.Sprintf("%d GB", p.mb/1024)
-		}
-		b.MarketingName = fmt.Sprintf("%s %s · %d days", label, volume, p.days)
-		if b.SupportsCallsSMS {
-			b.MarketingName += fmt.Sprintf(" · %d min · %d SMS", p.calls, p.sms)
-		}
-		if b.ProfileType == ProfileGlobalESIM {
-			b.MarketingName += " · Global eSIM"
-		}
-		b.Name = strings.ReplaceAll(strings.ToLower(b.Code), "_", "-")
-		final := max(p.costCents*factor/100, 50)
-		retail := final*int64(125+rng.IntN(16))/100 + 1 // always above final
-		subscriber := retail * int64(100+rng.IntN(21)) / 100
-		subscriber = max(subscriber, retail)
-		b.PriceFinal = decimal.New(final, -2)
-		b.RetailPrice = decimal.New(retail, -2)
-		b.SubscriberPrice = decimal.New(subscriber, -2)
-		c.bundles = append(c.bundles, b)
-		c.byCode[b.Code] = b
-	}
-
+// networks draws one to three operators, 4G or 5G, for every country, and
+// adds the maritime networks.
+func (g *generator) networks() {
+	c := g.c
 	for _, k := range c.countries {
-		// Networks: one to three operators, 4G or 5G.
-		n := 1 + rng.IntN(3)
+		n := 1 + g.rng.IntN(3)
 		used := map[string]bool{}
 		for len(c.networks[k.iso3]) < n {
-			name := operatorFirst[rng.IntN(len(operatorFirst))] + " " + operatorLast[rng.IntN(len(operatorLast))]
+			name := operatorFirst[g.rng.IntN(len(operatorFirst))] + " " + operatorLast[g.rng.IntN(len(operatorLast))]
 			if used[name] {
 				continue
 			}
 			used[name] = true
 			speed := "4G"
-			if rng.IntN(10) < 4 {
+			if g.rng.IntN(10) < 4 {
 				speed = "5G"
 			}
 			c.networks[k.iso3] = append(c.networks[k.iso3], network{CountryCode: k.iso3, CountryName: k.name, Name: name, Speed: speed})
@@ -281,43 +284,78 @@ func newCatalog(seed int64, currency string) *catalog {
 		{CountryName: "International waters", Name: "Oceana Maritime", Speed: "4G"},
 		{CountryName: "International waters", Name: "SeaLink Cellular", Speed: "4G"},
 	}
+}
 
-	// Country bundles, in ISO-2 order so that the listing reads naturally.
-	byISO2 := append([]country(nil), c.countries...)
-	sort.Slice(byISO2, func(i, j int) bool { return byISO2[i].iso2 < byISO2[j].iso2 })
-	for _, k := range byISO2 {
-		factor := int64(60 + rng.IntN(121)) // 0.60 to 1.80
-		plans := append([]plan(nil), countryBase...)
-		for _, p := range countryExtra {
-			if rng.IntN(100) < 45 {
-				plans = append(plans, p)
-			}
-		}
-		if rng.IntN(100) < 30 {
-			plans = append(plans[:min(len(plans), 6)], countryGlobalESIM)
-		}
-		for _, p := range plans {
-			add(p, CategoryCountry, k.iso3, k.name, []string{k.iso3}, k.name, k.region, factor)
+// countryBundles draws k's price factor and plans and adds its bundles.
+func (g *generator) countryBundles(k country) {
+	factor := int64(60 + g.rng.IntN(121)) // 0.60 to 1.80
+	plans := append([]plan(nil), countryBase...)
+	for _, p := range countryExtra {
+		if g.rng.IntN(100) < 45 {
+			plans = append(plans, p)
 		}
 	}
-	for _, r := range regions {
-		factor := int64(80 + rng.IntN(61))
-		for _, p := range regionPlans {
-			add(p, CategoryRegion, r.code, r.name, members[r.code], r.name, r.code, factor)
-		}
+	if g.rng.IntN(100) < 30 {
+		plans = append(plans[:min(len(plans), 6)], countryGlobalESIM)
 	}
-	for _, p := range globalPlans {
-		add(p, CategoryGlobal, "GLB", "Global", all, "Global", "GLB", 100)
+	for _, p := range plans {
+		g.add(p, CategoryCountry, k.iso3, k.name, []string{k.iso3}, k.name, k.region, factor)
 	}
-	for _, p := range cruisePlans {
-		add(p, CategoryCruise, "CRU", "Cruise", cruise, "Cruise ships", "CRU", 100)
-	}
+}
 
-	sort.SliceStable(c.countries, func(i, j int) bool { return c.countries[i].name < c.countries[j].name })
-	for i := range c.countries {
-		c.byISO3[c.countries[i].iso3] = &c.countries[i]
+// add adds the bundle of plan p, priced by factor (percent), to the catalog.
+func (g *generator) add(p plan, category, codePrefix, label string, countries []string, countryName, regionCode string, factor int64) {
+	b := &Bundle{
+		Code:             codePrefix + "_" + p.key,
+		Category:         category,
+		Countries:        countries,
+		CountryName:      countryName,
+		RegionCode:       regionCode,
+		RegionName:       g.regionName[regionCode],
+		ValidityDays:     p.days,
+		DataMB:           p.mb,
+		Unlimited:        p.mb < 0,
+		SupportsCallsSMS: p.calls > 0,
+		CallsMinutes:     p.calls,
+		SMSCount:         p.sms,
+		SupportTopup:     p.topup,
+		ProfileType:      ProfileStandard,
+		Currency:         g.currency,
+		Available:        true,
 	}
-	return c
+	if b.RegionName == "" {
+		b.RegionName = label
+	}
+	if strings.HasSuffix(p.key, "_G") {
+		b.ProfileType = ProfileGlobalESIM
+	}
+	b.MarketingName = marketingName(b, label)
+	b.Name = strings.ReplaceAll(strings.ToLower(b.Code), "_", "-")
+	final := max(p.costCents*factor/100, 50)
+	retail := final*int64(125+g.rng.IntN(16))/100 + 1 // always above final
+	subscriber := retail * int64(100+g.rng.IntN(21)) / 100
+	subscriber = max(subscriber, retail)
+	b.PriceFinal = decimal.New(final, -2)
+	b.RetailPrice = decimal.New(retail, -2)
+	b.SubscriberPrice = decimal.New(subscriber, -2)
+	g.c.bundles = append(g.c.bundles, b)
+	g.c.byCode[b.Code] = b
+}
+
+// marketingName returns the display name of b, e.g. "France 5 GB · 30 days".
+func marketingName(b *Bundle, label string) string {
+	volume := "Unlimited"
+	if !b.Unlimited {
+		volume = fmt.Sprintf("%d GB", b.DataMB/1024)
+	}
+	name := fmt.Sprintf("%s %s · %d days", label, volume, b.ValidityDays)
+	if b.SupportsCallsSMS {
+		name += fmt.Sprintf(" · %d min · %d SMS", b.CallsMinutes, b.SMSCount)
+	}
+	if b.ProfileType == ProfileGlobalESIM {
+		name += " · Global eSIM"
+	}
+	return name
 }
 
 // networksOf returns the networks of the countries b covers (and the
