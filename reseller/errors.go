@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -100,38 +101,67 @@ func (e *APIError) Text() string {
 	return strings.Join(parts, "; ")
 }
 
-// Is matches the sentinel errors implied by the status and the body.
+// Is matches the sentinel errors implied by the status and the body, as
+// apiErrorRules says.
 func (e *APIError) Is(target error) bool {
-	text := strings.ToLower(e.Text())
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(text, w) {
-				return true
-			}
+	for _, r := range apiErrorRules {
+		if target == r.target {
+			return r.matches(e)
 		}
-		return false
-	}
-	switch target {
-	case ErrUnauthorized:
-		return e.Status == http.StatusUnauthorized
-	case ErrForbidden:
-		return e.Status == http.StatusForbidden
-	case ErrNotFound:
-		return e.Status == http.StatusNotFound
-	case ErrFeatureDisabled:
-		return e.Status == http.StatusBadRequest && has("feature not supported", "feature is not supported", "feature disabled")
-	case ErrInvalidRequest:
-		return e.Status == http.StatusBadRequest || e.Status == http.StatusUnprocessableEntity
-	case ErrInsufficientBalance:
-		return e.Status == http.StatusPaymentRequired || (e.Status >= 400 && e.Status < 500 && has("insufficient", "not enough balance", "low balance"))
-	case ErrBundleUnavailable:
-		return e.Status >= 400 && e.Status < 500 && has("bundle unavailable", "not available", "bundle not found", "no longer available", "out of stock")
-	case ErrDuplicateReference:
-		return e.Status == http.StatusConflict || (e.Status >= 400 && e.Status < 500 && has("already exists", "already used", "duplicate"))
-	case ErrUnavailable:
-		return e.Status >= 500 || e.Status == http.StatusTooManyRequests
 	}
 	return false
+}
+
+// apiErrorRule says when an APIError is target: when its status passes
+// status, or when it passes wordStatus and its text holds one of words.
+type apiErrorRule struct {
+	target     error
+	status     func(int) bool
+	wordStatus func(int) bool
+	words      []string
+}
+
+// matches reports whether e is r.target.
+func (r apiErrorRule) matches(e *APIError) bool {
+	if r.status != nil && r.status(e.Status) {
+		return true
+	}
+	if r.wordStatus == nil || !r.wordStatus(e.Status) {
+		return false
+	}
+	text := strings.ToLower(e.Text())
+	for _, w := range r.words {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// statusIn returns a predicate true of the statuses given.
+func statusIn(statuses ...int) func(int) bool {
+	return func(s int) bool { return slices.Contains(statuses, s) }
+}
+
+// clientError reports whether status is a 4xx.
+func clientError(status int) bool { return status >= 400 && status < 500 }
+
+// apiErrorRules are the sentinels an APIError can be, by status and words
+// of its text.
+var apiErrorRules = []apiErrorRule{
+	{target: ErrUnauthorized, status: statusIn(http.StatusUnauthorized)},
+	{target: ErrForbidden, status: statusIn(http.StatusForbidden)},
+	{target: ErrNotFound, status: statusIn(http.StatusNotFound)},
+	{target: ErrFeatureDisabled, wordStatus: statusIn(http.StatusBadRequest),
+		words: []string{"feature not supported", "feature is not supported", "feature disabled"}},
+	{target: ErrInvalidRequest, status: statusIn(http.StatusBadRequest, http.StatusUnprocessableEntity)},
+	{target: ErrInsufficientBalance, status: statusIn(http.StatusPaymentRequired), wordStatus: clientError,
+		words: []string{"insufficient", "not enough balance", "low balance"}},
+	{target: ErrBundleUnavailable, wordStatus: clientError,
+		words: []string{"bundle unavailable", "not available", "bundle not found", "no longer available", "out of stock"}},
+	{target: ErrDuplicateReference, status: statusIn(http.StatusConflict), wordStatus: clientError,
+		words: []string{"already exists", "already used", "duplicate"}},
+	{target: ErrUnavailable, status: func(s int) bool { return s >= 500 || s == http.StatusTooManyRequests }},
 }
 
 // outcomeError marks a purchase whose result is unknown; it wraps the cause.
