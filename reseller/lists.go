@@ -61,17 +61,14 @@ var listKeys = []string{"data", "items", "results", "result", "list", "records"}
 func decodeList[T any](body []byte, key string) (Page[T], error) {
 	body = bytes.TrimSpace(body)
 	page := Page[T]{Total: -1}
-	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+	switch {
+	case len(body) == 0 || bytes.Equal(body, []byte("null")):
 		page.Total = 0
 		return page, nil
-	}
-	if body[0] == '[' {
-		if err := json.Unmarshal(body, &page.Items); err != nil {
-			return page, err
-		}
-		return page, nil
-	}
-	if body[0] != '{' {
+	case body[0] == '[':
+		err := json.Unmarshal(body, &page.Items)
+		return page, err
+	case body[0] != '{':
 		return page, fmt.Errorf("want a list, got %s", truncate(body))
 	}
 	var obj map[string]json.RawMessage
@@ -79,33 +76,44 @@ func decodeList[T any](body []byte, key string) (Page[T], error) {
 		return page, err
 	}
 	page.Total = total(obj)
-	keys := append([]string{key}, listKeys...)
-	for _, k := range keys {
-		raw, ok := lookup(obj, k)
-		if !ok {
+	if p, ok, err := underListKey[T](obj, key, page.Total); ok {
+		return p, err
+	}
+	return singleArray[T](obj, key, page)
+}
+
+// underListKey reads the list of an envelope under key or one of listKeys,
+// the first that holds null, an array or an envelope with a list; false when
+// none does. envTotal is the envelope's total, or -1.
+func underListKey[T any](obj map[string]json.RawMessage, key string, envTotal int) (Page[T], bool, error) {
+	for _, k := range append([]string{key}, listKeys...) {
+		raw, found := lookup(obj, k)
+		if !found {
 			continue
 		}
+		page := Page[T]{Total: envTotal}
 		switch raw = bytes.TrimSpace(raw); {
 		case len(raw) == 0 || bytes.Equal(raw, []byte("null")):
-			page.Items = nil
-			if page.Total < 0 {
-				page.Total = 0
-			}
-			return page, nil
+			page.Total = max(page.Total, 0)
+			return page, true, nil
 		case raw[0] == '[':
 			err := json.Unmarshal(raw, &page.Items)
-			return page, err
+			return page, true, err
 		case raw[0] == '{':
-			inner, err := decodeList[T](raw, key)
-			if err == nil {
+			if inner, err := decodeList[T](raw, key); err == nil {
 				if inner.Total < 0 {
-					inner.Total = page.Total
+					inner.Total = envTotal
 				}
-				return inner, nil
+				return inner, true, nil
 			}
 		}
 	}
-	// Any single array in the object.
+	return Page[T]{}, false, nil
+}
+
+// singleArray reads the list of an envelope that has no list key into
+// page: its only array, or none when the envelope's total is 0.
+func singleArray[T any](obj map[string]json.RawMessage, key string, page Page[T]) (Page[T], error) {
 	var arrays []string
 	for k, raw := range obj {
 		if r := bytes.TrimSpace(raw); len(r) > 0 && r[0] == '[' {
