@@ -171,31 +171,16 @@ const maxBody = 16 << 20
 func (c *Client) do(ctx context.Context, req request) (response, error) {
 	reauthed := false
 	for attempt := 1; ; attempt++ {
-		var tok secret
-		var gen uint64
-		if !req.noAuth {
-			var err error
-			tok, gen, err = c.auth.token(ctx)
-			if err == nil && tok == "" {
-				err = fmt.Errorf("reseller: %s %s: %w: no access token to send", req.method, req.path, ErrUnauthorized)
-			}
-			if err != nil {
-				if req.purchase && reauthed {
-					// The purchase was answered 401/403 and may have been
-					// committed all the same.
-					return response{}, &outcomeError{op: req.op, cause: err}
-				}
-				return response{}, err
-			}
+		tok, gen, err := c.sendToken(ctx, req, reauthed)
+		if err != nil {
+			return response{}, err
 		}
 		resp, err := c.exchange(ctx, req, tok)
-		var apiErr *APIError
 		switch {
 		case err == nil:
 			resp.resent = reauthed
 			return resp, nil
-		case errors.As(err, &apiErr) && !req.noAuth && !reauthed &&
-			(apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden):
+		case !reauthed && tokenRefused(req, err):
 			// The token was refused: refresh (or log in) once and try again.
 			// A purchase is sent again too; since the API may have committed
 			// the refused one, every failure of the second sending is an
@@ -207,14 +192,53 @@ func (c *Client) do(ctx context.Context, req request) (response, error) {
 		case req.purchase:
 			return response{}, purchaseFailure(req, err, reauthed)
 		}
-		retryAfter, retryable := c.retryable(err)
-		if !retryable || req.method != http.MethodGet || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
+		if err := c.backoff(ctx, req, attempt, err); err != nil {
 			return response{}, err
 		}
-		if serr := c.sleep(ctx, attempt, retryAfter); serr != nil {
-			return response{}, fmt.Errorf("%w (retry cut short: %w)", err, serr)
-		}
 	}
+}
+
+// sendToken returns the access token to send req with and its generation,
+// none when req.noAuth. reauthed says whether req was already refused
+// once: a purchase that then finds no token has an unknown outcome.
+func (c *Client) sendToken(ctx context.Context, req request, reauthed bool) (secret, uint64, error) {
+	if req.noAuth {
+		return "", 0, nil
+	}
+	tok, gen, err := c.auth.token(ctx)
+	if err == nil && tok == "" {
+		err = fmt.Errorf("reseller: %s %s: %w: no access token to send", req.method, req.path, ErrUnauthorized)
+	}
+	if err != nil {
+		if req.purchase && reauthed {
+			// The purchase was answered 401/403 and may have been
+			// committed all the same.
+			return "", 0, &outcomeError{op: req.op, cause: err}
+		}
+		return "", 0, err
+	}
+	return tok, gen, nil
+}
+
+// tokenRefused reports whether err is the API refusing req's token (401
+// or 403).
+func tokenRefused(req request, err error) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && !req.noAuth &&
+		(apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden)
+}
+
+// backoff waits before trying again a read whose try attempt failed with
+// err, or returns the error to give up with.
+func (c *Client) backoff(ctx context.Context, req request, attempt int, err error) error {
+	retryAfter, retryable := c.retryable(err)
+	if !retryable || req.method != http.MethodGet || attempt >= c.retry.MaxAttempts || ctx.Err() != nil {
+		return err
+	}
+	if serr := c.sleep(ctx, attempt, retryAfter); serr != nil {
+		return fmt.Errorf("%w (retry cut short: %w)", err, serr)
+	}
+	return nil
 }
 
 // purchaseFailure classifies a failed purchase. A 4xx refusal of its first
