@@ -116,6 +116,17 @@ func New(cfg Config) (*Client, error) {
 		ua:      cfg.UserAgent,
 		now:     cfg.Now,
 	}
+	c.setDefaults()
+	skew := cfg.RefreshBefore
+	if skew <= 0 {
+		skew = 30 * time.Second
+	}
+	c.auth = newAuth(c, cfg.Username, secret(cfg.Password), skew)
+	return c, nil
+}
+
+// setDefaults fills in the settings Config left at zero.
+func (c *Client) setDefaults() {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -137,12 +148,6 @@ func New(cfg Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	skew := cfg.RefreshBefore
-	if skew <= 0 {
-		skew = 30 * time.Second
-	}
-	c.auth = newAuth(c, cfg.Username, secret(cfg.Password), skew)
-	return c, nil
 }
 
 // request is one call to the API.
