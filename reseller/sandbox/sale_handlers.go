@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,26 +148,35 @@ func (s *Server) checkWallet(b *Bundle) *reply {
 	return nil
 }
 
-func (s *Server) topup(r *http.Request) reply {
-	var req struct {
-		BundleCode             string `json:"bundle_code"`
-		OrderID                string `json:"order_id"`
-		PreviousOrderReference string `json:"previous_order_reference"`
-		OrderReference         string `json:"order_reference"`
-		WhatsAppNumber         string `json:"whatsapp_number"`
+// topupRequest is the body of a top-up.
+type topupRequest struct {
+	BundleCode             string `json:"bundle_code"`
+	OrderID                string `json:"order_id"`
+	PreviousOrderReference string `json:"previous_order_reference"`
+	OrderReference         string `json:"order_reference"`
+	WhatsAppNumber         string `json:"whatsapp_number"`
+}
+
+// check refuses a top-up request that lacks a field or names the profile
+// twice, or whose reference or WhatsApp number is malformed.
+func (req *topupRequest) check() *reply {
+	switch {
+	case req.BundleCode == "":
+		return badRequest("bundle_code is required")
+	case req.OrderID == "" && req.PreviousOrderReference == "":
+		return badRequest("At least order_id or previous_order_reference is required")
+	case req.OrderID != "" && req.PreviousOrderReference != "":
+		return badRequest("order_id and previous_order_reference cannot be provided together")
 	}
+	return checkReference(req.OrderReference, req.WhatsAppNumber)
+}
+
+func (s *Server) topup(r *http.Request) reply {
+	var req topupRequest
 	if rep := decodeBody(r, &req); rep != nil {
 		return *rep
 	}
-	switch {
-	case req.BundleCode == "":
-		return *badRequest("bundle_code is required")
-	case req.OrderID == "" && req.PreviousOrderReference == "":
-		return *badRequest("At least order_id or previous_order_reference is required")
-	case req.OrderID != "" && req.PreviousOrderReference != "":
-		return *badRequest("order_id and previous_order_reference cannot be provided together")
-	}
-	if rep := checkReference(req.OrderReference, req.WhatsAppNumber); rep != nil {
+	if rep := req.check(); rep != nil {
 		return *rep
 	}
 	cur, rep := s.previewCurrency(r.URL.Query())
@@ -176,26 +186,15 @@ func (s *Server) topup(r *http.Request) reply {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, dup := s.ordersByRef[req.OrderReference]; req.OrderReference != "" && dup {
-		return errorReply(http.StatusConflict, "Conflict", "Order reference already exists")
+	p, rep := s.topupProfile(&req)
+	if rep != nil {
+		return *rep
 	}
-	prev, ok := s.ordersByID[req.OrderID]
-	if req.PreviousOrderReference != "" {
-		prev, ok = s.ordersByRef[req.PreviousOrderReference]
-	}
-	if !ok {
-		return *profileNotFound()
-	}
-	p := s.profiles[prev.ICCID]
 	b, rep := s.saleChecks(req.OrderReference, req.BundleCode)
 	if rep != nil {
 		return *rep
 	}
-	eligible := false
-	for _, t := range s.topupBundles(p) {
-		eligible = eligible || t == b
-	}
-	if !eligible {
+	if !slices.Contains(s.topupBundles(p), b) {
 		return errorReply(http.StatusBadRequest, "Bundle unavailable", "Bundle is not available for top-up on this profile")
 	}
 	if rep := s.checkWallet(b); rep != nil {
@@ -206,6 +205,23 @@ func (s *Server) topup(r *http.Request) reply {
 		return *rep
 	}
 	return s.saleReply(o, cur)
+}
+
+// topupProfile returns the profile req tops up, refusing a reference
+// already used. The caller holds s.mu.
+func (s *Server) topupProfile(req *topupRequest) (*profile, *reply) {
+	if _, dup := s.ordersByRef[req.OrderReference]; req.OrderReference != "" && dup {
+		r := errorReply(http.StatusConflict, "Conflict", "Order reference already exists")
+		return nil, &r
+	}
+	prev, ok := s.ordersByID[req.OrderID]
+	if req.PreviousOrderReference != "" {
+		prev, ok = s.ordersByRef[req.PreviousOrderReference]
+	}
+	if !ok {
+		return nil, profileNotFound()
+	}
+	return s.profiles[prev.ICCID], nil
 }
 
 // sell charges the wallet and records an order of b, on a new profile when
