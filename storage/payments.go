@@ -30,52 +30,9 @@ func (s *Store) RecordPayment(_ context.Context, p flows.Payment, fn func(*flows
 	var isNew bool
 	var refused error
 	err := s.batch(func(tx *bolt.Tx) error {
-		stored, isNew, refused = flows.Sale{}, false, nil
-		pay := p
-		var old flows.Sale
-		found, err := get(tx, bucketSales, []byte(p.Ref), &old)
-		if err != nil {
-			return err
-		}
-		if tx.Bucket(bucketPayments).Get([]byte(p.ChargeID)) != nil {
-			if found {
-				stored = old
-			}
-			return nil
-		}
-		var sale *flows.Sale
-		if found {
-			c := old
-			c.History = slices.Clone(old.History)
-			sale = &c
-		}
-		if fn(&pay, sale) && sale != nil {
-			switch {
-			case sale.Ref != old.Ref:
-				refused = fmt.Errorf("reference changed to %q", sale.Ref)
-				return nil
-			case sale.State != old.State && !flows.CanMove(old.State, sale.State):
-				refused = fmt.Errorf("sale %q: %s → %s: %w", old.Ref, old.State, sale.State, flows.ErrBadTransition)
-				return nil
-			}
-			enc, err := putSale(tx, &old, sale)
-			if err != nil {
-				return err
-			}
-			if err := json.Unmarshal(enc, &stored); err != nil {
-				return fmt.Errorf("decode sale %q: %w", old.Ref, err)
-			}
-		} else if found {
-			stored = old
-		}
-		if err := put(tx, bucketPayments, []byte(pay.ChargeID), pay); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketPaymentsByUser).Put(paymentByUserKey(&pay), nil); err != nil {
-			return err
-		}
-		isNew = true
-		return nil
+		var err error
+		stored, isNew, refused, err = recordPayment(tx, p, fn)
+		return err
 	})
 	if err == nil {
 		err = refused
@@ -84,6 +41,63 @@ func (s *Store) RecordPayment(_ context.Context, p flows.Payment, fn func(*flows
 		return flows.Sale{}, false, fmt.Errorf("record payment %s: %w", p.ChargeID, err)
 	}
 	return stored, isNew, nil
+}
+
+// recordPayment is RecordPayment's transaction: it returns the sale as
+// stored, whether p is new, and refused when fn moved the sale in a way
+// it must not (nothing is then written).
+func recordPayment(tx *bolt.Tx, p flows.Payment, fn func(*flows.Payment, *flows.Sale) bool) (stored flows.Sale, isNew bool, refused, err error) {
+	pay := p
+	var old flows.Sale
+	found, err := get(tx, bucketSales, []byte(p.Ref), &old)
+	if err != nil {
+		return flows.Sale{}, false, nil, err
+	}
+	if tx.Bucket(bucketPayments).Get([]byte(p.ChargeID)) != nil {
+		if found {
+			stored = old
+		}
+		return stored, false, nil, nil
+	}
+	var sale *flows.Sale
+	if found {
+		c := old
+		c.History = slices.Clone(old.History)
+		sale = &c
+	}
+	if fn(&pay, sale) && sale != nil {
+		if stored, refused, err = movePaidSale(tx, &old, sale); refused != nil || err != nil {
+			return flows.Sale{}, false, refused, err
+		}
+	} else if found {
+		stored = old
+	}
+	if err := put(tx, bucketPayments, []byte(pay.ChargeID), pay); err != nil {
+		return flows.Sale{}, false, nil, err
+	}
+	if err := tx.Bucket(bucketPaymentsByUser).Put(paymentByUserKey(&pay), nil); err != nil {
+		return flows.Sale{}, false, nil, err
+	}
+	return stored, true, nil, nil
+}
+
+// movePaidSale writes sale, which RecordPayment's fn moved from old, and
+// returns it as stored, or refused when the move is not allowed.
+func movePaidSale(tx *bolt.Tx, old, sale *flows.Sale) (stored flows.Sale, refused, err error) {
+	switch {
+	case sale.Ref != old.Ref:
+		return flows.Sale{}, fmt.Errorf("reference changed to %q", sale.Ref), nil
+	case sale.State != old.State && !flows.CanMove(old.State, sale.State):
+		return flows.Sale{}, fmt.Errorf("sale %q: %s → %s: %w", old.Ref, old.State, sale.State, flows.ErrBadTransition), nil
+	}
+	enc, err := putSale(tx, old, sale)
+	if err != nil {
+		return flows.Sale{}, nil, err
+	}
+	if err := json.Unmarshal(enc, &stored); err != nil {
+		return flows.Sale{}, nil, fmt.Errorf("decode sale %q: %w", old.Ref, err)
+	}
+	return stored, nil, nil
 }
 
 // PaymentsByUser returns a user's payments, newest first.
