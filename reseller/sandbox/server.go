@@ -422,29 +422,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
-	if s.prefix != "" && path != s.prefix && !strings.HasPrefix(path, s.prefix+"/") {
-		s.write(w, errorReply(http.StatusNotFound, "Not Found", "Resource not found"))
-		return
-	}
-	path = cleanPath(strings.TrimPrefix(path, s.prefix))
-	s.mu.Lock()
-	s.calls[r.Method+" "+path]++
-	s.mu.Unlock()
-
-	methods, ok := s.routes[path]
+	rt, path, ok := s.route(w, r)
 	if !ok {
-		s.write(w, errorReply(http.StatusNotFound, "Not Found", "Resource not found"))
-		return
-	}
-	rt, ok := methods[r.Method]
-	if !ok {
-		allowed := make([]string, 0, len(methods))
-		for m := range methods {
-			allowed = append(allowed, m)
-		}
-		sort.Strings(allowed)
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		s.write(w, errorReply(http.StatusMethodNotAllowed, "Method Not Allowed", "Method not allowed"))
 		return
 	}
 
@@ -472,6 +451,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep = refusal(hit)
 	}
 	s.write(w, rep)
+}
+
+// route returns the route of r and r's path under the prefix, counting
+// the call, or answers 404 or 405 and returns false.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) (route, string, bool) {
+	path := r.URL.Path
+	if s.prefix != "" && path != s.prefix && !strings.HasPrefix(path, s.prefix+"/") {
+		s.write(w, errorReply(http.StatusNotFound, "Not Found", "Resource not found"))
+		return route{}, "", false
+	}
+	path = cleanPath(strings.TrimPrefix(path, s.prefix))
+	s.mu.Lock()
+	s.calls[r.Method+" "+path]++
+	s.mu.Unlock()
+
+	methods, ok := s.routes[path]
+	if !ok {
+		s.write(w, errorReply(http.StatusNotFound, "Not Found", "Resource not found"))
+		return route{}, "", false
+	}
+	rt, ok := methods[r.Method]
+	if !ok {
+		allowed := make([]string, 0, len(methods))
+		for m := range methods {
+			allowed = append(allowed, m)
+		}
+		sort.Strings(allowed)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.write(w, errorReply(http.StatusMethodNotAllowed, "Method Not Allowed", "Method not allowed"))
+		return route{}, "", false
+	}
+	return rt, path, true
 }
 
 // authorize checks the access token if the route needs one, then handles
