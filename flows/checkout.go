@@ -58,17 +58,8 @@ func (e *Engine) CheckPayment(ctx context.Context, q PreCheckout) (ok bool, reas
 		return false, e.cat.For(lang).T(key)
 	}
 	s, mine, err := e.saleOfPayload(ctx, q.Payload)
-	switch {
-	case err != nil:
-		return decline("payment_declined_retry", err.Error())
-	case !mine || s.User != q.User:
-		return decline("payment_declined_unknown", "no such sale of this user")
-	case !s.AwaitingPayment():
-		return decline("payment_declined_unknown", "sale "+string(s.State))
-	case !e.cfg.Now().Before(s.InvoiceExpires):
-		return decline("payment_declined_expired", "invoice expired")
-	case q.Currency != StarsCurrency || q.Stars != s.Stars:
-		return decline("payment_declined_changed", "amount changed")
+	if key, why := e.unpayable(q, s, mine, err); key != "" {
+		return decline(key, why)
 	}
 	if lang == "" {
 		lang = s.Lang
@@ -81,6 +72,26 @@ func (e *Engine) CheckPayment(ctx context.Context, q PreCheckout) (ok bool, reas
 		return decline("payment_declined_changed", "bundle gone or price changed")
 	}
 	return true, ""
+}
+
+// unpayable says why the pre-checkout q cannot pay sale s, read from its
+// payload (mine and err as saleOfPayload returned them): the locale key of
+// the reason and the reason for the log, or "" when the sale awaits this
+// payment.
+func (e *Engine) unpayable(q PreCheckout, s Sale, mine bool, err error) (key, why string) {
+	switch {
+	case err != nil:
+		return "payment_declined_retry", err.Error()
+	case !mine || s.User != q.User:
+		return "payment_declined_unknown", "no such sale of this user"
+	case !s.AwaitingPayment():
+		return "payment_declined_unknown", "sale " + string(s.State)
+	case !e.cfg.Now().Before(s.InvoiceExpires):
+		return "payment_declined_expired", "invoice expired"
+	case q.Currency != StarsCurrency || q.Stars != s.Stars:
+		return "payment_declined_changed", "amount changed"
+	}
+	return "", ""
 }
 
 // currentOffer is the bundle of a sale as it is sold now, from a catalog
