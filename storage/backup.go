@@ -64,7 +64,7 @@ func BackupFile(ctx context.Context, dbPath, destPath string) (err error) {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("not an esimbot database")
 		}
-		_, err := tx.WriteTo(ctxWriter{ctx, tmp})
+		_, err := tx.WriteTo(abortableWriter{done: ctx.Err, w: tmp})
 		if ctx.Err() != nil {
 			return ctx.Err() // bbolt's error does not wrap it
 		}
@@ -94,16 +94,17 @@ func syncDir(dir string) {
 	}
 }
 
-// ctxWriter is a writer that fails once its context is done, so a long
-// copy can be abandoned.
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
+// abortableWriter is a writer that fails once done returns an error (a
+// context's Err), so a long copy can be abandoned.
+type abortableWriter struct {
+	done func() error
+	w    io.Writer
 }
 
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
+// Write writes p to w unless done reports an error.
+func (a abortableWriter) Write(p []byte) (int, error) {
+	if err := a.done(); err != nil {
 		return 0, err
 	}
-	return c.w.Write(p)
+	return a.w.Write(p)
 }
