@@ -102,6 +102,16 @@ func (w watched) key() string { return w.first.ICCID + "|" + strconv.Itoa(len(w.
 // (every delivered sale: a new eSIM has nothing to tell for a while).
 const relist = 5 * time.Minute
 
+// startTicks is how many ticks RunUsageWatch waits before its first round.
+const startTicks = 30
+
+// watchHorizon is how far back the watcher looks for eSIMs: one whose
+// sales (the purchase and every top-up) are all older has no bundle left
+// to tell of (bundles last at most a year here, most a month), and
+// reading every sale ever made of a large file would hold them all in
+// memory at once.
+const watchHorizon = 400 * 24 * time.Hour
+
 // errCapped: the cap of calls a second is reached; the rest waits.
 var errCapped = errors.New("usage watch: call cap reached")
 
@@ -136,10 +146,19 @@ func (e *Engine) PollUsage(ctx context.Context) error {
 	return nil
 }
 
-// RunUsageWatch runs PollUsage every tick until ctx is done.
+// RunUsageWatch runs PollUsage every tick until ctx is done, the first
+// time startTicks ticks after it starts: a bot started on a large file
+// answers its users before it reads the list of eSIMs.
 func (e *Engine) RunUsageWatch(ctx context.Context, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	for range startTicks {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 	for {
 		if err := e.PollUsage(ctx); err != nil && ctx.Err() == nil {
 			e.log.WarnContext(ctx, "usage watch", "err", err)
@@ -162,23 +181,24 @@ func (e *Engine) watchedProfiles(ctx context.Context, now time.Time) ([]watched,
 		return w.list, nil
 	}
 	w.mu.Unlock()
-	sales, err := e.store.SalesInState(ctx, SaleDelivered)
+	sales, err := e.store.SalesBetween(ctx, now.Add(-watchHorizon), now.Add(time.Nanosecond))
 	if err != nil {
 		return nil, err
 	}
 	byICCID := map[string]*watched{}
 	var order []string
 	for _, s := range sales { // oldest first
-		if s.ICCID == "" {
+		if s.ICCID == "" || s.State != SaleDelivered {
 			continue
 		}
 		p, ok := byICCID[s.ICCID]
 		if !ok {
-			p = &watched{first: s}
+			// Only what alerts name: the list can be long.
+			p = &watched{first: Sale{Ref: s.Ref, ICCID: s.ICCID, User: s.User, Chat: s.Chat, Lang: s.Lang, SoldBy: s.SoldBy, Created: s.Created}}
 			byICCID[s.ICCID] = p
 			order = append(order, s.ICCID)
 		}
-		p.sales = append(p.sales, s)
+		p.sales = append(p.sales, Sale{OrderID: s.OrderID, BundleCode: s.BundleCode, BundleName: s.BundleName})
 	}
 	list := []watched{}
 	for _, iccid := range order {

@@ -258,3 +258,25 @@ func TestUsageAlertsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageWatchHorizon: an eSIM whose sales are all older than the
+// watcher's horizon (400 days) is not read; one bought since is.
+func TestUsageWatchHorizon(t *testing.T) {
+	w := newWatchWorld(t, 2, nil)
+	ctx := context.Background()
+	if _, err := w.store.UpdateSale(ctx, w.refs[0], func(s *flows.Sale) error {
+		s.Created = w.clock.Now().Add(-401 * 24 * time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t, time.Minute, time.Second)
+	w.log.mu.Lock()
+	defer w.log.mu.Unlock()
+	if n := len(w.log.calls[w.iccid[0]]); n != 0 {
+		t.Errorf("the eSIM of 401 days ago was read %d times", n)
+	}
+	if n := len(w.log.calls[w.iccid[1]]); n == 0 {
+		t.Error("the eSIM of today was not read")
+	}
+}
