@@ -119,11 +119,10 @@ func TestStuckSaleAlertsOnce(t *testing.T) {
 	}
 }
 
-// TestOrphanOrderAlertsOnce: an order the API has under the bot's prefix
-// that the ledger lacks is reported to the admin once.
-func TestOrphanOrderAlertsOnce(t *testing.T) {
-	w := newWorld(t, withAdmin)
-	ctx := context.Background()
+// directClient is a client of the world's sandbox of its own (sales the
+// bot does not make), and the sandbox's bundles.
+func directClient(t *testing.T, w *world) (*reseller.Client, []reseller.Bundle) {
+	t.Helper()
 	srv := httptest.NewServer(w.sb)
 	t.Cleanup(srv.Close)
 	user, pass := w.sb.Credentials()
@@ -131,10 +130,19 @@ func TestOrphanOrderAlertsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bundles, err := api.AllBundles(ctx, reseller.BundleQuery{})
+	bundles, err := api.AllBundles(context.Background(), reseller.BundleQuery{})
 	if err != nil || len(bundles) == 0 {
 		t.Fatalf("bundles: %v", err)
 	}
+	return api, bundles
+}
+
+// TestOrphanOrderAlertsOnce: an order the API has under the bot's prefix
+// that the ledger lacks is reported to the admin once.
+func TestOrphanOrderAlertsOnce(t *testing.T) {
+	w := newWorld(t, withAdmin)
+	ctx := context.Background()
+	api, bundles := directClient(t, w)
 	if _, err := api.AssignBundle(ctx, reseller.AssignRequest{BundleCode: bundles[0].Code, Email: "x@example.com", Name: "X",
 		OrderReference: "EB-ORPHAN1"}, reseller.AssignOptions{}); err != nil {
 		t.Fatal(err)
@@ -170,17 +178,7 @@ func TestOrphanOrderAlertsOnce(t *testing.T) {
 func TestLateOrderAlerts(t *testing.T) {
 	w := newWorld(t, withAdmin)
 	ctx := context.Background()
-	srv := httptest.NewServer(w.sb)
-	t.Cleanup(srv.Close)
-	user, pass := w.sb.Credentials()
-	api, err := reseller.New(reseller.Config{BaseURL: srv.URL + w.sb.Prefix(), Username: user, Password: pass, Now: w.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bundles, err := api.AllBundles(ctx, reseller.BundleQuery{})
-	if err != nil || len(bundles) == 0 {
-		t.Fatalf("bundles: %v", err)
-	}
+	api, bundles := directClient(t, w)
 	now := w.clock.Now()
 	for i, s := range []flows.Sale{
 		{Ref: "EB-LATE1", User: 101, Chat: 101, BundleCode: bundles[0].Code, BundleName: "Late bundle", State: flows.SaleFailed, FailReason: "sale_not_charged", Created: now},
