@@ -416,3 +416,19 @@ func TestMyESIMsShowsPayment(t *testing.T) {
 		}
 	})
 }
+
+// TestHelpListsEveryMenuCommand: /help names every command of the
+// command menu, in each language (it lacked /alerts).
+func TestHelpListsEveryMenuCommand(t *testing.T) {
+	w := newWorld(t, stars(&refunder{}))
+	for i, lang := range []string{"en", "fr", "ar"} {
+		c := w.chat(int64(301+i), "Ada", lang)
+		c.command("/help")
+		text := c.log.String()
+		for _, cmd := range flows.Commands(true) {
+			if !strings.Contains(text, "/"+cmd.Name+" ") {
+				t.Errorf("/help in %s lacks /%s", lang, cmd.Name)
+			}
+		}
+	}
+}
