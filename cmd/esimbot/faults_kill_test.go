@@ -639,7 +639,7 @@ func runRandomFaults(t *testing.T, bin string) faultRow {
 
 	deadline := time.Now().Add(2 * time.Minute)
 	if *faultsLong {
-		deadline = time.Now().Add(30 * time.Minute)
+		deadline = time.Now().Add(15 * time.Minute) // within go test's default timeout, with the checks after
 	}
 	var mu sync.Mutex
 	taps, aborted, outcomes := 0, 0, []time.Duration{}
@@ -654,12 +654,16 @@ func runRandomFaults(t *testing.T, bin string) faultRow {
 			if u < purchases%users {
 				mine++
 			}
+			abandons := 0
 			for done := 0; done < mine && time.Now().Before(deadline); {
 				if start := time.Now(); !d.toSummary() {
 					t.Logf("user %d: abandoned before Confirm after %v", id, time.Since(start).Round(time.Millisecond))
 					mu.Lock()
 					aborted++
 					mu.Unlock()
+					if abandons++; abandons == 2 {
+						t.Logf("user %d abandons again:\n%s", id, lastLines(e.fake.Transcript(id), 40))
+					}
 					continue
 				}
 				fault := intn(len(faults))
@@ -765,4 +769,10 @@ func runRandomFaults(t *testing.T, bin string) faultRow {
 		row.last = fmt.Sprintf("outcome p50 %v; %d of %d told; %d abandoned before Confirm", outcomes[len(outcomes)/2].Round(10*time.Millisecond), len(outcomes), purchases, aborted)
 	}
 	return row
+}
+
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }
