@@ -28,22 +28,7 @@ func TestRunClosedSales(t *testing.T) {
 	}
 
 	c := newChat(t, fake, 501, "Ada", "en")
-	c.say("/start")
-	c.expect("What would you like to do")
-	c.tap("Buy an eSIM")
-	c.expect("Where are you travelling")
-	c.say("france")
-	c.expect("heapest first")
-	c.tap("1 GB")
-	c.expect("Networks")
-	c.tap("Choose this bundle")
-	c.expect("email")
-	c.say("ada@example.com")
-	c.expect("full name")
-	c.tap("Use ")
-	c.expect("WhatsApp number")
-	c.fake.SendContact(c.id, c.id, "+33612345678")
-	c.expect("Your order")
+	c.toSummarySharing("ada@example.com")
 	c.tap("Confirm")
 	c.expect("contact @my_shop")
 	if n := len(sb.Orders()); n != 0 {

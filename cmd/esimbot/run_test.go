@@ -140,8 +140,9 @@ func (c *tgChat) tap(label string) {
 	c.t.Fatalf("no button %q in:\n%s", label, c.fake.Transcript(c.id))
 }
 
-// buy plays a purchase up to the QR code and returns the photo message.
-func (c *tgChat) buy(email string, before func()) telegramtest.Message {
+// toSummarySharing plays a customer's purchase of France's 1 GB bundle from
+// /start to the summary, with email and the number +33612345678 shared.
+func (c *tgChat) toSummarySharing(email string) {
 	c.t.Helper()
 	c.say("/start")
 	c.expect("What would you like to do")
@@ -159,6 +160,12 @@ func (c *tgChat) buy(email string, before func()) telegramtest.Message {
 	c.expect("WhatsApp number")
 	c.fake.SendContact(c.id, c.id, "+33612345678")
 	c.expect("Your order")
+}
+
+// buy plays a purchase up to the QR code and returns the photo message.
+func (c *tgChat) buy(email string, before func()) telegramtest.Message {
+	c.t.Helper()
+	c.toSummarySharing(email)
 	if before != nil {
 		before()
 	}

@@ -39,22 +39,7 @@ func withFlows(f func(*flows.Config)) func(*Main) { return func(m *Main) { m.tun
 // toInvoice plays a customer's purchase up to the invoice and returns it.
 func (c *tgChat) toInvoice() telegramtest.Message {
 	c.t.Helper()
-	c.say("/start")
-	c.expect("What would you like to do")
-	c.tap("Buy an eSIM")
-	c.expect("Where are you travelling")
-	c.say("france")
-	c.expect("heapest first")
-	c.tap("1 GB")
-	c.expect("Networks")
-	c.tap("Choose this bundle")
-	c.expect("email")
-	c.say("ada@example.com")
-	c.expect("full name")
-	c.tap("Use ")
-	c.expect("WhatsApp number")
-	c.fake.SendContact(c.id, c.id, "+33612345678")
-	c.expect("Your order")
+	c.toSummarySharing("ada@example.com")
 	c.tap("Confirm")
 	return c.invoiceAfter(0)
 }
