@@ -136,3 +136,57 @@ func TestRegressionSlowButtonIsAnsweredEarly(t *testing.T) {
 		t.Errorf("answered %d times, want once", n)
 	}
 }
+
+// ackingEngine acknowledges a press with a notice (flows.Event.Ack), then
+// holds it, as the engine's write to disk would.
+type ackingEngine struct{ release chan struct{} }
+
+func (e *ackingEngine) Handle(ctx context.Context, ev flows.Event) (flows.Outcome, error) {
+	if ev.Kind != flows.EventButton {
+		return flows.Outcome{}, nil
+	}
+	out := flows.Outcome{Notice: "done"}
+	if ev.Ack != nil {
+		ev.Ack(out)
+	}
+	<-e.release
+	return out, nil
+}
+
+// A press is answered, with its notice, as soon as the engine acknowledges
+// it, not when Handle returns: the answer does not wait for the disk.
+func TestPressAnsweredAtTheAck(t *testing.T) {
+	fake := telegramtest.NewServer(t, token)
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// No early answer within the test's waits.
+	b, err := bot.New(bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second, AnswerWithin: time.Minute}, st, st, locales.MustNew())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := &ackingEngine{release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx, eng, 5*time.Second) }()
+	defer func() { cancel(); <-done }()
+	defer close(eng.release)
+	fake.SetUser(92, "A", "", "", "en")
+	if err := b.Messenger().Send(ctx, 92, flows.Message{Text: "pick", Buttons: [][]flows.Button{{{Text: "Go", Data: "1.go"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := fake.Messages(92)
+	_, cb := fake.PressButton(92, 92, msgs[len(msgs)-1].ID, "1.go")
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := fake.WaitUntil(wctx, func() bool { return fake.Answered(cb) }); err != nil {
+		t.Fatal("the press was not answered at the engine's Ack")
+	}
+	for _, a := range fake.Answers() {
+		if a.CallbackQueryID == cb && a.Text != "done" {
+			t.Errorf("answered %q, want the notice %q", a.Text, "done")
+		}
+	}
+}

@@ -184,7 +184,8 @@ func (b *Bot) onCallback(ctx context.Context, engine Engine, q *models.CallbackQ
 		return "group"
 	}
 	ev := flows.Event{Chat: flows.ChatID(msg.Chat.ID), User: flows.UserID(q.From.ID), From: profileOf(&q.From),
-		Kind: flows.EventButton, Data: q.Data, Origin: editTarget{chat: msg.Chat.ID, message: msg.ID, photo: len(msg.Photo) > 0}}
+		Kind: flows.EventButton, Data: q.Data, Origin: editTarget{chat: msg.Chat.ID, message: msg.ID, photo: len(msg.Photo) > 0},
+		Ack: func(out flows.Outcome) { answer(out.Notice) }} // the tap's answer need not wait for the disk
 	out, err := engine.Handle(ctx, ev)
 	if err != nil {
 		b.log.Error("handle button", "chat", msg.Chat.ID, "err", err)

@@ -98,6 +98,9 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Outcome, error) {
 		_ = t.finish(ctx)
 		return t.out, err
 	}
+	if ev.Ack != nil {
+		ev.Ack(t.out)
+	}
 	return t.out, t.finish(ctx)
 }
 

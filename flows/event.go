@@ -65,6 +65,11 @@ type Event struct {
 	// look inside it: it puts it on the messages that replace that screen
 	// (Message.Replace), and the channel decides whether it can.
 	Origin Origin
+	// Ack, when set, is called with the outcome once the event's replies
+	// are sent and before what it changed is stored: a channel answers a
+	// button press then, not after the write to disk. It is not called
+	// when the event fails; Handle returns the same outcome either way.
+	Ack func(Outcome)
 }
 
 // Origin is a channel's opaque reference to one of its messages (see

@@ -98,6 +98,7 @@ type world struct {
 	t     testing.TB
 	eng   *flows.Engine
 	store *memstore.Store
+	api   *reseller.Client
 	sb    *sandbox.Server
 	rec   *recorder
 	clock *clock
@@ -122,7 +123,7 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, store: memstore.New(), sb: sb, rec: &recorder{}, clock: clk, cfg: cfg}
+	w := &world{t: t, store: memstore.New(), api: api, sb: sb, rec: &recorder{}, clock: clk, cfg: cfg}
 	t.Cleanup(func() {
 		w.rec.mu.Lock()
 		defer w.rec.mu.Unlock()
