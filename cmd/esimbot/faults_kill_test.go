@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/esimbot/esimbot/bot/telegramtest"
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller/sandbox"
+	"github.com/esimbot/esimbot/storage"
 )
 
 var faultsSeed = flag.Uint64("faults.seed", 0, "fault suite: seed of the randomized run (0: from the time)")
@@ -232,7 +234,8 @@ type killEnv struct {
 	db        string
 	committed chan string // a sale the sandbox recorded (its reference)
 	child     *child
-	extra     []string // more of the bot's environment (KEY=value)
+	extra     []string     // more of the bot's environment (KEY=value)
+	restarts  atomic.Int32 // how many times restart started the bot again
 }
 
 // newKillEnv starts the bot on a new sandbox, fake and data file, with
@@ -299,7 +302,46 @@ func (e *killEnv) restart() bool {
 		return false
 	}
 	e.child = c
+	e.restarts.Add(1)
 	return true
+}
+
+// settle runs the stopped bot again until no sale of users is left
+// unfinished (an outcome still being checked when the purchases ended),
+// for at most a minute, and stops it.
+func (e *killEnv) settle(users []int64) {
+	for end := time.Now().Add(time.Minute); ; {
+		if unfinished(e.t, e.db, users) == 0 || time.Now().After(end) {
+			return
+		}
+		e.start("")
+		time.Sleep(2 * time.Second) // the fast clock's reconciler checks several times a second
+		if code := e.child.term(); code != 0 {
+			e.t.Errorf("exit %d after SIGTERM", code)
+		}
+	}
+}
+
+// unfinished counts the sales of users that are not finished.
+func unfinished(t *testing.T, db string, users []int64) int {
+	st, err := storage.Open(db, storage.Options{})
+	if err != nil {
+		t.Fatalf("open the ledger: %v", err)
+	}
+	defer st.Close()
+	n := 0
+	for _, u := range users {
+		ss, err := st.SalesByUser(context.Background(), flows.UserID(u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ss {
+			if !s.State.Finished() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // killCase is a moment at which the bot is killed during a sale.
@@ -500,7 +542,7 @@ func runKillCase(t *testing.T, bin string, kc killCase) faultRow {
 	if row.photos != wantPhotos || row.texts != min(kc.wantOrders, 1) {
 		t.Errorf("%d texts and %d pictures delivered, want %d and %d", row.texts, row.photos, min(kc.wantOrders, 1), wantPhotos)
 	}
-	checkSecondCopies(t, e.fake, user)
+	checkCopiesPerESIM(t, e.fake, user)
 	if t.Failed() {
 		t.Logf("chat:\n%s", e.fake.Transcript(user))
 	}
@@ -545,8 +587,28 @@ func (d *driver) wait(dur time.Duration, want ...string) int {
 	return found
 }
 
+// markSeen marks every message shown so far as seen, before an action, so
+// that the waits after it match only what answers it: a screen shown again
+// (a replay after a restart answered as a stale tap) would otherwise stay
+// unseen and answer the next wait, and the tap after it would press that
+// old screen's button, which is stale again, and so on for good.
+func (d *driver) markSeen() {
+	for _, m := range d.fake.Messages(d.id) {
+		if m.FromBot {
+			d.seen[[2]int{m.ID, m.Edited}] = true
+		}
+	}
+}
+
+// say sends text as the user.
+func (d *driver) say(text string) {
+	d.markSeen()
+	d.fake.SendText(d.id, d.id, text)
+}
+
 // tap presses the newest button with label; false if there is none.
 func (d *driver) tap(label string) bool {
+	d.markSeen()
 	msgs := d.fake.Messages(d.id)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, row := range msgs[i].Buttons() {
@@ -581,15 +643,15 @@ func (d *driver) newerConfirm(msgs []telegramtest.Message) bool {
 // toSummary plays a purchase up to the summary, or reports false.
 func (d *driver) toSummary() bool {
 	step := 15 * time.Second
-	d.fake.SendText(d.id, d.id, "/start")
+	d.say("/start")
 	if d.wait(step, "What would you like to do") < 0 || !d.tap("Buy an eSIM") || d.wait(step, "Where are you travelling") < 0 {
 		return false
 	}
-	d.fake.SendText(d.id, d.id, "france")
+	d.say("france")
 	if d.wait(step, "heapest first") < 0 || !d.tap("1 GB") || d.wait(step, "Networks") < 0 || !d.tap("Choose this bundle") || d.wait(step, "traveller's email") < 0 {
 		return false
 	}
-	d.fake.SendText(d.id, d.id, userEmail(d.id))
+	d.say(userEmail(d.id))
 	return d.wait(step, "full name") >= 0 && d.tap("Use ") && d.wait(step, "WhatsApp number for the traveller") >= 0 && d.tap("Skip") && d.wait(step, "Your order") >= 0
 }
 
@@ -654,18 +716,26 @@ func runRandomFaults(t *testing.T, bin string) faultRow {
 			if u < purchases%users {
 				mine++
 			}
-			abandons := 0
+			// A purchase given up is explained by a restart during it (an
+			// update swallowed) or just before (a replay of the previous
+			// screen): two in a row with no restart since the first began
+			// mean the user cannot buy.
+			prevAbandon := int32(-1) // restarts when the last purchase given up began
 			for done := 0; done < mine && time.Now().Before(deadline); {
+				restarts := e.restarts.Load()
 				if start := time.Now(); !d.toSummary() {
 					t.Logf("user %d: abandoned before Confirm after %v", id, time.Since(start).Round(time.Millisecond))
 					mu.Lock()
 					aborted++
 					mu.Unlock()
-					if abandons++; abandons == 2 {
-						t.Logf("user %d abandons again:\n%s", id, lastLines(e.fake.Transcript(id), 40))
+					if prevAbandon == e.restarts.Load() {
+						t.Errorf("user %d gave up twice in a row with no restart since: they cannot reach the summary\n%s", id, lastLines(e.fake.Transcript(id), 40))
+						return
 					}
+					prevAbandon = restarts
 					continue
 				}
+				prevAbandon = -1
 				fault := intn(len(faults))
 				faults[fault]()
 				began := time.Now()
@@ -761,7 +831,14 @@ func runRandomFaults(t *testing.T, bin string) faultRow {
 	if code := e.child.term(); code != 0 {
 		t.Errorf("exit %d after SIGTERM", code)
 	}
+	e.settle(ids)
 	row, _ := audit(t, e.db, e.sb, e.fake, ids, taps)
+	for _, id := range ids {
+		checkCopiesPerESIM(t, e.fake, id)
+	}
+	if row.pending > 0 {
+		t.Errorf("%d sales still pending at the end", row.pending)
+	}
 	row.fault = fmt.Sprintf("random: %d purchases, %d users, %d SIGKILL", purchases, users, kills)
 	slices.Sort(outcomes)
 	if len(outcomes) > 0 {
