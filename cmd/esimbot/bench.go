@@ -225,6 +225,11 @@ func (m *Main) startBenchBot(ctx context.Context, o benchOptions, name string, l
 		"TELEGRAM_BOT_TOKEN": benchToken, "TELEGRAM_API_URL": api.url, "ESIMBOT_DB": db,
 		"ESIMBOT_LISTEN": "127.0.0.1:0", "ESIMBOT_LOG_LEVEL": "warn", "ESIMBOT_LOG_FORMAT": "json",
 	}
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} { // the operator's collector settings, as "run" would see them
+		if v := os.Getenv(k); v != "" {
+			vars[k] = v
+		}
+	}
 	for k, v := range env {
 		vars[k] = v
 	}
