@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"sync"
 )
 
 // sizedBodies is the HTTP client the library sends with. The library
@@ -17,18 +18,24 @@ import (
 // characters.
 type sizedBodies struct{ c *http.Client }
 
+// formBuffers are the buffers forms are read into: grown once, then the
+// form is copied out at its size.
+var formBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // Do sends req with its body read in full and its ContentLength set.
 func (s sizedBodies) Do(req *http.Request) (*http.Response, error) {
 	if req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 {
 		return s.c.Do(req)
 	}
-	var buf bytes.Buffer
+	buf := formBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
 	_, err := buf.ReadFrom(req.Body)
 	_ = req.Body.Close()
+	body := bytes.Clone(buf.Bytes()) // the transport may still read it after Do returns
+	formBuffers.Put(buf)
 	if err != nil {
 		return nil, err
 	}
-	body := buf.Bytes()
 	req.ContentLength = int64(len(body))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	req.Body, _ = req.GetBody()
