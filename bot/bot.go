@@ -201,7 +201,7 @@ func New(cfg Config, inbox Inbox, users Users, cat *locales.Catalog) (*Bot, erro
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(strings.TrimRight(cfg.ServerURL, "/")),
 		tg.WithSkipGetMe(),
-		tg.WithHTTPClient(cfg.PollTimeout, b.http),
+		tg.WithHTTPClient(cfg.PollTimeout, sizedBodies{b.http}),
 		tg.WithErrorsHandler(func(err error) {
 			b.log.Warn("telegram", "err", err)
 		}),

@@ -2,18 +2,16 @@ package bot_test
 
 import (
 	"bytes"
-	"compress/zlib"
-	"encoding/binary"
-	"hash/crc32"
 	"image"
 	_ "image/png"
-	"sync"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 	qrgen "github.com/piglig/go-qr"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/esimbot/esimbot/bot"
 )
 
 // benchLPA is an activation string of the usual length.
@@ -22,8 +20,8 @@ const benchLPA = "LPA:1$smdp.sandbox.esimbot.example$9C2F1E0A7B3D4C5E6F708192A3B
 // BenchmarkQR measures QR code pictures of an LPA string: the encoder
 // (github.com/skip2/go-qrcode as flows uses it, at other sizes and
 // recovery levels; github.com/piglig/go-qr; gozxing's writer), and the PNG
-// (image/png at default compression, or a direct 1-bit writer with zlib's
-// fastest level). Each picture is read once with gozxing before timing
+// (image/png at default compression, or the bot's direct 1-bit writer with
+// zlib's fastest level). Each picture is read once with gozxing before timing
 // ("decoded" 1: it reads the LPA string back).
 func BenchmarkQR(b *testing.B) {
 	for _, bc := range []struct {
@@ -95,57 +93,10 @@ func BenchmarkQR(b *testing.B) {
 	}
 }
 
-// zlibs keeps zlib compressors at the fastest level.
-var zlibs = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
-	return zw
-}}
-
-// modulesPNG writes a QR code's modules (true: dark) as a 1-bit grayscale
-// PNG, scale pixels a module, with a quiet zone of quiet modules.
+// modulesPNG writes a QR code's modules (true: dark) as the bot does
+// (bot.ModulesPNG: a 1-bit grayscale PNG).
 func modulesPNG(modules [][]bool, scale, quiet int) []byte {
-	n := len(modules)
-	size := (n + 2*quiet) * scale
-	var idat bytes.Buffer
-	zw := zlibs.Get().(*zlib.Writer) // a compressor's state is about a megabyte: reuse it
-	defer zlibs.Put(zw)
-	zw.Reset(&idat)
-	line := make([]byte, 1+(size+7)/8) // filter type 0, then the pixels
-	for y := range n + 2*quiet {
-		for i := 1; i < len(line); i++ {
-			line[i] = 0xff // white
-		}
-		if my := y - quiet; my >= 0 && my < n {
-			for mx, dark := range modules[my] {
-				if dark {
-					for px := (mx + quiet) * scale; px < (mx+quiet+1)*scale; px++ {
-						line[1+px/8] &^= 0x80 >> (px % 8)
-					}
-				}
-			}
-		}
-		for range scale {
-			_, _ = zw.Write(line)
-		}
-	}
-	_ = zw.Close()
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		_ = binary.Write(&out, binary.BigEndian, uint32(len(data)))
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(kind))
-		crc.Write(data)
-		out.WriteString(kind)
-		out.Write(data)
-		_ = binary.Write(&out, binary.BigEndian, crc.Sum32())
-	}
-	ihdr := binary.BigEndian.AppendUint32(nil, uint32(size))
-	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(size))
-	chunk("IHDR", append(ihdr, 1, 0, 0, 0, 0)) // bit depth 1, grayscale
-	chunk("IDAT", idat.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
+	return bot.ModulesPNG(len(modules), func(x, y int) bool { return modules[y][x] }, scale, quiet)
 }
 
 // decodeQR reads the QR code of a PNG with gozxing.

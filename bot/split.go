@@ -174,14 +174,22 @@ func charRef(name string) (rune, bool) {
 // length is the length Telegram counts: UTF-16 code units of the text
 // without its HTML tags, entities decoded.
 func length(s string) int {
-	n := 0
+	n, _ := measure(s)
+	return n
+}
+
+// measure returns the length of s (as length counts it) and whether it
+// has a visible character that is not white space, without keeping its
+// tokens.
+func measure(s string) (width int, content bool) {
 	lastGT := strings.LastIndexByte(s, '>')
 	for i := 0; i < len(s); {
 		var t htmlToken
 		t, i = nextToken(s, i, lastGT)
-		n += t.width
+		width += t.width
+		content = content || t.kind == tokenText && !t.space
 	}
-	return n
+	return width, content
 }
 
 // split cuts HTML text into messages of at most limit characters (as
@@ -194,18 +202,14 @@ func length(s string) int {
 // trims it anyway), so no part is blank; a text with nothing but white
 // space and tags gives no part at all.
 func split(text string, limit int) []string {
-	toks := tokenize(text)
-	total, content := 0, false
-	for _, t := range toks {
-		total += t.width
-		content = content || t.kind == tokenText && !t.space
-	}
+	total, content := measure(text)
 	if !content {
 		return nil
 	}
 	if total <= limit {
-		return []string{text}
+		return []string{text} // most texts: no tokens kept
 	}
+	toks := tokenize(text)
 	var parts []string
 	var open []htmlToken // the tags open where the next part begins
 	for s := 0; s < len(toks); {

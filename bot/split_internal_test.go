@@ -115,3 +115,15 @@ func FuzzSplit(f *testing.F) {
 		checkSplit(t, text, l, split(text, l))
 	})
 }
+
+// BenchmarkSplitShort measures split on a screen's text that fits in one
+// message, as most are.
+func BenchmarkSplitShort(b *testing.B) {
+	text := strings.Repeat("<b>Europe 10 GB</b>, 30 days: <i>€19.90</i> &amp; more\n", 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		if parts := split(text, maxText); len(parts) != 1 {
+			b.Fatalf("%d parts", len(parts))
+		}
+	}
+}

@@ -46,6 +46,7 @@ type benchOptions struct {
 	timeout     time.Duration
 	workers     int
 	cpuProfile  string
+	memProfile  string
 }
 
 // benchUsageNotes end the usage of "bench".
@@ -94,6 +95,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "longest a setting may run")
 	fs.IntVar(&o.workers, "workers", 0, "chats the bot handles at once (0: the bot's default)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the whole run to `file` at its end")
 	if err := m.parse(fs, args); err != nil {
 		return err
 	}
@@ -148,7 +150,8 @@ func benchSettings(list string) (settings []string, bad string) {
 
 // prepare makes the directory of the database files (a temporary one if
 // -dir is not set) and starts the CPU profile of -cpuprofile; cleanup
-// stops the profile and removes a temporary directory.
+// stops the profile, writes the allocation profile of -memprofile and
+// removes a temporary directory.
 func (o *benchOptions) prepare() (cleanup func(), err error) {
 	var undo []func()
 	cleanup = func() {
@@ -167,6 +170,17 @@ func (o *benchOptions) prepare() (cleanup func(), err error) {
 		}
 		undo = append(undo, func() { os.RemoveAll(tmp) })
 		o.dir = tmp
+	}
+	if o.memProfile != "" {
+		f, err := os.Create(o.memProfile)
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
+		undo = append(undo, func() {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		})
 	}
 	if o.cpuProfile == "" {
 		return cleanup, nil
@@ -210,6 +224,11 @@ func (m *Main) startBenchBot(ctx context.Context, o benchOptions, name string, l
 	vars := map[string]string{
 		"TELEGRAM_BOT_TOKEN": benchToken, "TELEGRAM_API_URL": api.url, "ESIMBOT_DB": db,
 		"ESIMBOT_LISTEN": "127.0.0.1:0", "ESIMBOT_LOG_LEVEL": "warn", "ESIMBOT_LOG_FORMAT": "json",
+	}
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} { // the operator's collector settings, as "run" would see them
+		if v := os.Getenv(k); v != "" {
+			vars[k] = v
+		}
 	}
 	for k, v := range env {
 		vars[k] = v

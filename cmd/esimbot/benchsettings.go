@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,6 +26,11 @@ func (m *Main) benchCapacity(ctx context.Context, o benchOptions, rep *benchRepo
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	fmt.Fprintf(m.Stderr, "bench capacity: %d users buying at once, pacing off, API %v a call…\n", o.chats, o.latency)
+	// The CPU profile's samples carry bot=esimbot or bot=bare (goroutines
+	// inherit the labels), so that -tagfocus can tell the two runs apart.
+	ctx = pprof.WithLabels(ctx, pprof.Labels("bot", "esimbot"))
+	pprof.SetGoroutineLabels(ctx)
+	defer pprof.SetGoroutineLabels(context.Background())
 	b, err := m.startBenchBot(ctx, o, "capacity", o.latency, map[string]string{"ESIMBOT_SEND_RATE": "0", "ESIMBOT_CHAT_RATE": "0"}, nil)
 	if err != nil {
 		return err
@@ -43,6 +49,8 @@ func (m *Main) benchCapacity(ctx context.Context, o benchOptions, rep *benchRepo
 	rep.add(r)
 
 	fmt.Fprintf(m.Stderr, "bench capacity: the bare bot…\n")
+	ctx = pprof.WithLabels(ctx, pprof.Labels("bot", "bare"))
+	pprof.SetGoroutineLabels(ctx)
 	api, err := newBenchAPI(benchToken)
 	if err != nil {
 		return err

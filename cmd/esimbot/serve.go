@@ -53,6 +53,7 @@ func (m *Main) runBot(ctx context.Context, args []string) error {
 		return err
 	}
 	log := m.logger(cfg)
+	defer tuneGC(m.Getenv, log)()
 	met := newMetrics()
 
 	store, err := storage.Open(cfg.DB, storage.Options{})

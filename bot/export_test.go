@@ -1,0 +1,4 @@
+package bot
+
+// ModulesPNG is modulesPNG, for BenchmarkQR.
+var ModulesPNG = modulesPNG
