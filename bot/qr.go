@@ -8,7 +8,7 @@ import (
 	"hash/crc32"
 	"sync"
 
-	qrgen "github.com/piglig/go-qr"
+	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/esimbot/esimbot/flows"
 )
@@ -22,15 +22,17 @@ const (
 )
 
 // qrPNG draws the QR code of a photo's text (an eSIM's LPA string) with
-// github.com/piglig/go-qr's matrix at medium error correction (or higher
-// where it fits in the same size), as a 1-bit PNG. BenchmarkQR compares
-// it with the other encoders.
+// github.com/skip2/go-qrcode's matrix at medium error correction, as a
+// 1-bit PNG (modulesPNG): image/png's encoder of skip2's own pictures took
+// most of the time. BenchmarkQR compares it with the other encoders.
 func qrPNG(p *flows.Photo) ([]byte, error) {
-	q, err := qrgen.EncodeText(p.QR, qrgen.Medium)
+	q, err := qrcode.New(p.QR, qrcode.Medium)
 	if err != nil {
 		return nil, fmt.Errorf("QR code %s: %w", p.Key, err)
 	}
-	return modulesPNG(q.Size(), q.Module, qrModule, qrQuiet), nil
+	q.DisableBorder = true // modulesPNG draws the quiet zone
+	m := q.Bitmap()
+	return modulesPNG(len(m), func(x, y int) bool { return m[y][x] }, qrModule, qrQuiet), nil
 }
 
 // zlibs keeps compressors at zlib's fastest level: a compressor's state
