@@ -38,6 +38,10 @@ type Inbox interface {
 	// getUpdates answer) in one transaction, each as PutUpdate would, and
 	// reports which were new.
 	PutUpdates(ctx context.Context, bot int64, ids []int64, payloads [][]byte) ([]bool, error)
+	// UnseenUpdates reports which of the bot's update IDs PutUpdates would
+	// find new (neither pending nor handled lately), writing nothing: a
+	// polled answer's new updates are queued while it is stored.
+	UnseenUpdates(ctx context.Context, bot int64, ids []int64) ([]bool, error)
 	// PendingUpdates returns the bot's stored updates not yet handled, in
 	// order.
 	PendingUpdates(ctx context.Context, bot int64) ([][]byte, error)
@@ -177,6 +181,7 @@ type Bot struct {
 	username string // the bot's @username, from getMe
 	engine   Engine
 	disp     *dispatcher
+	writes   writes // polled updates queued before their inbox write is done
 }
 
 // New prepares a bot. It does not call Telegram: Run does.

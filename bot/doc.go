@@ -5,7 +5,7 @@
 // flows events and messages into Bot API calls; the order of updates (one
 // at a time per chat, chats in parallel on a bounded number of workers,
 // panics recovered); the durable inbox (every update is stored before it is
-// handled, and unhandled ones are handled first at start); polling or
+// marked handled, and unhandled ones are handled first at start); polling or
 // webhook; and Telegram's limits: 64-byte callback data (flows keeps to
 // it), 4096-character messages (split on line breaks), 1024-character
 // captions, 429 retry_after, and 403 from users who blocked the bot.
@@ -56,7 +56,10 @@
 // each answer, up to 100 updates, is written to the inbox in one
 // transaction, and its offset is confirmed to Telegram (by the next
 // getUpdates) only once that write is on disk, so a crash loses nothing;
-// an answer that cannot be stored is asked for again. In webhook mode
+// an answer that cannot be stored is asked for again. Its new updates
+// (UnseenUpdates) are queued while it is written, and each is marked done
+// only once the write is through, so a reply does not wait for the disk
+// and the inbox never keeps an update marked done. In webhook mode
 // Telegram gets its 200 only after the inbox write; requests that arrive
 // together share a commit. All calls share one HTTP client whose
 // transport keeps an idle connection per call that may run at once.

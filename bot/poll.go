@@ -124,14 +124,51 @@ func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]json.RawMessage, 
 }
 
 // acceptAll stores the updates of one getUpdates answer in one inbox
-// write, queues the new ones, and returns the offset that confirms them.
-// An update that cannot be decoded is logged and skipped (confirmed, like
-// Telegram would drop it), since asking again would bring it back forever.
+// write and returns the offset that confirms them once it is on disk. The
+// new ones are queued at once, not after the write: they are handled while
+// it runs, and each is marked done only after it (writes). A crash before
+// the write is through leaves the answer unconfirmed, so Telegram sends
+// it again: at least once, as a crash between handling and marking done
+// always was. An update that cannot be decoded is logged and skipped
+// (confirmed, like Telegram would drop it), since asking again would bring
+// it back forever.
 func (b *Bot) acceptAll(ctx context.Context, raws []json.RawMessage) (int64, error) {
-	var next int64
-	ups := make([]*models.Update, 0, len(raws))
-	ids := make([]int64, 0, len(raws))
-	payloads := make([][]byte, 0, len(raws))
+	next, ups, ids, payloads := b.decodeAll(raws)
+	if len(ups) == 0 {
+		return next, nil
+	}
+	unseen, err := b.inbox.UnseenUpdates(ctx, b.id, ids)
+	if err != nil {
+		return 0, err
+	}
+	b.mu.Lock()
+	d := b.disp
+	b.mu.Unlock()
+	for i, upd := range ups {
+		switch {
+		case !unseen[i]:
+			b.log.Debug("duplicate update dropped", "update", upd.ID)
+		case d != nil && b.writes.queue(upd.ID):
+			d.enqueue(upd)
+		}
+		// Without a dispatcher (shutting down), the update stays in the
+		// inbox and is handled at the next start.
+	}
+	if _, err := b.inbox.PutUpdates(ctx, b.id, ids, payloads); err != nil {
+		return 0, err // the queued ones wait for the write of the answer asked for again
+	}
+	for _, id := range ids {
+		b.writes.stored(id)
+	}
+	return next, nil
+}
+
+// decodeAll decodes the updates of one getUpdates answer, with their IDs
+// and payloads, and the offset past them all (unreadable ones included).
+func (b *Bot) decodeAll(raws []json.RawMessage) (next int64, ups []*models.Update, ids []int64, payloads [][]byte) {
+	ups = make([]*models.Update, 0, len(raws))
+	ids = make([]int64, 0, len(raws))
+	payloads = make([][]byte, 0, len(raws))
 	for _, raw := range raws {
 		var upd models.Update
 		if err := json.Unmarshal(raw, &upd); err != nil || upd.ID == 0 {
@@ -146,25 +183,5 @@ func (b *Bot) acceptAll(ctx context.Context, raws []json.RawMessage) (int64, err
 		next = max(next, upd.ID+1)
 		ups, ids, payloads = append(ups, &upd), append(ids, upd.ID), append(payloads, raw)
 	}
-	if len(ups) == 0 {
-		return next, nil
-	}
-	fresh, err := b.inbox.PutUpdates(ctx, b.id, ids, payloads)
-	if err != nil {
-		return 0, err
-	}
-	b.mu.Lock()
-	d := b.disp
-	b.mu.Unlock()
-	for i, upd := range ups {
-		switch {
-		case !fresh[i]:
-			b.log.Debug("duplicate update dropped", "update", upd.ID)
-		case d != nil:
-			d.enqueue(upd)
-		}
-		// Without a dispatcher (shutting down), the update stays in the
-		// inbox and is handled at the next start.
-	}
-	return next, nil
+	return next, ups, ids, payloads
 }

@@ -49,6 +49,9 @@ func (b *Bot) handle(ctx context.Context, engine Engine, upd *models.Update) {
 		b.log.Warn("update cut short by the shutdown; kept for the next start", "update", upd.ID)
 		return
 	}
+	if !b.writes.wait(ctx, upd.ID) {
+		return // shutting down before its write was through: Telegram sends it again
+	}
 	if err := b.inbox.UpdateDone(context.WithoutCancel(ctx), b.id, upd.ID); err != nil {
 		b.log.Error("mark update done", "update", upd.ID, "err", err)
 	}

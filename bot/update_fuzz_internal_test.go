@@ -61,6 +61,16 @@ func (m *memInbox) PutUpdates(ctx context.Context, bot int64, ids []int64, paylo
 	return out, nil
 }
 
+func (m *memInbox) UnseenUpdates(_ context.Context, _ int64, ids []int64) ([]bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]bool, len(ids))
+	for i, id := range ids {
+		out[i] = !m.seen[id]
+	}
+	return out, nil
+}
+
 func (m *memInbox) PendingUpdates(context.Context, int64) ([][]byte, error) { return nil, nil }
 func (m *memInbox) UpdateDone(context.Context, int64, int64) error          { return nil }
 

@@ -87,6 +87,27 @@ func (s *Store) PutUpdates(_ context.Context, bot int64, ids []int64, payloads [
 	return fresh, nil
 }
 
+// UnseenUpdates reports which of a bot's update IDs PutUpdates would find
+// new: neither pending in the inbox nor handled within the dedup window.
+// It writes nothing.
+func (s *Store) UnseenUpdates(_ context.Context, bot int64, ids []int64) ([]bool, error) {
+	if bot <= 0 {
+		return nil, fmt.Errorf("unseen updates of bot %d: %w", bot, errNotABot)
+	}
+	unseen := make([]bool, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		inbox, dedup := tx.Bucket(bucketInbox), tx.Bucket(bucketDedup)
+		for i, id := range ids {
+			unseen[i] = inbox.Get(inboxKey(bot, id)) == nil && dedup.Get(strconv.AppendInt(updatePrefix(bot), id, 10)) == nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unseen updates of bot %d: %w", bot, err)
+	}
+	return unseen, nil
+}
+
 // PendingUpdates returns the updates of a bot that the inbox holds, not
 // yet handled, in update ID order (the order Telegram sent them). The
 // first bot to call it on a file migrated from version 2 adopts the

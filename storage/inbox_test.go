@@ -120,6 +120,39 @@ func TestPutUpdates(t *testing.T) {
 	})
 }
 
+// TestUnseenUpdates: what PutUpdates would find new, pending or handled
+// updates (within the dedup window) not, and nothing written.
+func TestUnseenUpdates(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t)
+	const bot = 123456
+	for _, id := range []int64{1, 2} {
+		if _, err := st.PutUpdate(ctx, bot, id, fmt.Appendf(nil, `{"update_id":%d}`, id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.UpdateDone(ctx, bot, 2); err != nil {
+		t.Fatal(err)
+	}
+	commits := st.Commits()
+	unseen, err := st.UnseenUpdates(ctx, bot, []int64{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]bool{false, false, true}, unseen); d != "" {
+		t.Errorf("unseen (-want +got):\n%s", d)
+	}
+	if other, _ := st.UnseenUpdates(ctx, bot+1, []int64{1}); !other[0] {
+		t.Error("another bot's update 1 reported seen")
+	}
+	if st.Commits() != commits {
+		t.Error("UnseenUpdates wrote")
+	}
+	if _, err := st.UnseenUpdates(ctx, 0, []int64{1}); err == nil {
+		t.Error("bot 0 accepted")
+	}
+}
+
 // TestConcurrentUpdatesShareCommits: updates stored at once (webhook
 // requests arriving together) share commits through Batch.
 func TestConcurrentUpdatesShareCommits(t *testing.T) {
