@@ -77,6 +77,11 @@ type Conversation struct {
 	Updated time.Time `json:"updated"`
 	// Draft is the sale being prepared.
 	Draft Draft `json:"draft"`
+	// Pressed is the data of the button press that moved the conversation
+	// to its stamp (empty when something else did): the same press again
+	// (a double tap, an update replayed after a restart) is answered
+	// quietly, since what it asked for is on screen already.
+	Pressed string `json:"pressed,omitempty"`
 }
 
 // Draft is what a conversation has gathered toward a sale.

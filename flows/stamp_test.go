@@ -142,3 +142,30 @@ func TestTypedSkipAtWhatsApp(t *testing.T) {
 		})
 	}
 }
+
+// The press that led to the screen shown, pressed again (a double tap, or
+// its update replayed after a restart), is answered quietly: no "old
+// button" notice and no other copy of the screen. Any other older button
+// is still stale, and so is that press once something else moved on.
+func TestDoubleTapAnsweredQuietly(t *testing.T) {
+	w := newWorld(t)
+	c := w.chat(101, "Ada", "en")
+	c.command("/start")
+	buy := c.button("🛒")
+	c.press(buy)
+	before := c.sent()
+	c.press(buy)
+	if c.outcome.Stale || c.outcome.Notice != "" || c.sent() != before || c.step() != "destination" {
+		t.Errorf("Buy again: stale %v, notice %q, %d messages, step %s:\n%s", c.outcome.Stale, c.outcome.Notice, c.sent()-before, c.step(), c.log.String())
+	}
+	c.say("france")
+	c.press(buy) // the text moved the conversation on since
+	if !c.outcome.Stale {
+		t.Errorf("Buy after a text: not stale:\n%s", c.log.String())
+	}
+	c.tap("1 GB")
+	c.press(buy) // an older press than the last
+	if !c.outcome.Stale {
+		t.Errorf("Buy two screens back: not stale:\n%s", c.log.String())
+	}
+}

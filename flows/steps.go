@@ -290,6 +290,9 @@ func handlerOf(c Conversation, in input) (handler, input) {
 	case EventButton:
 		p, ok := parsePress(in.ev.Data)
 		in.press = p
+		if ok && !p.global && p.stamp != c.Stamp && c.Pressed != "" && in.ev.Data == c.Pressed {
+			return handler{run: repressed}, in
+		}
 		return buttonOf(def, c, p, ok), in
 	case EventText:
 		if in.text() != "" {
@@ -345,6 +348,11 @@ func commandOf(def *stepDef, in input) handler {
 // hinting, staling, busy and unknownCommand answer what no handler takes.
 func hinting(c Conversation, _ User, in input) (Conversation, []effect) { return c, in.hint() }
 func staling(c Conversation, _ User, in input) (Conversation, []effect) { return c, in.stale() }
+
+// repressed answers the press that led to the screen shown, pressed again
+// (a double tap, or its update replayed after a restart): quietly, with
+// no notice and no other copy of the screen, which is there already.
+func repressed(c Conversation, _ User, _ input) (Conversation, []effect) { return c, nil }
 func busy(c Conversation, _ User, in input) (Conversation, []effect) {
 	return c, []effect{in.say("selling_wait")}
 }

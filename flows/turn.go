@@ -199,6 +199,10 @@ func (t *turn) send(ctx context.Context, m Message, replace bool) error {
 // every screen shown before go stale.
 func (t *turn) nextStamp() uint32 {
 	t.conv.Stamp = stampAfter(t.conv.Stamp)
+	t.conv.Pressed = ""
+	if t.ev.Kind == EventButton {
+		t.conv.Pressed = t.ev.Data
+	}
 	t.bumped = true
 	return t.conv.Stamp
 }
