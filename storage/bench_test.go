@@ -225,3 +225,47 @@ func BenchmarkSweep(b *testing.B) {
 	b.ReportMetric(float64(sweep.Microseconds())/1000/float64(b.N), "sweep-ms")
 	b.ReportMetric(float64(maxSave.Microseconds())/1000, "max-save-ms")
 }
+
+// BenchmarkRead measures the reads every update makes (its user and its
+// conversation) and the read of a sale, in one goroutine, of a record
+// unchanged since it was written.
+func BenchmarkRead(b *testing.B) {
+	ctx := context.Background()
+	st := MustOpen(b)
+	u := flows.User{ID: 7, Lang: "fr", Email: "ana@example.com", Name: "Ana", FirstSeen: storetest.T0, LastSeen: storetest.T0.Add(time.Hour)}
+	if err := st.SaveUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	c := storetest.NewConversation(7, storetest.T0)
+	c.Draft = flows.Draft{DestKind: "country", DestCode: "FRA", Choices: []string{"a", "b", "c", "d", "e"},
+		Bundle: &flows.BundleOffer{Code: "esim_1GB_7D_FR", Name: "1 GB, 7 days", Countries: []string{"FRA"}, DataMB: 1024, Days: 7},
+		Email: "ana@example.com", Name: "Ana"}
+	c, err := st.SaveConversation(ctx, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.CreateSale(ctx, storetest.NewSale("R1", 7, storetest.T0), c); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("user", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.User(ctx, 7); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("conversation", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Conversation(ctx, 7); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sale", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Sale(ctx, "R1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
