@@ -239,7 +239,7 @@ func BenchmarkRead(b *testing.B) {
 	c := storetest.NewConversation(7, storetest.T0)
 	c.Draft = flows.Draft{DestKind: "country", DestCode: "FRA", Choices: []string{"a", "b", "c", "d", "e"},
 		Bundle: &flows.BundleOffer{Code: "esim_1GB_7D_FR", Name: "1 GB, 7 days", Countries: []string{"FRA"}, DataMB: 1024, Days: 7},
-		Email: "ana@example.com", Name: "Ana"}
+		Email:  "ana@example.com", Name: "Ana"}
 	c, err := st.SaveConversation(ctx, c)
 	if err != nil {
 		b.Fatal(err)
