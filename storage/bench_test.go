@@ -269,3 +269,34 @@ func BenchmarkRead(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUpdateSale measures sale updates per second with fsync on, 64
+// sales updated at once (their updates share commits), each update a
+// decoding of the stored sale and an encoding of the new one.
+func BenchmarkUpdateSale(b *testing.B) {
+	ctx := context.Background()
+	st := MustOpen(b)
+	const sales = 64
+	for i := range sales {
+		c := storetest.NewConversation(flows.ChatID(i), storetest.T0)
+		if _, err := st.CreateSale(ctx, storetest.NewSale(fmt.Sprintf("R%d", i), flows.UserID(i), storetest.T0), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for i := range sales {
+		wg.Go(func() {
+			for left.Add(-1) >= 0 {
+				if _, err := st.UpdateSale(ctx, fmt.Sprintf("R%d", i), func(s *flows.Sale) error { s.Attempts++; return nil }); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}

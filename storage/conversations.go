@@ -131,7 +131,7 @@ func (s *Store) putConversation(tx *bolt.Tx, c flows.Conversation, old *convHead
 	// Return what a read would: the decoded value, with no alias of c; the
 	// next read copies it.
 	var out flows.Conversation
-	if err := decodeMemo(s.convs, idKey(c.Chat), b, &out); err != nil {
+	if err := storedMemo(s.convs, idKey(c.Chat), b, c, storedConversation, &out); err != nil {
 		return flows.Conversation{}, fmt.Errorf("decode conversation %d: %w", c.Chat, err)
 	}
 	return out, nil

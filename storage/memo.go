@@ -94,13 +94,18 @@ func getMemo[T any](tx *bolt.Tx, m *memo[T], bucket, key []byte, v *T, keep bool
 	return true, nil
 }
 
-// decodeMemo decodes enc, the bytes just stored under key, into v and
-// remembers it in m: what putConversation and UpdateSale return, and what
-// the next read of the record will copy.
-func decodeMemo[T any](m *memo[T], key, enc []byte, v *T) error {
-	var fresh T
-	if err := json.Unmarshal(enc, &fresh); err != nil {
-		return err
+// storedMemo sets v to what a read of enc, the bytes just stored under key
+// as the encoding of written, gives (what putConversation and UpdateSale
+// return), and remembers it in m for the next read of the record. stored
+// computes it from written (asstored.go), or says it cannot, and then enc
+// is decoded.
+func storedMemo[T any](m *memo[T], key, enc []byte, written T, stored func(T, []byte) (T, bool), v *T) error {
+	fresh, ok := stored(written, enc)
+	if !ok {
+		fresh = *new(T)
+		if err := json.Unmarshal(enc, &fresh); err != nil {
+			return err
+		}
 	}
 	m.remember(key, enc, fresh)
 	*v = fresh

@@ -21,12 +21,24 @@ var (
 	typeDecimal = reflect.TypeFor[decimal.Decimal]()
 )
 
-// fill sets every exported field reachable from v to a random value, none
-// of them empty, so that a copy that forgets a field shows.
+// fill sets every exported field reachable from v to a random value, most
+// of them not empty, so that a copy that forgets a field shows. Times are
+// in various zones, some with a monotonic reading, some zero; a few
+// strings are not UTF-8 (which the encoding changes).
 func fill(r *rand.Rand, v reflect.Value) {
+	if r.IntN(8) == 0 {
+		v.SetZero() // empty strings, slices and decimals, nil pointers, zero times
+		if v.Type() == typeTime && r.IntN(2) == 0 {
+			v.Set(reflect.ValueOf(time.Time{}.In(time.FixedZone("", 3600))))
+		}
+		if v.Kind() == reflect.Slice && r.IntN(2) == 0 {
+			v.Set(reflect.MakeSlice(v.Type(), 0, r.IntN(2)))
+		}
+		return
+	}
 	switch {
 	case v.Type() == typeTime:
-		zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 2*3600), time.FixedZone("", -(5*3600 + 30*60))}
+		zones := []*time.Location{time.UTC, time.Local, time.FixedZone("", 2*3600), time.FixedZone("", -(5*3600 + 30*60)), time.FixedZone("X", 0), time.FixedZone("", 3600+7)}
 		t := time.Unix(r.Int64N(4e9), r.Int64N(1e9)).In(zones[r.IntN(len(zones))])
 		if r.IntN(2) == 0 {
 			t = time.Now() // with a monotonic reading
@@ -34,7 +46,10 @@ func fill(r *rand.Rand, v reflect.Value) {
 		v.Set(reflect.ValueOf(t))
 		return
 	case v.Type() == typeDecimal:
-		v.Set(reflect.ValueOf(decimal.New(r.Int64N(1e6)-5e5, -r.Int32N(4))))
+		v.Set(reflect.ValueOf(decimal.New(r.Int64N(1e6)-5e5, -r.Int32N(4)+r.Int32N(3))))
+		return
+	case v.Kind() == reflect.String && r.IntN(20) == 0:
+		v.SetString("bad \xff UTF-8")
 		return
 	}
 	switch v.Kind() {
@@ -134,10 +149,24 @@ func sameAsDecoded[T any](t *testing.T, s *Store, bucket, key []byte, got T, rea
 	}
 }
 
-// TestMemoReadsAsDecoded writes random records (every field set) and checks
-// that what writes and reads return, from the memo or not, is exactly what
-// decoding the stored bytes gives, and shares nothing with the memo.
+// TestMemoReadsAsDecoded writes random records (most fields set) and
+// checks that what writes and reads return, from the memo or not, is
+// exactly what decoding the stored bytes gives, and shares nothing with
+// the memo: with the machine's local zone, and with one that is not UTC
+// and has summer time (time.Parse gives times in it).
 func TestMemoReadsAsDecoded(t *testing.T) {
+	t.Run("local", memoReadsAsDecoded)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip(err)
+	}
+	was := time.Local
+	time.Local = paris
+	defer func() { time.Local = was }()
+	t.Run("paris", memoReadsAsDecoded)
+}
+
+func memoReadsAsDecoded(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(filepath.Join(t.TempDir(), "esimbot.db"), Options{})
 	if err != nil {

@@ -192,7 +192,7 @@ func (s *Store) UpdateSale(_ context.Context, ref string, fn func(*flows.Sale) e
 		}
 		// Return what a read would, sharing nothing with what fn may keep; the
 		// next read copies it.
-		if err := decodeMemo(s.sales, []byte(ref), enc, &stored); err != nil {
+		if err := storedMemo(s.sales, []byte(ref), enc, sale, storedSale, &stored); err != nil {
 			return fmt.Errorf("decode sale %q: %w", ref, err)
 		}
 		return nil
