@@ -202,6 +202,10 @@ func memoReadsAsDecoded(t *testing.T) {
 		_, err = s.CreateSale(ctx, sale, c)
 		must(err)
 		readSale := func() flows.Sale { got, err := s.Sale(ctx, sale.Ref); must(err); return got }
+		passed := sale
+		sameAsDecoded(t, s, bucketSales, []byte(sale.Ref), readSale(), readSale)
+		scramble(reflect.ValueOf(&passed).Elem()) // what the caller of CreateSale may change
+		sameAsDecoded(t, s, bucketSales, []byte(sale.Ref), readSale(), readSale)
 		for range 2 {
 			next := random[flows.Sale](r)
 			next.Ref, next.State = sale.Ref, flows.SaleConfirmed

@@ -115,8 +115,12 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 		if err != nil {
 			return err
 		}
-		if _, err := putSale(tx, nil, &sale); err != nil {
+		enc, err := putSale(tx, nil, &sale)
+		if err != nil {
 			return err
+		}
+		if stored, ok := storedSale(sale, enc); ok { // for the purchase's next step
+			s.sales.remember([]byte(sale.Ref), enc, stored)
 		}
 		saved, err = s.putConversation(tx, c, old)
 		return err
