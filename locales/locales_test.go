@@ -995,3 +995,19 @@ func TestTrace(t *testing.T) {
 		t.Errorf("traced %v, want %v", keys, want)
 	}
 }
+
+// BenchmarkFor measures the Localizer every turn takes for its user's
+// language, and for a language tag the catalog has not.
+func BenchmarkFor(b *testing.B) {
+	c, err := locales.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, lang := range []string{"fr", "pt-BR"} {
+		b.Run(lang, func(b *testing.B) {
+			for b.Loop() {
+				_ = c.For(lang)
+			}
+		})
+	}
+}
