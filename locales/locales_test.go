@@ -1011,3 +1011,17 @@ func BenchmarkFor(b *testing.B) {
 		})
 	}
 }
+
+// TestForSharesNothing: a Localizer For returns may be changed by its
+// caller without changing the next one For returns.
+func TestForSharesNothing(t *testing.T) {
+	c, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.For("fr")
+	l.Tag = language.Arabic
+	if got := c.For("fr").Tag; got != language.French {
+		t.Errorf("For(fr) after a caller changed the last one: %v, want fr", got)
+	}
+}
