@@ -43,25 +43,14 @@ func BenchmarkSaveConversation(b *testing.B) {
 				}
 				convs[i] = c
 			}
-			var left atomic.Int64
-			left.Store(int64(b.N))
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			for i := range convs {
-				wg.Go(func() {
-					c := convs[i]
-					for left.Add(-1) >= 0 {
-						c.Stamp++
-						c.Updated = c.Updated.Add(time.Second)
-						var err error
-						if c, err = st.SaveConversation(ctx, c); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
+			shareOps(b, chats, func(i int) error {
+				c := convs[i]
+				c.Stamp++
+				c.Updated = c.Updated.Add(time.Second)
+				var err error
+				convs[i], err = st.SaveConversation(ctx, c)
+				return err
+			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 		})
 	}
@@ -283,14 +272,24 @@ func BenchmarkUpdateSale(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	shareOps(b, sales, func(i int) error {
+		_, err := st.UpdateSale(ctx, fmt.Sprintf("R%d", i), func(s *flows.Sale) error { s.Attempts++; return nil })
+		return err
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}
+
+// shareOps runs b.N calls of op among n goroutines, goroutine i calling
+// op(i) until the calls are done or one fails, after resetting the timer.
+func shareOps(b *testing.B, n int, op func(i int) error) {
 	var left atomic.Int64
 	left.Store(int64(b.N))
 	var wg sync.WaitGroup
 	b.ResetTimer()
-	for i := range sales {
+	for i := range n {
 		wg.Go(func() {
 			for left.Add(-1) >= 0 {
-				if _, err := st.UpdateSale(ctx, fmt.Sprintf("R%d", i), func(s *flows.Sale) error { s.Attempts++; return nil }); err != nil {
+				if err := op(i); err != nil {
 					b.Error(err)
 					return
 				}
@@ -298,5 +297,4 @@ func BenchmarkUpdateSale(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
 }
