@@ -19,14 +19,14 @@ func (e *Engine) deliver(ctx context.Context, s Sale, interactive bool) error {
 	if s.Kind == KindTopup {
 		return e.deliverTopup(ctx, s)
 	}
-	s, ok, err := e.withActivation(ctx, s, interactive)
+	s, ok, marked, err := e.withActivation(ctx, s, interactive)
 	if err != nil || !ok {
 		return err
 	}
-	if s, ok, err = e.deliverText(ctx, s); err != nil || !ok {
+	if s, ok, marked, err = e.deliverText(ctx, s, marked); err != nil || !ok {
 		return err
 	}
-	if s, ok, err = e.deliverPhoto(ctx, s); err != nil || !ok {
+	if s, ok, err = e.deliverPhoto(ctx, s, marked); err != nil || !ok {
 		return err
 	}
 	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
@@ -68,24 +68,26 @@ func (e *Engine) deliverTopup(ctx context.Context, s Sale) error {
 
 // withActivation returns the sale with its activation data (LPA), fetched
 // from the order if it has none yet; ok is false when there is none to
-// deliver yet (another attempt is scheduled) or the order failed.
-func (e *Engine) withActivation(ctx context.Context, s Sale, interactive bool) (Sale, bool, error) {
+// deliver yet (another attempt is scheduled) or the order failed. The
+// write that records fetched data also marks the installation text, sent
+// next, as being sent (saving a write): textMarked reports that it did.
+func (e *Engine) withActivation(ctx context.Context, s Sale, interactive bool) (_ Sale, ok, textMarked bool, _ error) {
 	if s.LPA != "" {
-		return s, true, nil
+		return s, true, false, nil
 	}
 	o, lpa, err := e.activation(ctx, s.Ref, interactive)
 	if errors.Is(err, errOrderFailed) {
-		return s, false, e.fail(ctx, s, "sale_failed_after_assign", err)
+		return s, false, false, e.fail(ctx, s, "sale_failed_after_assign", err)
 	}
 	if err != nil {
 		first := s.Attempts == 0
 		if uerr := e.retryDelivery(ctx, s, partActivation, err); uerr != nil {
-			return s, false, uerr
+			return s, false, false, uerr
 		}
 		if first {
 			e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T(agentKey("activation_pending", s.SoldBy))})
 		}
-		return s, false, nil
+		return s, false, false, nil
 	}
 	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
 		s.LPA = lpa
@@ -96,49 +98,66 @@ func (e *Engine) withActivation(ctx context.Context, s Sale, interactive bool) (
 		if s.OrderID == "" {
 			s.OrderID = o.ID.String()
 		}
+		textMarked = !s.TextSent && !s.TextSending
+		s.TextSending = s.TextSending || textMarked
 		return nil
 	})
-	return s, err == nil, err
+	return s, err == nil, textMarked && err == nil, err
 }
 
 // deliverText sends the installation text, once; ok is false when it
-// failed (another attempt is scheduled).
-func (e *Engine) deliverText(ctx context.Context, s Sale) (Sale, bool, error) {
+// failed (another attempt is scheduled). marked is set when the caller has
+// just marked the text as being sent, so it is not being sent again. The
+// write that records it sent also marks the QR code picture, sent next, as
+// being sent (saving a write): photoMarked reports that it did.
+func (e *Engine) deliverText(ctx context.Context, s Sale, marked bool) (_ Sale, ok, photoMarked bool, _ error) {
 	if s.TextSent {
-		return s, true, nil
+		return s, true, false, nil
 	}
-	s, again, err := e.sending(ctx, s, partText)
-	if err != nil {
-		return s, false, err
+	again := false
+	if !marked {
+		var err error
+		if s, again, err = e.sending(ctx, s, partText); err != nil {
+			return s, false, false, err
+		}
 	}
 	m := e.installMessage(s)
 	if again {
 		m.Text = e.cat.For(s.Lang).T("esim_again") + "\n\n" + m.Text
 	}
 	if err := e.msg.Send(ctx, s.Chat, m); err != nil {
-		return s, false, e.retryDelivery(ctx, s, partText, err)
+		return s, false, false, e.retryDelivery(ctx, s, partText, err)
 	}
-	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.TextSent = true; return nil })
-	return s, err == nil, err
+	s, err := e.updateSale(ctx, s.Ref, func(s *Sale) error {
+		s.TextSent = true
+		photoMarked = !s.PhotoSent && !s.PhotoSending
+		s.PhotoSending = s.PhotoSending || photoMarked
+		return nil
+	})
+	return s, err == nil, photoMarked && err == nil, err
 }
 
 // deliverPhoto sends the QR code picture, once; ok is false when it failed
 // and is tried again. A picture refused maxPhotoTries times is given up:
-// the text has what the user needs.
-func (e *Engine) deliverPhoto(ctx context.Context, s Sale) (Sale, bool, error) {
+// the text has what the user needs. marked is set when the caller has just
+// marked the picture as being sent, so it is not being sent again.
+func (e *Engine) deliverPhoto(ctx context.Context, s Sale, marked bool) (Sale, bool, error) {
 	if s.PhotoSent {
 		return s, true, nil
 	}
-	s, again, err := e.sending(ctx, s, partPhoto)
-	if err != nil {
-		return s, false, err
+	again := false
+	if !marked {
+		var err error
+		if s, again, err = e.sending(ctx, s, partPhoto); err != nil {
+			return s, false, err
+		}
 	}
 	m := e.qrMessage(s)
 	if again {
 		m.Text = e.cat.For(s.Lang).T("esim_again") + "\n" + m.Text
 	}
 	e.act(ctx, s.Chat, "upload_photo")
-	err = e.msg.Send(ctx, s.Chat, m)
+	err := e.msg.Send(ctx, s.Chat, m)
 	switch {
 	case err == nil:
 		s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error { s.PhotoSent = true; return nil })

@@ -52,6 +52,9 @@ type Catalog struct {
 	tags    []language.Tag
 	matcher language.Matcher
 	formats map[language.Tag]*formats
+	// byLang has the Localizer of each catalog language's own tag string
+	// ("en", "fr", …: what users choose), which For copies.
+	byLang map[string]*Localizer
 }
 
 // New loads the embedded catalogs. English is the fallback.
@@ -86,6 +89,10 @@ func newFromFS(fsys fs.FS) (*Catalog, error) {
 	c := &Catalog{bundle: b, tags: tags, matcher: language.NewMatcher(tags), formats: map[language.Tag]*formats{}}
 	for _, t := range tags {
 		c.formats[t] = newFormats(t)
+	}
+	c.byLang = make(map[string]*Localizer, len(tags))
+	for _, t := range tags {
+		c.byLang[t.String()] = c.localizer(t.String())
 	}
 	return c, nil
 }
@@ -179,6 +186,15 @@ func (c *Catalog) Match(prefs ...string) language.Tag {
 
 // For returns a Localizer for the supported language closest to lang.
 func (c *Catalog) For(lang string) *Localizer {
+	if l, ok := c.byLang[lang]; ok {
+		cp := *l // the caller may change it
+		return &cp
+	}
+	return c.localizer(lang)
+}
+
+// localizer builds the Localizer of For.
+func (c *Catalog) localizer(lang string) *Localizer {
 	tag := c.Match(lang)
 	f, ok := c.formats[tag]
 	if !ok { // not a catalog language: Match rules it out

@@ -995,3 +995,33 @@ func TestTrace(t *testing.T) {
 		t.Errorf("traced %v, want %v", keys, want)
 	}
 }
+
+// BenchmarkFor measures the Localizer every turn takes for its user's
+// language, and for a language tag the catalog has not.
+func BenchmarkFor(b *testing.B) {
+	c, err := locales.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, lang := range []string{"fr", "pt-BR"} {
+		b.Run(lang, func(b *testing.B) {
+			for b.Loop() {
+				_ = c.For(lang)
+			}
+		})
+	}
+}
+
+// TestForSharesNothing: a Localizer For returns may be changed by its
+// caller without changing the next one For returns.
+func TestForSharesNothing(t *testing.T) {
+	c, err := locales.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.For("fr")
+	l.Tag = language.Arabic
+	if got := c.For("fr").Tag; got != language.French {
+		t.Errorf("For(fr) after a caller changed the last one: %v, want fr", got)
+	}
+}

@@ -43,25 +43,14 @@ func BenchmarkSaveConversation(b *testing.B) {
 				}
 				convs[i] = c
 			}
-			var left atomic.Int64
-			left.Store(int64(b.N))
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			for i := range convs {
-				wg.Go(func() {
-					c := convs[i]
-					for left.Add(-1) >= 0 {
-						c.Stamp++
-						c.Updated = c.Updated.Add(time.Second)
-						var err error
-						if c, err = st.SaveConversation(ctx, c); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
+			shareOps(b, chats, func(i int) error {
+				c := convs[i]
+				c.Stamp++
+				c.Updated = c.Updated.Add(time.Second)
+				var err error
+				convs[i], err = st.SaveConversation(ctx, c)
+				return err
+			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 		})
 	}
@@ -224,4 +213,88 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	b.ReportMetric(float64(sweep.Microseconds())/1000/float64(b.N), "sweep-ms")
 	b.ReportMetric(float64(maxSave.Microseconds())/1000, "max-save-ms")
+}
+
+// BenchmarkRead measures the reads every update makes (its user and its
+// conversation) and the read of a sale, in one goroutine, of a record
+// unchanged since it was written.
+func BenchmarkRead(b *testing.B) {
+	ctx := context.Background()
+	st := MustOpen(b)
+	u := flows.User{ID: 7, Lang: "fr", Email: "ana@example.com", Name: "Ana", FirstSeen: storetest.T0, LastSeen: storetest.T0.Add(time.Hour)}
+	if err := st.SaveUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	c := storetest.NewConversation(7, storetest.T0)
+	c.Draft = flows.Draft{DestKind: "country", DestCode: "FRA", Choices: []string{"a", "b", "c", "d", "e"},
+		Bundle: &flows.BundleOffer{Code: "esim_1GB_7D_FR", Name: "1 GB, 7 days", Countries: []string{"FRA"}, DataMB: 1024, Days: 7},
+		Email:  "ana@example.com", Name: "Ana"}
+	c, err := st.SaveConversation(ctx, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.CreateSale(ctx, storetest.NewSale("R1", 7, storetest.T0), c); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("user", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.User(ctx, 7); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("conversation", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Conversation(ctx, 7); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sale", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Sale(ctx, "R1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkUpdateSale measures sale updates per second with fsync on, 64
+// sales updated at once (their updates share commits), each update a
+// decoding of the stored sale and an encoding of the new one.
+func BenchmarkUpdateSale(b *testing.B) {
+	ctx := context.Background()
+	st := MustOpen(b)
+	const sales = 64
+	for i := range sales {
+		c := storetest.NewConversation(flows.ChatID(i), storetest.T0)
+		if _, err := st.CreateSale(ctx, storetest.NewSale(fmt.Sprintf("R%d", i), flows.UserID(i), storetest.T0), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	shareOps(b, sales, func(i int) error {
+		_, err := st.UpdateSale(ctx, fmt.Sprintf("R%d", i), func(s *flows.Sale) error { s.Attempts++; return nil })
+		return err
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}
+
+// shareOps runs b.N calls of op among n goroutines, goroutine i calling
+// op(i) until the calls are done or one fails, after resetting the timer.
+func shareOps(b *testing.B, n int, op func(i int) error) {
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for i := range n {
+		wg.Go(func() {
+			for left.Add(-1) >= 0 {
+				if err := op(i); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -19,7 +19,7 @@ import (
 func (s *Store) Conversation(_ context.Context, chat flows.ChatID) (flows.Conversation, error) {
 	var c flows.Conversation
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx, bucketConversations, idKey(chat), &c)
+		ok, err := getMemo(tx, s.convs, bucketConversations, idKey(chat), &c, true)
 		if err == nil && !ok {
 			err = flows.ErrNotFound
 		}
@@ -40,7 +40,7 @@ func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows
 	err := s.batch(func(tx *bolt.Tx) error {
 		// The group commit may run this more than once: start afresh each time.
 		saved, conflict = flows.Conversation{}, nil
-		old, err := checkVersion(tx, c)
+		old, err := s.checkVersion(tx, c)
 		if errors.Is(err, flows.ErrConflict) {
 			conflict = err
 			return nil // a refusal writes nothing and must not fail the batch
@@ -48,7 +48,7 @@ func (s *Store) SaveConversation(_ context.Context, c flows.Conversation) (flows
 		if err != nil {
 			return err
 		}
-		saved, err = putConversation(tx, c, old)
+		saved, err = s.putConversation(tx, c, old)
 		return err
 	})
 	if err == nil {
@@ -69,11 +69,18 @@ type convHead struct {
 
 // storedHead returns the head of the stored conversation of chat, or nil
 // when there is none.
-func storedHead(tx *bolt.Tx, chat flows.ChatID) (*convHead, error) {
+func (s *Store) storedHead(tx *bolt.Tx, chat flows.ChatID) (*convHead, error) {
+	key := idKey(chat)
+	b := tx.Bucket(bucketConversations).Get(key)
+	if b == nil {
+		return nil, nil
+	}
+	if c, ok := s.convs.lookup(key, b); ok {
+		return &convHead{Version: c.Version, Updated: c.Updated}, nil
+	}
 	var h convHead
-	ok, err := get(tx, bucketConversations, idKey(chat), &h)
-	if !ok || err != nil {
-		return nil, err
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("decode %s %x: %w", bucketConversations, key, err)
 	}
 	return &h, nil
 }
@@ -81,8 +88,8 @@ func storedHead(tx *bolt.Tx, chat flows.ChatID) (*convHead, error) {
 // checkVersion returns the head of the stored conversation of c.Chat (nil
 // when there is none), or an error wrapping flows.ErrConflict if c was not
 // read at the stored version (0 when there is none).
-func checkVersion(tx *bolt.Tx, c flows.Conversation) (*convHead, error) {
-	old, err := storedHead(tx, c.Chat)
+func (s *Store) checkVersion(tx *bolt.Tx, c flows.Conversation) (*convHead, error) {
+	old, err := s.storedHead(tx, c.Chat)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +110,7 @@ func expiryKey(chat flows.ChatID, updated time.Time) []byte {
 
 // putConversation stores c at its next version over the stored one whose
 // head is old (nil: none), moves its expiry index entry, and returns it.
-func putConversation(tx *bolt.Tx, c flows.Conversation, old *convHead) (flows.Conversation, error) {
+func (s *Store) putConversation(tx *bolt.Tx, c flows.Conversation, old *convHead) (flows.Conversation, error) {
 	c.Version++
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -121,9 +128,10 @@ func putConversation(tx *bolt.Tx, c flows.Conversation, old *convHead) (flows.Co
 	if err := idx.Put(expiryKey(c.Chat, c.Updated), []byte{}); err != nil {
 		return flows.Conversation{}, err
 	}
-	// Return what a read would: the decoded value, with no alias of c.
+	// Return what a read would: the decoded value, with no alias of c; the
+	// next read copies it.
 	var out flows.Conversation
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := storedMemo(s.convs, idKey(c.Chat), b, c, storedConversation, &out); err != nil {
 		return flows.Conversation{}, fmt.Errorf("decode conversation %d: %w", c.Chat, err)
 	}
 	return out, nil
@@ -131,8 +139,8 @@ func putConversation(tx *bolt.Tx, c flows.Conversation, old *convHead) (flows.Co
 
 // deleteConversation drops a chat's conversation and its expiry index
 // entry, if any.
-func deleteConversation(tx *bolt.Tx, chat flows.ChatID) error {
-	old, err := storedHead(tx, chat)
+func (s *Store) deleteConversation(tx *bolt.Tx, chat flows.ChatID) error {
+	old, err := s.storedHead(tx, chat)
 	if old == nil || err != nil {
 		return err
 	}
@@ -144,7 +152,7 @@ func deleteConversation(tx *bolt.Tx, chat flows.ChatID) error {
 
 // DeleteConversation drops a chat's conversation, if any.
 func (s *Store) DeleteConversation(_ context.Context, chat flows.ChatID) error {
-	err := s.update(func(tx *bolt.Tx) error { return deleteConversation(tx, chat) })
+	err := s.update(func(tx *bolt.Tx) error { return s.deleteConversation(tx, chat) })
 	if err != nil {
 		return fmt.Errorf("delete conversation %d: %w", chat, err)
 	}

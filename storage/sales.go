@@ -107,7 +107,7 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 			refused = flows.ErrSaleExists
 			return nil
 		}
-		old, err := checkVersion(tx, c)
+		old, err := s.checkVersion(tx, c)
 		if errors.Is(err, flows.ErrConflict) {
 			refused = fmt.Errorf("conversation %d: %w", c.Chat, err)
 			return nil
@@ -115,10 +115,14 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 		if err != nil {
 			return err
 		}
-		if _, err := putSale(tx, nil, &sale); err != nil {
+		enc, err := putSale(tx, nil, &sale)
+		if err != nil {
 			return err
 		}
-		saved, err = putConversation(tx, c, old)
+		if stored, ok := storedSale(sale, enc); ok { // for the purchase's next step
+			s.sales.remember([]byte(sale.Ref), enc, stored)
+		}
+		saved, err = s.putConversation(tx, c, old)
 		return err
 	})
 	if err == nil {
@@ -134,7 +138,7 @@ func (s *Store) CreateSale(_ context.Context, sale flows.Sale, c flows.Conversat
 func (s *Store) Sale(_ context.Context, ref string) (flows.Sale, error) {
 	var sale flows.Sale
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx, bucketSales, []byte(ref), &sale)
+		ok, err := getMemo(tx, s.sales, bucketSales, []byte(ref), &sale, true)
 		if err == nil && !ok {
 			err = flows.ErrNotFound
 		}
@@ -163,7 +167,7 @@ func (s *Store) UpdateSale(_ context.Context, ref string, fn func(*flows.Sale) e
 		// refusal writes nothing and must not fail the others' writes.
 		stored, fnErr, refused = flows.Sale{}, nil, nil
 		var old flows.Sale
-		ok, err := get(tx, bucketSales, []byte(ref), &old)
+		ok, err := getMemo(tx, s.sales, bucketSales, []byte(ref), &old, true)
 		if err != nil {
 			return err
 		}
@@ -190,8 +194,9 @@ func (s *Store) UpdateSale(_ context.Context, ref string, fn func(*flows.Sale) e
 		if err != nil {
 			return err
 		}
-		// Return what a read would, sharing nothing with what fn may keep.
-		if err := json.Unmarshal(enc, &stored); err != nil {
+		// Return what a read would, sharing nothing with what fn may keep; the
+		// next read copies it.
+		if err := storedMemo(s.sales, []byte(ref), enc, sale, storedSale, &stored); err != nil {
 			return fmt.Errorf("decode sale %q: %w", ref, err)
 		}
 		return nil
@@ -251,7 +256,7 @@ func (s *Store) SalesBetween(_ context.Context, from, to time.Time) ([]flows.Sal
 		end := u64(nanos(to))
 		c := tx.Bucket(bucketSalesByTime).Cursor()
 		for k, _ := c.Seek(u64(nanos(from))); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
-			sale, err := indexedSale(tx, bucketSalesByTime, k, k[8:])
+			sale, err := indexedSale(tx, s.sales, bucketSalesByTime, k, k[8:])
 			if err != nil {
 				return err
 			}
@@ -290,7 +295,7 @@ func (s *Store) salesIn(bucket []byte, prefixes ...[]byte) ([]flows.Sale, error)
 		}
 		slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.suffix, b.suffix) })
 		for _, e := range entries {
-			sale, err := indexedSale(tx, bucket, e.key, e.suffix[8:])
+			sale, err := indexedSale(tx, s.sales, bucket, e.key, e.suffix[8:])
 			if err != nil {
 				return err
 			}
@@ -301,10 +306,11 @@ func (s *Store) salesIn(bucket []byte, prefixes ...[]byte) ([]flows.Sale, error)
 	return sales, err
 }
 
-// indexedSale loads the sale an index entry names.
-func indexedSale(tx *bolt.Tx, bucket, key, ref []byte) (flows.Sale, error) {
+// indexedSale loads the sale an index entry names (copied from m if it
+// remembers it; a list's decodings are not remembered).
+func indexedSale(tx *bolt.Tx, m *memo[flows.Sale], bucket, key, ref []byte) (flows.Sale, error) {
 	var sale flows.Sale
-	ok, err := get(tx, bucketSales, ref, &sale)
+	ok, err := getMemo(tx, m, bucketSales, ref, &sale, false)
 	if err == nil && !ok {
 		err = fmt.Errorf("%s entry %x names a missing sale", bucket, key)
 	}
@@ -328,12 +334,12 @@ func (s *Store) Bulk(_ context.Context, sales []flows.Sale, convs []flows.Conver
 			}
 		}
 		for _, c := range convs {
-			old, err := storedHead(tx, c.Chat)
+			old, err := s.storedHead(tx, c.Chat)
 			if err != nil {
 				return err
 			}
 			c.Version-- // putConversation stores the next version
-			if _, err := putConversation(tx, c, old); err != nil {
+			if _, err := s.putConversation(tx, c, old); err != nil {
 				return err
 			}
 		}

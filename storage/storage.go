@@ -119,6 +119,12 @@ type Store struct {
 	group   *groupCommit            // shares write transactions among concurrent writes
 	commits atomic.Uint64           // write transactions committed
 	lastTx  atomic.Pointer[bolt.Tx] // the last write transaction counted
+
+	// The decodings of recent records, which reads copy while the stored
+	// bytes are unchanged (memo.go).
+	users *memo[flows.User]
+	convs *memo[flows.Conversation]
+	sales *memo[flows.Sale]
 }
 
 var (
@@ -151,7 +157,8 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, opts: opts}
+	s := &Store{db: db, path: path, opts: opts,
+		users: newMemo(cloneUser), convs: newMemo(cloneConversation), sales: newMemo(cloneSale)}
 	s.group = &groupCommit{db: db, delay: opts.MaxBatchDelay, size: opts.MaxBatchSize, count: s.count}
 	return s, nil
 }

@@ -16,7 +16,7 @@ import (
 func (s *Store) User(_ context.Context, id flows.UserID) (flows.User, error) {
 	var u flows.User
 	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx, bucketUsers, idKey(id), &u)
+		ok, err := getMemo(tx, s.users, bucketUsers, idKey(id), &u, true)
 		if err == nil && !ok {
 			err = flows.ErrNotFound
 		}
@@ -54,7 +54,7 @@ func (s *Store) Forget(_ context.Context, user flows.UserID, chat flows.ChatID) 
 				return err
 			}
 		}
-		if err := deleteConversation(tx, chat); err != nil {
+		if err := s.deleteConversation(tx, chat); err != nil {
 			return err
 		}
 		var refs [][]byte
