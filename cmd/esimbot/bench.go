@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -113,7 +114,10 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	rep := &benchReport{}
 	fmt.Fprintf(m.Stdout, "esimbot bench %s: %d CPUs (GOMAXPROCS %d), %s/%s, fsync on\n",
 		Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
-	for _, s := range o.settings {
+	for i, s := range o.settings {
+		if i > 0 {
+			settle()
+		}
 		var err error
 		switch s {
 		case "capacity":
@@ -131,6 +135,23 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	}
 	rep.print(m.Stdout)
 	return nil
+}
+
+// settle lets what a setting left behind wind down before the next one
+// starts (goroutines ending, its heap collected and handed back), so a
+// setting is measured on its own, as if it ran alone: until the number of
+// goroutines holds for 200 ms, at most 3 s, then a collection.
+func settle() {
+	deadline := time.Now().Add(3 * time.Second)
+	for n := runtime.NumGoroutine(); time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond) // polling the count: nothing signals the end of stray goroutines
+		m := runtime.NumGoroutine()
+		if m == n {
+			break
+		}
+		n = m
+	}
+	debug.FreeOSMemory() // a collection, and the memory back to the system
 }
 
 // benchSettings returns the settings a -settings list names, or the
