@@ -128,21 +128,13 @@ func (s *slowInbox) UpdateDone(ctx context.Context, bot, id int64) error {
 // offset confirmed, only once that write is through.
 func TestPolledUpdateHandledDuringItsWrite(t *testing.T) {
 	fake := telegramtest.NewServer(t, token)
-	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	inbox := &slowInbox{Store: st, release: make(chan struct{})}
 	b, err := bot.New(bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second}, inbox, st, locales.MustNew())
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := &scripted{msg: b.Messenger()}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx, eng, time.Second) }()
-	defer func() { cancel(); <-done }()
+	serve(t, b, &scripted{msg: b.Messenger()}, time.Second)
 	fake.SetUser(61, "U", "", "", "en")
 	id := fake.SendText(61, 61, "hello")
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -157,21 +157,14 @@ func (e *ackingEngine) Handle(ctx context.Context, ev flows.Event) (flows.Outcom
 // it, not when Handle returns: the answer does not wait for the disk.
 func TestPressAnsweredAtTheAck(t *testing.T) {
 	fake := telegramtest.NewServer(t, token)
-	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	// No early answer within the test's waits.
 	b, err := bot.New(bot.Config{Token: token, ServerURL: fake.URL(), PollTimeout: 2 * time.Second, AnswerWithin: time.Minute}, st, st, locales.MustNew())
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := &ackingEngine{release: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx, eng, 5*time.Second) }()
-	defer func() { cancel(); <-done }()
+	ctx := serve(t, b, eng, 5*time.Second)
 	defer close(eng.release)
 	fake.SetUser(92, "A", "", "", "en")
 	if err := b.Messenger().Send(ctx, 92, flows.Message{Text: "pick", Buttons: [][]flows.Button{{{Text: "Go", Data: "1.go"}}}}); err != nil {
@@ -189,4 +182,26 @@ func TestPressAnsweredAtTheAck(t *testing.T) {
 			t.Errorf("answered %q, want the notice %q", a.Text, "done")
 		}
 	}
+}
+
+// tempStore opens a store on a new file, closed at the end of the test.
+func tempStore(t *testing.T) *storage.Store {
+	t.Helper()
+	st, err := storage.Open(filepath.Join(t.TempDir(), "bot.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// serve runs b with eng until the end of the test (stopped before the
+// store closes) and returns the context it runs in.
+func serve(t *testing.T, b *bot.Bot, eng bot.Engine, drain time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx, eng, drain) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ctx
 }
