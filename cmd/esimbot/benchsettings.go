@@ -37,16 +37,9 @@ func (m *Main) benchCapacity(ctx context.Context, o benchOptions, rep *benchRepo
 	}
 	usage := locales.MustNew().For("en").T("btn_usage")
 	r := &benchResult{setting: "capacity", bot: "esimbot"}
-	meter := startMeter()
-	commits := b.store.Commits()
-	benchLoad(ctx, b.api, r, o.chats, 0, buyJourney(usage))
-	meter.stop(r)
-	r.commits = b.store.Commits() - commits
-	if err := b.stop(); err != nil {
+	if err := measure(b, r, rep, func() { benchLoad(ctx, b.api, r, o.chats, 0, buyJourney(usage)) }); err != nil {
 		return err
 	}
-	r.dbBytes = fileSize(b.db)
-	rep.add(r)
 
 	fmt.Fprintf(m.Stderr, "bench capacity: the bare bot…\n")
 	ctx = pprof.WithLabels(ctx, pprof.Labels("bot", "bare"))
@@ -64,7 +57,7 @@ func (m *Main) benchCapacity(ctx context.Context, o benchOptions, rep *benchRepo
 		return err
 	}
 	bare := &benchResult{setting: "capacity", bot: "bare"}
-	meter = startMeter()
+	meter := startMeter()
 	benchLoad(ctx, api, bare, o.chats, 0, bareJourney)
 	meter.stop(bare)
 	stopBare()
@@ -86,23 +79,35 @@ func (m *Main) benchShipped(ctx context.Context, o benchOptions, rep *benchRepor
 	}
 	usage := locales.MustNew().For("en").T("btn_usage")
 	r := &benchResult{setting: "shipped", bot: "esimbot"}
-	meter := startMeter()
-	commits := b.store.Commits()
 	journey := buyJourney(usage)
 	// A purchase is ten updates: starting within one purchase's length
 	// puts the chats at every step at once.
 	until := time.Now().Add(o.shippedFor)
-	benchLoad(ctx, b.api, r, o.chats, 10*o.think, func(ctx context.Context, u *benchUser) error {
-		u.think = o.think
-		for {
-			if err := journey(ctx, u); err != nil {
-				return err
+	err = measure(b, r, rep, func() {
+		benchLoad(ctx, b.api, r, o.chats, 10*o.think, func(ctx context.Context, u *benchUser) error {
+			u.think = o.think
+			for {
+				if err := journey(ctx, u); err != nil {
+					return err
+				}
+				if time.Now().After(until) {
+					return nil
+				}
 			}
-			if time.Now().After(until) {
-				return nil
-			}
-		}
+		})
 	})
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// measure runs load on the bench bot b, fills r with its figures (CPU,
+// allocations, commits, database size), stops b and adds r to rep.
+func measure(b *benchBot, r *benchResult, rep *benchReport, load func()) error {
+	meter := startMeter()
+	commits := b.store.Commits()
+	load()
 	meter.stop(r)
 	r.commits = b.store.Commits() - commits
 	if err := b.stop(); err != nil {
@@ -110,7 +115,7 @@ func (m *Main) benchShipped(ctx context.Context, o benchOptions, rep *benchRepor
 	}
 	r.dbBytes = fileSize(b.db)
 	rep.add(r)
-	return ctx.Err()
+	return nil
 }
 
 // benchSlowAPI: users browse at human pace while the API is slow, past a
@@ -125,21 +130,17 @@ func (m *Main) benchSlowAPI(ctx context.Context, o benchOptions, rep *benchRepor
 		return err
 	}
 	r := &benchResult{setting: "slow-api", bot: "esimbot"}
-	meter := startMeter()
-	commits := b.store.Commits()
 	browse, stopBrowsing := context.WithTimeout(ctx, o.slowFor)
 	defer stopBrowsing()
-	benchLoad(browse, b.api, r, o.slowChats, o.think, func(ctx context.Context, u *benchUser) error {
-		u.think = o.think
-		return browsing(ctx, u)
+	err = measure(b, r, rep, func() {
+		benchLoad(browse, b.api, r, o.slowChats, o.think, func(ctx context.Context, u *benchUser) error {
+			u.think = o.think
+			return browsing(ctx, u)
+		})
 	})
-	meter.stop(r)
-	r.commits = b.store.Commits() - commits
-	if err := b.stop(); err != nil {
+	if err != nil {
 		return err
 	}
-	r.dbBytes = fileSize(b.db)
-	rep.add(r)
 	return ctx.Err()
 }
 
