@@ -43,9 +43,17 @@ type recorder struct {
 	failChat  map[flows.ChatID]error // when set for a chat, Send to it fails with it
 	failPhoto error                  // when set, sending a photo fails with it
 	broken    []string               // texts with a missing key or argument
+	// beforeSend, when set, is called before each Send, outside the lock.
+	beforeSend func(ctx context.Context, chat flows.ChatID, m flows.Message)
 }
 
 func (r *recorder) Send(ctx context.Context, chat flows.ChatID, m flows.Message) error {
+	r.mu.Lock()
+	hook := r.beforeSend
+	r.mu.Unlock()
+	if hook != nil {
+		hook(ctx, chat, m)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := ctx.Err(); err != nil { // as a real channel: nothing goes out on a done context
@@ -109,6 +117,13 @@ type worldOption func(*sandbox.Options, *flows.Config)
 
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
+	return newWorldWrapped(t, nil, opts...)
+}
+
+// newWorldWrapped is newWorld whose engine uses wrap(the memory store),
+// for a test that steps in between the engine and its store.
+func newWorldWrapped(t testing.TB, wrap func(*memstore.Store) flows.Store, opts ...worldOption) *world {
+	t.Helper()
 	clk := &clock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	sbOpts := sandbox.Options{Seed: 1, Now: clk.Now}
 	cfg := flows.Config{Now: clk.Now, Sandbox: true, Agents: []flows.UserID{900}}
@@ -131,7 +146,11 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 			t.Errorf("a message shows a missing key or argument: %q", s)
 		}
 	})
-	w.eng, err = flows.New(cfg, w.store, api, w.rec, locales.MustNew())
+	var store flows.Store = w.store
+	if wrap != nil {
+		store = wrap(w.store)
+	}
+	w.eng, err = flows.New(cfg, store, api, w.rec, locales.MustNew())
 	if err != nil {
 		t.Fatal(err)
 	}

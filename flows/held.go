@@ -21,9 +21,6 @@ func (e *Engine) hold(ctx context.Context, s Sale, part string, cause error) {
 	if e.cfg.Observer != nil {
 		e.cfg.Observer.DeliveryRetried(part)
 	}
-	e.alertAdmins(ctx, "held:"+s.Ref, func(loc *locales.Localizer) string {
-		return loc.T("alert_held", "Ref", s.Ref, "Bundle", s.BundleName)
-	})
 	u, err := e.store.User(ctx, s.User)
 	if err == nil && !u.Blocked {
 		u.Blocked = true
@@ -32,6 +29,11 @@ func (e *Engine) hold(ctx context.Context, s Sale, part string, cause error) {
 	if err != nil {
 		e.log.WarnContext(ctx, "mark user blocked", "user", s.User, "err", err)
 	}
+	// The mark comes first: once the admins hear of the held sale, the
+	// user's next event delivers it.
+	e.alertAdmins(ctx, "held:"+s.Ref, func(loc *locales.Localizer) string {
+		return loc.T("alert_held", "Ref", s.Ref, "Bundle", s.BundleName)
+	})
 }
 
 // deliverHeld delivers the sales held for the turn's user, who blocked the
@@ -49,15 +51,27 @@ func (t *turn) deliverHeld(ctx context.Context) {
 		}
 		t.e.log.InfoContext(ctx, "the user writes again: delivering the sale held for them", "ref", s.Ref)
 		t.onScreen = false
-		_, err := t.e.updateSale(ctx, s.Ref, func(s *Sale) error {
-			s.Held, s.Attempts, s.NextAttempt = false, 0, time.Time{}
-			return nil
-		})
-		if err == nil {
-			err = t.e.process(ctx, s.Ref, true)
-		}
-		if err != nil {
+		if err := t.deliverOneHeld(ctx, s.Ref); err != nil {
 			t.e.log.WarnContext(ctx, "deliver a held sale", "ref", s.Ref, "err", err)
 		}
 	}
+}
+
+// deliverOneHeld releases a held sale and delivers it, under the sale's
+// lock from the release on: the reconciler, which sees a released sale as
+// due at once, must not deliver it after the answer to the user's event.
+func (t *turn) deliverOneHeld(ctx context.Context, ref string) error {
+	unlock, err := t.e.sales.lock(ctx, ref)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = t.e.updateSale(ctx, ref, func(s *Sale) error {
+		s.Held, s.Attempts, s.NextAttempt = false, 0, time.Time{}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return t.e.processLocked(ctx, ref, true)
 }

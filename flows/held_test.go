@@ -1,12 +1,15 @@
 package flows_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/esimbot/esimbot/flows"
+	"github.com/esimbot/esimbot/flows/memstore"
 	"github.com/esimbot/esimbot/reseller/sandbox"
 )
 
@@ -101,5 +104,81 @@ func TestBlockedDuringTheConfirm(t *testing.T) {
 	c.say("hello")
 	if s := c.onlySale(); s.State != flows.SaleDelivered {
 		t.Errorf("sale %s after the user wrote again, want delivered:\n%s", s.State, c.log.String())
+	}
+}
+
+// releaseHook is a store that calls onRelease when a sale held for its
+// user is released for delivery.
+type releaseHook struct {
+	*memstore.Store
+	onRelease func()
+}
+
+func (h releaseHook) UpdateSale(ctx context.Context, ref string, fn func(*flows.Sale) error) (flows.Sale, error) {
+	var released bool
+	s, err := h.Store.UpdateSale(ctx, ref, func(s *flows.Sale) error {
+		was := s.Held
+		err := fn(s)
+		released = was && !s.Held
+		return err
+	})
+	if err == nil && released {
+		h.onRelease()
+	}
+	return s, err
+}
+
+// reconcilerKey marks the context of the reconciler's run in
+// TestHeldSaleNotTakenByTheReconciler.
+type reconcilerKey struct{}
+
+// TestHeldSaleNotTakenByTheReconciler: the reconciler runs just as the
+// user's /start releases the sale held for them. A released sale is due
+// at once, so the reconciler could take it and deliver it while the turn
+// goes on to show the menu: the eSIM then came below the menu. The turn
+// keeps the sale from its release to its delivery.
+func TestHeldSaleNotTakenByTheReconciler(t *testing.T) {
+	var w *world
+	var reconciled sync.WaitGroup
+	inSend, letGo := make(chan struct{}, 1), make(chan struct{})
+	w = newWorldWrapped(t, func(m *memstore.Store) flows.Store {
+		return releaseHook{Store: m, onRelease: func() {
+			done := make(chan struct{})
+			reconciled.Add(1)
+			go func() {
+				defer reconciled.Done()
+				defer close(done)
+				_ = w.eng.Reconcile(context.WithValue(context.Background(), reconcilerKey{}, true))
+			}()
+			select { // the reconciler is delivering, or found nothing to do
+			case <-inSend:
+			case <-done:
+			}
+		}}
+	})
+	c := w.chat(101, "Ada", "en")
+	toSummary(c)
+	w.block(c.id, true)
+	c.tap("✅")
+	if s := c.onlySale(); !s.Held {
+		t.Fatalf("sale %s not held for the user", s.State)
+	}
+	w.block(c.id, false)
+	w.rec.beforeSend = func(ctx context.Context, _ flows.ChatID, _ flows.Message) {
+		if ctx.Value(reconcilerKey{}) != nil {
+			inSend <- struct{}{}
+			<-letGo // until the user's /start is answered
+		}
+	}
+	before := len(w.rec.messages(c.id))
+	c.command("/start")
+	close(letGo)
+	reconciled.Wait()
+	got := w.rec.messages(c.id)[before:]
+	if len(got) < 3 || !strings.Contains(got[0].Text, "Your eSIM is ready") || got[1].Photo == nil {
+		t.Fatalf("after /start the user gets %d messages, want the eSIM first:\n%s", len(got), c.log.String())
+	}
+	if last := got[len(got)-1]; !strings.Contains(last.Text, "What would you like to do?") {
+		t.Errorf("the last message after /start is %q, want the menu", last.Text)
 	}
 }

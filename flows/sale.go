@@ -57,9 +57,18 @@ func (e *Engine) process(ctx context.Context, ref string, interactive bool) erro
 		return nil
 	}
 	defer unlock()
+	return e.processLocked(ctx, ref, interactive)
+}
+
+// processLocked is process for a caller that holds the sale's lock. A
+// sale held for its user (held.go) waits for them.
+func (e *Engine) processLocked(ctx context.Context, ref string, interactive bool) error {
 	s, err := e.store.Sale(ctx, ref)
 	if err != nil {
 		return fmt.Errorf("load sale %s: %w", ref, err)
+	}
+	if s.Held {
+		return nil
 	}
 	switch s.State {
 	case SaleConfirmed, SalePaid:
