@@ -85,6 +85,7 @@ func (e *Engine) Handle(ctx context.Context, ev Event) (Outcome, error) {
 	}
 	if t.returned {
 		t.deliverHeld(ctx) // what was held for a user who blocked the bot goes first
+		t.flushReturned(ctx)
 	}
 	if t.unstick(ctx) && t.staleTap() {
 		// The tap of the screen the finished sale was confirmed on, again

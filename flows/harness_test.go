@@ -43,6 +43,7 @@ type recorder struct {
 	failChat  map[flows.ChatID]error // when set for a chat, Send to it fails with it
 	failPhoto error                  // when set, sending a photo fails with it
 	broken    []string               // texts with a missing key or argument
+	tries     map[flows.ChatID]int   // sends tried per chat, failed or not
 	// beforeSend, when set, is called before each Send, outside the lock.
 	beforeSend func(ctx context.Context, chat flows.ChatID, m flows.Message)
 }
@@ -59,6 +60,10 @@ func (r *recorder) Send(ctx context.Context, chat flows.ChatID, m flows.Message)
 	if err := ctx.Err(); err != nil { // as a real channel: nothing goes out on a done context
 		return err
 	}
+	if r.tries == nil {
+		r.tries = map[flows.ChatID]int{}
+	}
+	r.tries[chat]++
 	if r.fail != nil {
 		return r.fail
 	}
@@ -93,6 +98,13 @@ func (r *recorder) check(m flows.Message) {
 			r.broken = append(r.broken, s)
 		}
 	}
+}
+
+// tried returns how many sends to chat were tried, failed or not.
+func (r *recorder) tried(chat flows.ChatID) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tries[chat]
 }
 
 func (r *recorder) messages(chat flows.ChatID) []flows.Message {

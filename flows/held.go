@@ -21,19 +21,25 @@ func (e *Engine) hold(ctx context.Context, s Sale, part string, cause error) {
 	if e.cfg.Observer != nil {
 		e.cfg.Observer.DeliveryRetried(part)
 	}
-	u, err := e.store.User(ctx, s.User)
-	if err == nil && !u.Blocked {
-		u.Blocked = true
-		err = e.store.SaveUser(ctx, u)
-	}
-	if err != nil {
-		e.log.WarnContext(ctx, "mark user blocked", "user", s.User, "err", err)
-	}
+	e.markBlocked(ctx, s.User)
 	// The mark comes first: once the admins hear of the held sale, the
 	// user's next event delivers it.
 	e.alertAdmins(ctx, "held:"+s.Ref, func(loc *locales.Localizer) string {
 		return loc.T("alert_held", "Ref", s.Ref, "Bundle", s.BundleName)
 	})
+}
+
+// markBlocked marks a user who blocked the bot (Telegram's 403): their
+// next event clears the mark and delivers what waited for them first.
+func (e *Engine) markBlocked(ctx context.Context, id UserID) {
+	u, err := e.store.User(ctx, id)
+	if err == nil && !u.Blocked {
+		u.Blocked = true
+		err = e.store.SaveUser(ctx, u)
+	}
+	if err != nil {
+		e.log.WarnContext(ctx, "mark user blocked", "user", id, "err", err)
+	}
 }
 
 // deliverHeld delivers the sales held for the turn's user, who blocked the

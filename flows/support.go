@@ -50,6 +50,10 @@ type Thread struct {
 	ClosedBy string    `json:"closed_by,omitempty"`
 	// CloseTold is set once the customer was told it closed.
 	CloseTold bool `json:"close_told,omitempty"`
+	// BlockedTold is set once the staff were told that the customer
+	// blocked the bot, so answers wait for them; it is cleared when what
+	// waited reaches them.
+	BlockedTold bool `json:"blocked_told,omitempty"`
 }
 
 // SupportMessage is one message of a thread.
@@ -119,7 +123,7 @@ type Poster interface {
 // supportKeys are the locale keys of the support desk.
 var supportKeys = []string{"support_ask", "support_sent", "support_text_only", "support_reply", "support_closed_user",
 	"support_contact", "support_contact_none", "btn_support", "btn_support_reply", "staff_header", "staff_order",
-	"staff_no_orders", "staff_reply_closed", "staff_closed", "btn_staff_close", "state_*"}
+	"staff_no_orders", "staff_reply_closed", "staff_closed", "staff_customer_blocked", "btn_staff_close", "state_*"}
 
 // maxSupportText bounds a support message (Telegram's own limit is 4096).
 const maxSupportText = 3000
@@ -294,8 +298,13 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 	for i, m := range th.Messages {
 		if !m.Done {
 			if err := e.sendOn(ctx, th, i); err != nil {
-				return err
+				return e.customerBlocked(ctx, th, err)
 			}
+		}
+	}
+	if th.BlockedTold {
+		if th, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.BlockedTold = false; return nil }); err != nil {
+			return err
 		}
 	}
 	if th.Open() || th.CloseTold {
@@ -304,10 +313,53 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 	loc := e.cat.For(th.Lang)
 	if err := e.msg.Send(ctx, th.Chat, Message{Text: loc.T("support_closed_user"), Buttons: [][]Button{
 		{supportButton(loc.T("btn_support")), globalButton(loc.T("btn_menu"), actMenu)}}}); err != nil {
-		return err
+		return e.customerBlocked(ctx, th, err)
 	}
 	_, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.CloseTold = true; return nil })
 	return err
+}
+
+// customerBlocked handles err, a failure to send on a message of thread
+// th: when the customer blocked the bot, what is left waits for them to
+// write again (retrySupport skips the thread, their next event flushes
+// it), and the staff hear of it once; any other error is returned.
+func (e *Engine) customerBlocked(ctx context.Context, th Thread, err error) error {
+	if !errors.Is(err, ErrBlocked) {
+		return err
+	}
+	e.log.InfoContext(ctx, "support thread waits: the customer blocked the bot", "thread", th.ID, "user", th.User)
+	e.markBlocked(ctx, th.User)
+	if th.BlockedTold {
+		return nil
+	}
+	loc := e.cat.For("")
+	if err := e.postStaff(ctx, loc.T("staff_customer_blocked", "N", loc.Number(int64(th.ID))), nil); err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error { t.BlockedTold = true; return nil })
+	return err
+}
+
+// flushReturned sends on the support threads that waited for the turn's
+// user, who had blocked the bot and writes again.
+func (t *turn) flushReturned(ctx context.Context) {
+	if t.e.cfg.SupportChat == 0 {
+		return
+	}
+	threads, err := t.e.store.PendingThreads(ctx)
+	if err != nil {
+		t.e.log.WarnContext(ctx, "support threads of a user", "user", t.user.ID, "err", err)
+		return
+	}
+	for _, th := range threads {
+		if th.User != t.user.ID {
+			continue
+		}
+		t.onScreen = false
+		if err := t.e.flushThread(ctx, th.ID); err != nil {
+			t.e.log.WarnContext(ctx, "support thread of a returning user", "thread", th.ID, "err", err)
+		}
+	}
 }
 
 // sendOn sends message i of a thread to its other side and records it
@@ -379,6 +431,9 @@ func (e *Engine) retrySupport(ctx context.Context) error {
 	for _, th := range threads {
 		if ctx.Err() != nil {
 			break
+		}
+		if u, err := e.store.User(ctx, th.User); err == nil && u.Blocked {
+			continue // for the customer's next event (flushReturned)
 		}
 		if err := e.flushThread(ctx, th.ID); err != nil {
 			errs = append(errs, fmt.Errorf("thread %d: %w", th.ID, err))

@@ -20,26 +20,39 @@ func (r *recorder) Post(ctx context.Context, chat flows.ChatID, m flows.Message)
 	return int64(len(r.sent[chat])), nil
 }
 
-// TestStaffEvents: the engine takes staff events from the configured chat
-// only, delivers a reply to its thread's customer once however often it
-// comes, and ignores replies to messages of no thread.
-func TestStaffEvents(t *testing.T) {
-	const desk = flows.ChatID(-100)
+// staffSays hands the engine a message of staff member Sam in chat: with
+// ID msg, replying to message replyTo.
+func (w *world) staffSays(chat flows.ChatID, msg, replyTo int64, text string) {
+	w.t.Helper()
+	ev := flows.Event{Kind: flows.EventStaff, Chat: chat, User: 801, From: flows.Profile{FirstName: "Sam"},
+		MessageID: msg, ReplyTo: replyTo, Text: text}
+	if _, err := w.eng.Handle(context.Background(), ev); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// desk is the staff chat of the support tests.
+const desk = flows.ChatID(-100)
+
+// openThread makes a world with a support desk in which customer Ada
+// (chat 101) has opened a thread (its first post is message 1 of desk).
+func openThread(t *testing.T) (*world, *chat) {
+	t.Helper()
 	w := newWorld(t, func(_ *sandbox.Options, cfg *flows.Config) { cfg.SupportChat = desk })
 	c := w.chat(101, "Ada", "en")
 	c.press("g.support")
 	c.say("my eSIM shows no network")
+	return w, c
+}
+
+// TestStaffEvents: the engine takes staff events from the configured chat
+// only, delivers a reply to its thread's customer once however often it
+// comes, and ignores replies to messages of no thread.
+func TestStaffEvents(t *testing.T) {
+	w, c := openThread(t)
 	posts := w.rec.messages(desk)
 	if len(posts) != 1 || !strings.Contains(posts[0].Text, "my eSIM shows no network") {
 		t.Fatalf("staff chat: %+v", posts)
-	}
-	staff := func(chat flows.ChatID, msg, replyTo int64, text string) {
-		t.Helper()
-		ev := flows.Event{Kind: flows.EventStaff, Chat: chat, User: 801, From: flows.Profile{FirstName: "Sam"},
-			MessageID: msg, ReplyTo: replyTo, Text: text}
-		if _, err := w.eng.Handle(context.Background(), ev); err != nil {
-			t.Fatal(err)
-		}
 	}
 	answers := func() (n int) {
 		for _, m := range w.rec.messages(c.id) {
@@ -49,18 +62,76 @@ func TestStaffEvents(t *testing.T) {
 		}
 		return n
 	}
-	staff(-999, 5, 1, "forged, from another group")
-	staff(desk, 6, 42, "a reply to a message of no thread")
-	staff(desk, 7, 0, "staff talk")
+	w.staffSays(-999, 5, 1, "forged, from another group")
+	w.staffSays(desk, 6, 42, "a reply to a message of no thread")
+	w.staffSays(desk, 7, 0, "staff talk")
 	if n := answers(); n != 0 {
 		t.Fatalf("%d answers reached the customer", n)
 	}
-	staff(desk, 8, 1, "Turn data roaming on")
-	staff(desk, 8, 1, "Turn data roaming on") // the same update again
+	w.staffSays(desk, 8, 1, "Turn data roaming on")
+	w.staffSays(desk, 8, 1, "Turn data roaming on") // the same update again
 	if n := answers(); n != 1 {
 		t.Fatalf("%d answers, want 1", n)
 	}
 	if last := c.lastText(); !strings.Contains(last, "Turn data roaming on") {
 		t.Errorf("customer's last message %q", last)
+	}
+}
+
+// TestStaffAnswerToBlockedCustomer: the staff answer a customer who has
+// blocked the bot. The answer is not tried again and again: it waits for
+// the customer, the staff hear of it once per blocking, and the
+// customer's next message brings every answer that waited, before the
+// reply to what they wrote.
+func TestStaffAnswerToBlockedCustomer(t *testing.T) {
+	w, c := openThread(t)
+	next := int64(10)
+	reply := func(text string) {
+		t.Helper()
+		next++
+		w.staffSays(desk, next, 1, text)
+	}
+	notes := func() (n int) {
+		for _, m := range w.rec.messages(desk) {
+			if strings.Contains(m.Text, "blocked the bot") {
+				n++
+			}
+		}
+		return n
+	}
+	w.block(c.id, true)
+	reply("Turn data roaming on")
+	tried := w.rec.tried(c.id)
+	for range 3 {
+		if err := w.eng.RetrySupport(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reply("And restart the phone")
+	if n := w.rec.tried(c.id) - tried; n != 1 {
+		t.Errorf("%d sends tried to the blocked customer after the first answer, want 1 (the second answer)", n)
+	}
+	if n := notes(); n != 1 {
+		t.Errorf("%d notes to the staff that the customer blocked the bot, want 1", n)
+	}
+
+	w.block(c.id, false)
+	before := len(w.rec.messages(c.id))
+	c.say("hello?")
+	got := w.rec.messages(c.id)[before:]
+	if len(got) < 3 || !strings.Contains(got[0].Text, "Turn data roaming on") || !strings.Contains(got[1].Text, "And restart the phone") {
+		t.Fatalf("after writing again the customer gets %d messages, want both answers first:\n%s", len(got), c.log.String())
+	}
+	if err := w.eng.RetrySupport(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(w.rec.messages(c.id)) - before; n != len(got) {
+		t.Errorf("%d more messages after a retry, want none", n-len(got))
+	}
+
+	w.block(c.id, true)
+	reply("Did it work?")
+	if n := notes(); n != 2 {
+		t.Errorf("%d notes to the staff after the customer blocked the bot again, want 2", n)
 	}
 }
