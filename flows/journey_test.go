@@ -25,8 +25,11 @@ func purchase(t *testing.T, w *world, lang string) *chat {
 
 // gb is the label of a data volume in a language.
 func gb(lang string, n int) string {
-	if lang == "fr" {
+	switch lang {
+	case "fr":
 		return fmt.Sprintf("%d Go", n)
+	case "ar":
+		return mustCatalog().For("ar").Number(int64(n)) + " غيغابايت"
 	}
 	return fmt.Sprintf("%d GB", n)
 }

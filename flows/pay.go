@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"time"
 
+	"github.com/esimbot/esimbot/locales"
 	"github.com/shopspring/decimal"
 )
 
@@ -32,7 +33,7 @@ const paymentGrace = 2 * time.Minute
 
 // payKeys are the locale keys of selling and payments: the refusal of a
 // customer's Confirm when they may not buy here.
-var payKeys = []string{"sale_closed", "sale_closed_support", "invoice_description", "invoice_label",
+var payKeys = []string{"minutes", "hours", "sale_closed", "sale_closed_support", "invoice_description", "invoice_label",
 	"payment_declined_expired", "payment_declined_changed", "payment_declined_unknown", "payment_declined_retry",
 	"payment_received", "sale_failed_unpaid", "sale_failed_paid", "terms", "paysupport", "paysupport_contact",
 	"paysupport_none", "paysupport_line", "pay_state_paid", "pay_state_problem", "pay_label", "pay_refunded", "pay_refund_due", "pay_awaiting", "esims_orders", "esims_order_line", "payment_refunded", "admin_payment_problem", "admin_refund_failed"}
@@ -98,7 +99,7 @@ func (x bill) apply(ctx context.Context, t *turn) error {
 	loc := t.loc
 	inv := &Invoice{
 		Title:       clip(s.BundleName, 32),
-		Description: clip(loc.T("invoice_description", "Bundle", s.BundleName, "Price", loc.Price(s.Price, s.Currency), "Minutes", int(e.cfg.InvoiceTTL/time.Minute)), 255),
+		Description: clip(loc.T("invoice_description", "Bundle", s.BundleName, "Price", loc.Price(s.Price, s.Currency), "Within", within(loc, e.cfg.InvoiceTTL)), 255),
 		Payload:     payloadOf(s),
 		Label:       clip(loc.T("invoice_label"), 32),
 		Stars:       s.Stars,
@@ -133,4 +134,13 @@ func closedSale(c Conversation, u User, in input) (Conversation, []effect) {
 		refusal = in.say("sale_closed_support", "Support", in.cfg.Support)
 	}
 	return c, []effect{refusal, showScreen{}}
+}
+
+// within says a lapse of time as a wait is said in the language: whole
+// hours in hours ("24 hours"), anything else in minutes, rounded up.
+func within(loc *locales.Localizer, d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return loc.N("hours", int(d/time.Hour))
+	}
+	return loc.N("minutes", max(int((d+time.Minute-1)/time.Minute), 1))
 }

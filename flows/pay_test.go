@@ -432,3 +432,33 @@ func TestHelpListsEveryMenuCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentTextsInTheLanguage: the Stars, the invoice's lapse and the
+// payment's date read in the customer's language and digits (they were
+// Western digits and an ISO date in Arabic).
+func TestPaymentTextsInTheLanguage(t *testing.T) {
+	w := newWorld(t, stars(&refunder{}))
+	c := w.chat(101, "Ada", "ar")
+	toSummary(c, "ar")
+	c.tap("✅")
+	var inv flows.Invoice
+	for _, m := range w.rec.messages(c.id) {
+		if m.Invoice != nil {
+			inv = *m.Invoice
+		}
+	}
+	if !strings.Contains(inv.Description, "٣٠ دقيقة") {
+		t.Errorf("invoice description %q, want the lapse in Arabic", inv.Description)
+	}
+	pay(t, w, c, inv, "ch-1")
+	c.command("/paysupport")
+	got := c.lastText()
+	for _, want := range []string{"٢٠١ ⭐", "٢٦ نوفمبر ٢٠٢٦", "٠٩:٠٠ UTC"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/paysupport lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "2026") {
+		t.Errorf("/paysupport shows Western digits:\n%s", got)
+	}
+}

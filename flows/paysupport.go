@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/esimbot/esimbot/locales"
 )
@@ -40,7 +41,7 @@ func paySupport(c Conversation, u User, in input) (Conversation, []effect) {
 		if i == maxPaySupport {
 			break
 		}
-		text += "\n\n" + in.loc.T("paysupport_line", "Ref", p.Ref, "Stars", p.Stars, "When", p.At.UTC().Format("2006-01-02 15:04 UTC"),
+		text += "\n\n" + in.loc.T("paysupport_line", "Ref", p.Ref, "Stars", in.loc.Number(int64(p.Stars)), "When", when(in.loc, p.At),
 			"Charge", p.ChargeID, "State", in.loc.T(payStateKey(p)))
 	}
 	return c, []effect{say{key: "paysupport", m: Message{Text: text}}}
@@ -131,4 +132,11 @@ func ordersText(v view) string {
 			"Date", v.loc.Date(s.Created), "Ref", s.Ref))
 	}
 	return "\n\n" + strings.Join(lines, "\n")
+}
+
+// when says the moment of a payment, for a support request: the date in
+// the language's form and the time in UTC, with the language's digits.
+func when(loc *locales.Localizer, t time.Time) string {
+	t = t.UTC()
+	return loc.Date(t) + " " + loc.Digits(t.Format("15:04")) + " UTC"
 }

@@ -72,7 +72,7 @@ func (e *Engine) refund(ctx context.Context, s Sale) error {
 		obs.Refunded("done")
 	}
 	e.log.InfoContext(ctx, "payment refunded", "ref", s.Ref, "stars", s.Stars)
-	e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T("payment_refunded", "Stars", s.Stars, "Ref", s.Ref)})
+	e.notify(ctx, s, Message{Text: e.cat.For(s.Lang).T("payment_refunded", "Stars", e.cat.For(s.Lang).Number(int64(s.Stars)), "Ref", s.Ref)})
 	return nil
 }
 
