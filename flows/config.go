@@ -87,6 +87,9 @@ type Config struct {
 	// group of the shop's staff, support.go); the messenger must then be a
 	// Poster. Without it, "Contact support" shows Support.
 	SupportChat ChatID
+	// StaffLang is the language of what the engine writes in the staff
+	// chat (a catalog language's BCP 47 tag, such as fr); empty: English.
+	StaffLang string
 	// Terms, when set, replaces the catalog's terms (/terms) in every
 	// language: the operator's own text (Telegram HTML).
 	Terms string

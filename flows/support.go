@@ -211,7 +211,7 @@ func (e *Engine) handleStaff(ctx context.Context, ev Event) (Outcome, error) {
 // the message replied to, or /close; a reply to any other message is
 // ignored.
 func (e *Engine) staffReply(ctx context.Context, ev Event) error {
-	loc := e.cat.For("")
+	loc := e.cat.For(e.cfg.StaffLang)
 	// A reply may reach us before the post it answers is recorded.
 	e.posting.Lock()
 	th, err := e.store.ThreadOfPost(ctx, ev.ReplyTo)
@@ -266,7 +266,7 @@ func (e *Engine) closeThread(ctx context.Context, id uint64, by Profile) error {
 	case !closed:
 		return nil
 	}
-	loc := e.cat.For("")
+	loc := e.cat.For(e.cfg.StaffLang)
 	if err := e.postStaff(ctx, loc.T("staff_closed", "N", loc.Number(int64(id)), "By", html.EscapeString(clip(by.FirstName, 32))), nil); err != nil {
 		e.log.WarnContext(ctx, "tell the staff a thread closed", "thread", id, "err", err)
 	}
@@ -332,7 +332,7 @@ func (e *Engine) customerBlocked(ctx context.Context, th Thread, err error) erro
 	if th.BlockedTold {
 		return nil
 	}
-	loc := e.cat.For("")
+	loc := e.cat.For(e.cfg.StaffLang)
 	if err := e.postStaff(ctx, loc.T("staff_customer_blocked", "N", loc.Number(int64(th.ID))), nil); err != nil {
 		return err
 	}
@@ -395,7 +395,7 @@ func (e *Engine) sendSupport(ctx context.Context, th Thread, m SupportMessage) (
 			Buttons: [][]Button{{supportButton(loc.T("btn_support_reply")), globalButton(loc.T("btn_menu"), actMenu)}},
 		})
 	}
-	loc := e.cat.For("")
+	loc := e.cat.For(e.cfg.StaffLang)
 	sales, err := e.store.SalesByUser(ctx, th.User)
 	if err != nil {
 		return 0, err

@@ -135,3 +135,24 @@ func TestStaffAnswerToBlockedCustomer(t *testing.T) {
 		t.Errorf("%d notes to the staff after the customer blocked the bot again, want 2", n)
 	}
 }
+
+// TestStaffLanguage: what the engine posts in the staff chat is in
+// Config.StaffLang, whatever the customer's language; the customer's
+// side stays in theirs.
+func TestStaffLanguage(t *testing.T) {
+	w := newWorld(t, func(_ *sandbox.Options, cfg *flows.Config) { cfg.SupportChat, cfg.StaffLang = desk, "fr" })
+	c := w.chat(101, "Ada", "en")
+	c.press("g.support")
+	c.say("my eSIM shows no network")
+	ev := flows.Event{Kind: flows.EventStaff, Chat: desk, User: 801, From: flows.Profile{FirstName: "Sam"}, MessageID: 2, ReplyTo: 1, Command: "close"}
+	if _, err := w.eng.Handle(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	posts := w.rec.messages(desk)
+	if len(posts) != 2 || !strings.Contains(posts[0].Text, "Répondez à ce message") || !strings.Contains(posts[1].Text, "clos par Sam") {
+		t.Errorf("staff chat in French, got %+v", posts)
+	}
+	if last := c.lastText(); !strings.Contains(last, "Our team closed this conversation") {
+		t.Errorf("the customer is told %q, want English", last)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +164,19 @@ func MustNew() *Catalog {
 		panic(err)
 	}
 	return c
+}
+
+// Tags returns the tags of the embedded catalogs' languages (en, fr, …,
+// sorted), as their file names say, without loading them: for a setting's
+// help and check. Catalog.Languages is the loaded list.
+func Tags() []string {
+	names, _ := fs.Glob(files, "active.*.toml")
+	tags := make([]string, 0, len(names))
+	for _, n := range names {
+		tags = append(tags, strings.TrimSuffix(strings.TrimPrefix(n, "active."), ".toml"))
+	}
+	sort.Strings(tags)
+	return tags
 }
 
 // Languages returns the languages with a catalog, English first.

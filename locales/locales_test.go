@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -1023,5 +1024,17 @@ func TestForSharesNothing(t *testing.T) {
 	l.Tag = language.Arabic
 	if got := c.For("fr").Tag; got != language.French {
 		t.Errorf("For(fr) after a caller changed the last one: %v, want fr", got)
+	}
+}
+
+// TestTags: the tags read off the file names are the loaded catalog's.
+func TestTags(t *testing.T) {
+	var loaded []string
+	for _, tag := range locales.MustNew().Languages() {
+		loaded = append(loaded, tag.String())
+	}
+	sort.Strings(loaded)
+	if got := locales.Tags(); !slices.Equal(got, loaded) {
+		t.Errorf("Tags() = %v, want %v", got, loaded)
 	}
 }

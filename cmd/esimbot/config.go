@@ -61,6 +61,9 @@ type config struct {
 	Support string
 	// SupportChat is the support desk's staff group (ESIMBOT_SUPPORT_CHAT).
 	SupportChat flows.ChatID
+	// SupportLang is the language of the bot's posts in the staff group
+	// (ESIMBOT_SUPPORT_LANG).
+	SupportLang string
 	// StarsPerUnit converts prices to Stars (ESIMBOT_STARS_PER_UNIT).
 	StarsPerUnit decimal.Decimal
 	// InvoiceTTL is how long an invoice can be paid (ESIMBOT_INVOICE_TTL).

@@ -151,7 +151,7 @@ func (m *Main) flowsConfig(cfg config, sandboxed bool, b *bot.Bot, log *slog.Log
 		Payments: cfg.Payments, ClosedSales: !cfg.OpenSales, Support: cfg.Support,
 		StarsPerUnit: cfg.StarsPerUnit, InvoiceTTL: cfg.InvoiceTTL, Refunder: b.Refunder(), Terms: cfg.Terms,
 		UsageInterval: cfg.Usage.Interval, DataFloorMB: cfg.Usage.FloorMB, UsageRate: cfg.Usage.Rate,
-		SupportChat: cfg.SupportChat,
+		SupportChat: cfg.SupportChat, StaffLang: cfg.SupportLang,
 	}
 	every := cmp.Or(m.reconcileEvery, 30*time.Second)
 	if speed, err := strconv.ParseFloat(testClock, 64); err == nil && speed > 0 {

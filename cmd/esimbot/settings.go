@@ -209,7 +209,7 @@ var settings = []setting{
 			}
 			return nil
 		}},
-	supportChatSetting, // the support desk (config_support.go)
+	supportChatSetting, supportLangSetting, // the support desk (config_support.go)
 	{name: "ESIMBOT_TERMS_FILE", flag: "terms-file",
 		usage: "`file` of the terms /terms shows (Telegram HTML), instead of the built-in ones",
 		set: func(c *config, v string) error {

@@ -190,8 +190,9 @@ func TestSupportWithoutChat(t *testing.T) {
 }
 
 // TestSupportChatConfig: ESIMBOT_SUPPORT_CHAT takes a group's (negative)
-// chat ID, from the variable or its flag, and stops the program on
-// anything else, naming the variable.
+// chat ID, from the variable or its flag, and ESIMBOT_SUPPORT_LANG one of
+// the catalog's languages (English by default); anything else stops the
+// program, naming the variable.
 func TestSupportChatConfig(t *testing.T) {
 	load := func(env map[string]string, args ...string) (config, error) {
 		vars := map[string]string{"TELEGRAM_BOT_TOKEN": testToken}
@@ -216,11 +217,23 @@ func TestSupportChatConfig(t *testing.T) {
 			}
 		})
 	}
-	for _, v := range []string{"123456", "0", "staff", "-1x"} {
-		_, err := load(map[string]string{"ESIMBOT_SUPPORT_CHAT": v})
+	for _, bad := range []struct{ name, value string }{
+		{"ESIMBOT_SUPPORT_CHAT", "123456"}, {"ESIMBOT_SUPPORT_CHAT", "0"}, {"ESIMBOT_SUPPORT_CHAT", "staff"},
+		{"ESIMBOT_SUPPORT_CHAT", "-1x"}, {"ESIMBOT_SUPPORT_LANG", "de"}, {"ESIMBOT_SUPPORT_LANG", "French"},
+	} {
+		_, err := load(map[string]string{bad.name: bad.value})
 		var ce *configError
-		if !errors.As(err, &ce) || ce.name != "ESIMBOT_SUPPORT_CHAT" {
-			t.Errorf("%q: got %v, want an error naming ESIMBOT_SUPPORT_CHAT", v, err)
+		if !errors.As(err, &ce) || ce.name != bad.name {
+			t.Errorf("%s=%q: got %v, want an error naming it", bad.name, bad.value, err)
+		}
+	}
+	for env, want := range map[string]string{"": "en", "fr": "fr", "ar": "ar"} {
+		vars := map[string]string{}
+		if env != "" {
+			vars["ESIMBOT_SUPPORT_LANG"] = env
+		}
+		if c, err := load(vars); err != nil || c.SupportLang != want {
+			t.Errorf("ESIMBOT_SUPPORT_LANG=%q: language %q, %v; want %q", env, c.SupportLang, err, want)
 		}
 	}
 }
