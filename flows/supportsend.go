@@ -1,0 +1,174 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+)
+
+// Sending a support thread's messages on to their other side, and again
+// after a failure or a restart; a customer who blocked the bot gets them
+// when they write again.
+
+// flushThread sends on what of a thread has not reached its side: the
+// customer's messages to the staff chat, the staff's answers and the
+// closing notice to the customer. One flush per thread runs at a time.
+func (e *Engine) flushThread(ctx context.Context, id uint64) error {
+	unlock, err := e.threads.lock(ctx, strconv.FormatUint(id, 10))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	th, err := e.store.UpdateThread(ctx, id, func(*Thread) error { return nil })
+	if err != nil {
+		return err
+	}
+	for i, m := range th.Messages {
+		if !m.Done {
+			if err := e.sendOn(ctx, th, i); err != nil {
+				return e.customerBlocked(ctx, th, err)
+			}
+		}
+	}
+	if th.BlockedTold {
+		if th, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.BlockedTold = false; return nil }); err != nil {
+			return err
+		}
+	}
+	if th.Open() || th.CloseTold {
+		return nil
+	}
+	loc := e.cat.For(th.Lang)
+	if err := e.msg.Send(ctx, th.Chat, Message{Text: loc.T("support_closed_user"), Buttons: [][]Button{
+		{supportButton(loc.T("btn_support")), globalButton(loc.T("btn_menu"), actMenu)}}}); err != nil {
+		return e.customerBlocked(ctx, th, err)
+	}
+	_, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.CloseTold = true; return nil })
+	return err
+}
+
+// customerBlocked handles err, a failure to send on a message of thread
+// th: when the customer blocked the bot, what is left waits for them to
+// write again (retrySupport skips the thread, their next event flushes
+// it), and the staff hear of it once; any other error is returned.
+func (e *Engine) customerBlocked(ctx context.Context, th Thread, err error) error {
+	if !errors.Is(err, ErrBlocked) {
+		return err
+	}
+	e.log.InfoContext(ctx, "support thread waits: the customer blocked the bot", "thread", th.ID, "user", th.User)
+	e.markBlocked(ctx, th.User)
+	if th.BlockedTold {
+		return nil
+	}
+	loc := e.cat.For(e.cfg.StaffLang)
+	if err := e.postStaff(ctx, loc.T("staff_customer_blocked", "N", loc.Number(int64(th.ID))), nil); err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error { t.BlockedTold = true; return nil })
+	return err
+}
+
+// flushReturned sends on the support threads that waited for the turn's
+// user, who had blocked the bot and writes again.
+func (t *turn) flushReturned(ctx context.Context) {
+	if t.e.cfg.SupportChat == 0 {
+		return
+	}
+	threads, err := t.e.store.PendingThreads(ctx)
+	if err != nil {
+		t.e.log.WarnContext(ctx, "support threads of a user", "user", t.user.ID, "err", err)
+		return
+	}
+	for _, th := range threads {
+		if th.User != t.user.ID {
+			continue
+		}
+		t.onScreen = false
+		if err := t.e.flushThread(ctx, th.ID); err != nil {
+			t.e.log.WarnContext(ctx, "support thread of a returning user", "thread", th.ID, "err", err)
+		}
+	}
+}
+
+// sendOn sends message i of a thread to its other side and records it
+// (with the ID of its post in the staff chat), holding e.posting so that a
+// staff reply to the post finds it recorded.
+func (e *Engine) sendOn(ctx context.Context, th Thread, i int) error {
+	m := th.Messages[i]
+	if !m.Staff {
+		e.posting.Lock()
+		defer e.posting.Unlock()
+	}
+	post, err := e.sendSupport(ctx, th, m)
+	if err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
+		t.Messages[i].Done = true
+		if !m.Staff {
+			t.Messages[i].Post = post
+		}
+		return nil
+	})
+	return err
+}
+
+// sendSupport sends one message of a thread to its other side, and returns
+// the ID of the customer's message as posted in the staff chat.
+func (e *Engine) sendSupport(ctx context.Context, th Thread, m SupportMessage) (int64, error) {
+	if m.Staff {
+		loc := e.cat.For(th.Lang)
+		return 0, e.msg.Send(ctx, th.Chat, Message{
+			Text:    loc.T("support_reply", "Text", html.EscapeString(m.Text)),
+			Buttons: [][]Button{{supportButton(loc.T("btn_support_reply")), globalButton(loc.T("btn_menu"), actMenu)}},
+		})
+	}
+	loc := e.cat.For(e.cfg.StaffLang)
+	sales, err := e.store.SalesByUser(ctx, th.User)
+	if err != nil {
+		return 0, err
+	}
+	var lines []string
+	for _, s := range sales[:min(len(sales), 3)] {
+		lines = append(lines, loc.T("staff_order", "Ref", s.Ref, "Bundle", html.EscapeString(s.BundleName), "State", stateLabel(loc, s.State)))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, loc.T("staff_no_orders"))
+	}
+	who := html.EscapeString(th.Name)
+	if th.Username != "" {
+		who += " @" + html.EscapeString(th.Username)
+	}
+	text := loc.T("staff_header", "N", loc.Number(int64(th.ID)), "Who", who, "User", strconv.FormatInt(int64(th.User), 10),
+		"Lang", th.Lang) + "\n" + strings.Join(lines, "\n") + "\n\n" + html.EscapeString(m.Text)
+	return e.msg.(Poster).Post(ctx, e.cfg.SupportChat, Message{Text: text, Buttons: [][]Button{
+		{{Text: loc.T("btn_staff_close"), Data: staffClose + strconv.FormatUint(th.ID, 10)}}}})
+}
+
+// retrySupport sends on what of every thread has not reached its side (a
+// restart, a failed send). Run calls it.
+func (e *Engine) retrySupport(ctx context.Context) error {
+	if e.cfg.SupportChat == 0 {
+		return nil
+	}
+	threads, err := e.store.PendingThreads(ctx)
+	if err != nil {
+		return fmt.Errorf("support threads: %w", err)
+	}
+	var errs []error
+	for _, th := range threads {
+		if ctx.Err() != nil {
+			break
+		}
+		if u, err := e.store.User(ctx, th.User); err == nil && u.Blocked {
+			continue // for the customer's next event (flushReturned)
+		}
+		if err := e.flushThread(ctx, th.ID); err != nil {
+			errs = append(errs, fmt.Errorf("thread %d: %w", th.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
