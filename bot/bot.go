@@ -248,16 +248,23 @@ func (b *Bot) Ping(ctx context.Context) error {
 }
 
 // Run serves until ctx is done: it asks Telegram who the bot is, sets the
-// command menu and the descriptions, handles the inbox's pending updates, then polls (after
-// deleteWebhook) or registers the webhook. In webhook mode the program
+// command menu and the descriptions (in the background), handles the
+// inbox's pending updates, then polls (after deleteWebhook) or registers
+// the webhook. In webhook mode the program
 // must serve WebhookHandler. On return, in-flight updates have finished
 // or drain is over.
 func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error {
 	if err := b.Ping(ctx); err != nil {
 		return fmt.Errorf("bot: %w", err)
 	}
-	b.setCommands(ctx)
-	b.setDescriptions(ctx)
+	// The command menu and the descriptions (up to 20 calls) are set
+	// meanwhile: users are answered from the start, not seconds later.
+	var profile sync.WaitGroup
+	defer profile.Wait()
+	profile.Go(func() {
+		b.setCommands(ctx)
+		b.setDescriptions(ctx)
+	})
 	// Updates run with their own context, so a shutdown lets them finish.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()

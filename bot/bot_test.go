@@ -171,12 +171,20 @@ func TestMessagesAndCommands(t *testing.T) {
 			t.Error("a command for another bot was handled")
 		}
 	}
-	// The command menu is set in every language, and the default.
-	cmds := h.fake.Commands()
-	for _, lang := range []string{"", "en", "fr", "ar"} {
-		if len(cmds[lang]) == 0 && len(h.fake.CommandsFor("default", lang)) == 0 {
-			t.Errorf("no command menu for %q: %v", lang, cmds)
+	// The command menu is set in every language, and the default (in the
+	// background: the messages above were answered meanwhile).
+	menus := func() (missing []string) {
+		for _, lang := range []string{"", "en", "fr", "ar"} {
+			if len(h.fake.Commands()[lang]) == 0 && len(h.fake.CommandsFor("default", lang)) == 0 {
+				missing = append(missing, lang)
+			}
 		}
+		return missing
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.fake.WaitUntil(ctx, func() bool { return len(menus()) == 0 }); err != nil {
+		t.Errorf("no command menu for %q: %v", menus(), h.fake.Commands())
 	}
 }
 
@@ -628,10 +636,12 @@ func TestDescriptionsPerLanguage(t *testing.T) {
 
 	// A restart finds them set and sets nothing again.
 	sets := fake.Calls("setMyDescription") + fake.Calls("setMyShortDescription")
-	runOn(t, token, fake, st, nil)
-	if err := fake.WaitCalls(ctx, "deleteWebhook", 2); err != nil { // Run is past the descriptions
+	gets := fake.Calls("getMyShortDescription")
+	_, _, _, stop = runOn(t, token, fake, st, nil)
+	if err := fake.WaitCalls(ctx, "getMyShortDescription", gets+len(want)); err != nil { // past the descriptions
 		t.Fatal(err)
 	}
+	stop() // Run returns once the descriptions are done
 	if n := fake.Calls("setMyDescription") + fake.Calls("setMyShortDescription"); n != sets {
 		t.Errorf("%d set calls after a restart, want %d", n, sets)
 	}
@@ -646,11 +656,11 @@ func TestDescriptionsPerLanguage(t *testing.T) {
 	if _, err := other.WaitFor(ctx, 5, func(msgs []telegramtest.Message) bool { return len(telegramtest.FromBot(msgs)) > 0 }); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(logs.String(), `level=WARN msg="set the bot description"`) {
-		t.Errorf("no warning for the refused description:\n%s", logs)
-	}
-	if other.ShortDescription("fr") != want["fr"][1] {
-		t.Errorf("short description not set after a failed get: %q", other.ShortDescription("fr"))
+	// The descriptions are set in the background: the bot answered meanwhile.
+	if err := other.WaitUntil(ctx, func() bool {
+		return strings.Contains(logs.String(), `level=WARN msg="set the bot description"`) && other.ShortDescription("fr") == want["fr"][1]
+	}); err != nil {
+		t.Errorf("no warning for the refused description, or short description not set after a failed get (%q):\n%s", other.ShortDescription("fr"), logs)
 	}
 }
 
