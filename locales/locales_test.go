@@ -470,6 +470,20 @@ func TestHelpNamesBuyButton(t *testing.T) {
 	}
 }
 
+// TestHelpNamesInstallButtons: the installation help names the install
+// buttons of a delivered eSIM by their labels, as the user sees them.
+func TestHelpNamesInstallButtons(t *testing.T) {
+	for _, lang := range catalogLangs(t) {
+		c := readCatalog(t, lang)
+		for help, btn := range map[string]string{"help_iphone": "btn_install_ios", "help_android": "btn_install_android"} {
+			label := c[btn].forms["other"]
+			if !strings.Contains(c[help].forms["other"], "<b>"+label+"</b>") {
+				t.Errorf("%s: %s does not name the button %q as <b>%s</b>", lang, help, label, label)
+			}
+		}
+	}
+}
+
 func newCatalog(t *testing.T) *locales.Catalog {
 	t.Helper()
 	c, err := locales.New()
