@@ -806,7 +806,7 @@ func TestRTLAndLanguageName(t *testing.T) {
 		name string
 	}{
 		{"en", false, "English"},
-		{"fr", false, "français"},
+		{"fr", false, "Français"}, // a label: capitalized, as language pickers show it
 		{"ar", true, "العربية"},
 	} {
 		loc := cat.For(tc.lang)
@@ -884,7 +884,10 @@ func TestDate(t *testing.T) {
 		{"en", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "December 8, 2026"},
 		{"en", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), "January 31, 2027"},
 		{"fr", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "8 décembre 2026"},
-		{"fr", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "1 août 2026"},
+		{"fr", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "1er août 2026"},
+		{"fr", time.Date(2026, 8, 11, 0, 0, 0, 0, time.UTC), "11 août 2026"},
+		{"fr", time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC), "21 août 2026"},
+		{"en", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "August 1, 2026"},
 		{"ar", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "٨ ديسمبر ٢٠٢٦"},
 		{"ar", time.Date(2027, 5, 19, 0, 0, 0, 0, time.UTC), "١٩ مايو ٢٠٢٧"},
 		// The date in t's own location: 23:30 UTC is already the 9th in Paris.
