@@ -298,3 +298,33 @@ func clip(s string, n int) string {
 	}
 	return string(r)
 }
+
+// supportParts cuts a customer's message into parts of at most max
+// characters, each but the last ending at a space when one is near its
+// end, so that a long message reaches the staff whole.
+func supportParts(text string, max int) []string {
+	var parts []string
+	for r := []rune(text); len(r) > 0; {
+		n := min(len(r), max)
+		if n < len(r) {
+			if i := lastSpace(r[:n]); i > n-200 {
+				n = i + 1
+			}
+		}
+		if part := strings.TrimSpace(string(r[:n])); part != "" {
+			parts = append(parts, part)
+		}
+		r = r[n:]
+	}
+	return parts
+}
+
+// lastSpace is the index of the last white space of r, or -1.
+func lastSpace(r []rune) int {
+	for i := len(r) - 1; i >= 0; i-- {
+		if unicode.IsSpace(r[i]) {
+			return i
+		}
+	}
+	return -1
+}

@@ -323,3 +323,17 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestSupportParts(t *testing.T) {
+	for _, text := range []string{"short", strings.Repeat("x", 7000), strings.Repeat("word ", 1500), strings.Repeat("é", 3000) + "   " + strings.Repeat(" ", 3000) + "end"} {
+		parts := supportParts(text, 3000)
+		for _, p := range parts {
+			if n := len([]rune(p)); n > 3000 || n == 0 {
+				t.Errorf("a part of %d characters", n)
+			}
+		}
+		if got, want := strings.Join(strings.Fields(strings.Join(parts, "")), ""), strings.Join(strings.Fields(text), ""); got != want {
+			t.Errorf("parts of a %d-character text lose some of it: %d characters, want %d", len(text), len(got), len(want))
+		}
+	}
+}
