@@ -26,9 +26,9 @@ func typedChoice(s string, first, n int) (i int, number, ok bool) {
 // byNumber lets a user type the number a list shows beside a choice
 // instead of pressing its button: pick runs as for a press of the button
 // (whose argument is the choice's index in Draft.Choices); a short number
-// that is not in the list gets the hint and the screen again; other text
-// goes to other. first is the number of the first choice on the screen.
-func byNumber(first func(Conversation, *Config) int, pick, other transition) transition {
+// that is not in the list goes to outside, other text to other. first is
+// the number of the first choice on the screen.
+func byNumber(first func(Conversation, *Config) int, pick, outside, other transition) transition {
 	return func(c Conversation, u User, in input) (Conversation, []effect) {
 		i, number, ok := typedChoice(in.text(), first(c, in.cfg), len(c.Draft.Choices))
 		switch {
@@ -36,7 +36,7 @@ func byNumber(first func(Conversation, *Config) int, pick, other transition) tra
 			in.press.arg = strconv.Itoa(i)
 			return pick(c, u, in)
 		case number:
-			return c, in.hint()
+			return outside(c, u, in)
 		}
 		return other(c, u, in)
 	}

@@ -214,6 +214,7 @@ func transitionCases() []transitionCase {
 		{name: "Pick", step: stepUsagePick, draft: Draft{Choices: []string{iccid1, iccid2}}, ev: tap(actPick, "1"), want: stepUsage, effects: "show"},
 		{name: "Typed", step: stepUsagePick, ev: typed("8900 0000 0000 0000 001"), want: stepUsage, effects: "show"},
 		{name: "TypedNumber", step: stepUsagePick, draft: Draft{Choices: []string{iccid1, iccid2}}, ev: typed("2"), want: stepUsage, effects: "show"},
+		{name: "TypedNumberNotListed", step: stepUsagePick, draft: Draft{Choices: []string{iccid1, iccid2}}, ev: typed("3"), want: stepUsagePick, effects: "say usage_bad_iccid"},
 		{name: "TypedNotMine", step: stepUsagePick, ev: typed(iccid2), want: stepUsagePick, effects: "say usage_not_yours"},
 		{name: "TypedBadly", step: stepUsagePick, ev: typed("12ab"), want: stepUsagePick, effects: "say usage_bad_iccid"},
 		{name: "Back", step: stepUsagePick, ev: tap(actBack), want: stepMenu, effects: "show"},
