@@ -43,7 +43,8 @@ func showBundle(v view) screen {
 		if len(names) > most {
 			list += " " + v.loc.N("countries_more", len(names)-most)
 		}
-		text += "\n\n" + v.loc.N("coverage_title", len(covered)) + "\n" + html.EscapeString(list) + "\n\n" + v.loc.T("coverage_ask")
+		example := countryName(coverageExample(v.cfg.Popular, covered), v.loc.Tag)
+		text += "\n\n" + v.loc.N("coverage_title", len(covered)) + "\n" + html.EscapeString(list) + "\n\n" + v.loc.T("coverage_ask", "Example", example)
 	} else if len(nets) > 0 {
 		var lines []string
 		for i, n := range nets {
@@ -56,6 +57,17 @@ func showBundle(v view) screen {
 		text += "\n\n" + v.loc.T("networks_title") + "\n" + strings.Join(lines, "\n")
 	}
 	return screen{text: text, rows: [][]Button{{v.btn(v.loc.T("btn_choose"), actChoose)}, v.back()}}
+}
+
+// coverageExample is the country a bundle's screen suggests asking about:
+// the first popular destination it covers, else the first it covers.
+func coverageExample(popular, covered []string) string {
+	for _, code := range popular {
+		if slices.Contains(covered, code) {
+			return code
+		}
+	}
+	return covered[0]
 }
 
 // askCoverage answers a question typed at a bundle that covers several
@@ -285,4 +297,34 @@ func clip(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return string(r)
+}
+
+// supportParts cuts a customer's message into parts of at most max
+// characters, each but the last ending at a space when one is near its
+// end, so that a long message reaches the staff whole.
+func supportParts(text string, max int) []string {
+	var parts []string
+	for r := []rune(text); len(r) > 0; {
+		n := min(len(r), max)
+		if n < len(r) {
+			if i := lastSpace(r[:n]); i > n-200 {
+				n = i + 1
+			}
+		}
+		if part := strings.TrimSpace(string(r[:n])); part != "" {
+			parts = append(parts, part)
+		}
+		r = r[n:]
+	}
+	return parts
+}
+
+// lastSpace is the index of the last white space of r, or -1.
+func lastSpace(r []rune) int {
+	for i := len(r) - 1; i >= 0; i-- {
+		if unicode.IsSpace(r[i]) {
+			return i
+		}
+	}
+	return -1
 }

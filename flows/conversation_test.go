@@ -53,7 +53,7 @@ func TestDeepLinkAndLanguage(t *testing.T) {
 		t.Errorf("bad deep link: %s", c.step())
 	}
 	c.command("/language")
-	c.tap("français")
+	c.tap("Français")
 	if !strings.Contains(c.lastText(), "Bonjour") {
 		t.Errorf("menu not in French: %q", c.lastText())
 	}

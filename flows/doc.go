@@ -44,7 +44,7 @@
 //	pick_country  c → bundles, destination; cruise → bundles; global → bundles; regions → regions;
 //	              text → destination, pick_country, bundles; back → destination
 //	regions       r → bundles; text → destination, pick_country, bundles; back → destination
-//	bundles       b → bundle; next; prev; text → destination, pick_country, bundles;
+//	bundles       b → bundle; next; prev; text → bundle, destination, pick_country, bundles;
 //	              back → regions, destination
 //	bundle        choose → email; text → destination, pick_country, bundles; back → bundles
 //	email         use → name, summary; text → name, summary; back → summary, topup_bundles, bundle
@@ -53,9 +53,9 @@
 //	summary       cancel → menu; confirm → selling, menu, bundles; edit → email, name, whatsapp;
 //	              back → whatsapp
 //	selling       text; back → menu
-//	esims         buy_new → destination; e → esim; back → menu
+//	esims         buy_new → destination; e → esim; text → esim; back → menu
 //	esim          qr; topup → topup_bundles; usage → usage; back → esims
-//	topup_bundles b → topup_summary; back → esim
+//	topup_bundles b → topup_summary; text → topup_summary; back → esim
 //	topup_summary cancel → menu; confirm → selling, menu, topup_bundles; back → topup_bundles
 //	usage_pick    u → usage; text → usage; back → menu
 //	usage         refresh; back → esim, menu

@@ -66,6 +66,13 @@ func showESIMs(v view) screen {
 	if len(v.c.Draft.Choices) == 0 {
 		return screen{text: v.loc.T(agentKey("esims_none", v.u.Role)) + orders, rows: [][]Button{{v.btn(v.loc.T("btn_buy"), actBuyNew)}, v.back()}}
 	}
+	lines, rows := esimChoices(v, list, actESIM)
+	return screen{text: v.loc.T(agentKey("esims_title", v.u.Role)) + "\n\n" + lines + orders, rows: append(rows, v.back())}
+}
+
+// esimChoices are the lines and the buttons (of action a) of the eSIMs of
+// the draft's choices, numbered: what each is, and a button for each.
+func esimChoices(v view, list []esim, a action) (string, [][]Button) {
 	var rows [][]Button
 	var lines []string
 	for i, ref := range v.c.Draft.Choices {
@@ -73,9 +80,9 @@ func showESIMs(v view) screen {
 		lines = append(lines, v.loc.T(agentKey("esim_line", v.u.Role), "N", v.loc.Number(int64(i+1)), "Bundle", m.first.BundleName,
 			"ICCID", m.first.ICCID, "State", saleLabel(v.loc, m.first), "Topups", v.loc.Number(int64(len(m.topups))),
 			"Customer", m.first.Name, "Ref", m.first.Ref))
-		rows = append(rows, []Button{v.btn(esimLabel(v.loc, v.u.Role, i, m.first), actESIM, strconv.Itoa(i))})
+		rows = append(rows, []Button{v.btn(esimLabel(v.loc, v.u.Role, i, m.first), a, strconv.Itoa(i))})
 	}
-	return screen{text: v.loc.T(agentKey("esims_title", v.u.Role)) + "\n\n" + strings.Join(lines, "\n") + orders, rows: append(rows, v.back())}
+	return strings.Join(lines, "\n"), rows
 }
 
 // esimByRef finds an eSIM by its first sale's reference, or by its ICCID.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"golang.org/x/text/language"
 )
@@ -231,6 +232,13 @@ func TestCheckPhone(t *testing.T) {
 		{"+1 (415) 555-2671", "en", "+14155552671"},
 		{"06 12 34 56 78", "fr-FR", "+33612345678"},
 		{"+220 700 0000", "en", "+2207000000"},
+		// Arabic-Indic and Persian digits, as Arabic and Persian keyboards type them.
+		{"+٣٣ ٦ ١٢ ٣٤ ٥٦ ٧٨", "ar", "+33612345678"},
+		{"٠٠٣٣ ٦ ١٢ ٣٤ ٥٦ ٧٨", "ar", "+33612345678"},
+		{"٠٠٩٦٦٥٠١٢٣٤٥٦٧", "ar", "+966501234567"},
+		{"۰۶ ۱۲ ۳۴ ۵۶ ۷۸", "fr-FR", "+33612345678"},
+		{"+٩٧١-٥٠-١٢٣-٤٥٦٧", "ar", "+971501234567"},
+		{"+33.6.12.34.56.78", "en", "+33612345678"},
 	} {
 		got, err := checkPhone(tc.in, tc.lang)
 		if err != nil || got != tc.want {
@@ -243,6 +251,7 @@ func TestCheckPhone(t *testing.T) {
 	}{
 		{"06 12 34 56 78", "fr", errPhoneCountry},
 		{"0612345678", "", errPhoneCountry},
+		{"٠٦١٢٣٤٥٦٧٨", "ar", errPhoneCountry},
 		{"+33 12", "en", errPhoneInvalid},
 		{"call me", "en", errPhoneInvalid},
 		{"+1 555 000 0000 0000 0000 0000 00000", "en", errPhoneInvalid},
@@ -254,6 +263,29 @@ func TestCheckPhone(t *testing.T) {
 	}
 	if got := contactPhone("33612345678"); got != "+33612345678" {
 		t.Errorf("contactPhone = %q", got)
+	}
+}
+
+func TestLatinDigits(t *testing.T) {
+	for in, want := range map[string]string{
+		"٠١٢٣٤٥٦٧٨٩": "0123456789", "۰۱۲۳۴۵۶۷۸۹": "0123456789", "０１２９": "0129", "०१२९": "0129",
+		"+٣٣ ٦": "+33 6", "abc 123": "abc 123", "𝟎𝟗": "09", "": "",
+	} {
+		if got := latinDigits(in); got != want {
+			t.Errorf("latinDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// digitValue counts from the start of each range of the Nd table: each
+	// is whole scripts' runs of ten digits.
+	for _, rg := range unicode.Nd.R16 {
+		if rg.Stride != 1 || (rg.Hi-rg.Lo+1)%10 != 0 {
+			t.Errorf("Nd range %#x-%#x is not runs of ten digits", rg.Lo, rg.Hi)
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if rg.Stride != 1 || (rg.Hi-rg.Lo+1)%10 != 0 {
+			t.Errorf("Nd range %#x-%#x is not runs of ten digits", rg.Lo, rg.Hi)
+		}
 	}
 }
 
@@ -288,6 +320,20 @@ func TestEditDistance(t *testing.T) {
 	} {
 		if got := editDistance(tc.a, tc.b, tc.limit); got != tc.want {
 			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}
+
+func TestSupportParts(t *testing.T) {
+	for _, text := range []string{"short", strings.Repeat("x", 7000), strings.Repeat("word ", 1500), strings.Repeat("é", 3000) + "   " + strings.Repeat(" ", 3000) + "end"} {
+		parts := supportParts(text, 3000)
+		for _, p := range parts {
+			if n := len([]rune(p)); n > 3000 || n == 0 {
+				t.Errorf("a part of %d characters", n)
+			}
+		}
+		if got, want := strings.Join(strings.Fields(strings.Join(parts, "")), ""), strings.Join(strings.Fields(text), ""); got != want {
+			t.Errorf("parts of a %d-character text lose some of it: %d characters, want %d", len(text), len(got), len(want))
 		}
 	}
 }

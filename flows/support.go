@@ -157,11 +157,11 @@ func writeSupport(c Conversation, u User, in input) (Conversation, []effect) {
 	if in.cfg.SupportChat == 0 {
 		return contactSupport(c, u, in)
 	}
-	text := in.text()
-	if len([]rune(text)) > maxSupportText {
-		text = string([]rune(text)[:maxSupportText]) + "…"
+	var effects []effect
+	for _, part := range supportParts(in.text(), maxSupportText) {
+		effects = append(effects, toSupport{text: part})
 	}
-	return c, []effect{toSupport{text: text}, in.say("support_sent")}
+	return c, append(effects, in.say("support_sent"))
 }
 
 // toSupport stores a customer's message in their thread and posts it to

@@ -156,3 +156,25 @@ func TestStaffLanguage(t *testing.T) {
 		t.Errorf("the customer is told %q, want English", last)
 	}
 }
+
+// TestLongSupportMessageReachesStaffWhole: a customer's message longer than
+// one staff post goes to the staff chat in parts, none of it cut off.
+func TestLongSupportMessageReachesStaffWhole(t *testing.T) {
+	w := newWorld(t, func(_ *sandbox.Options, cfg *flows.Config) { cfg.SupportChat = desk })
+	c := w.chat(101, "Ada", "en")
+	c.press("g.support")
+	long := "START " + strings.Repeat("my eSIM shows no network. ", 280) + "END" // 7,289 characters
+	c.say(long)
+	var staff strings.Builder
+	for _, m := range w.rec.messages(desk) {
+		staff.WriteString(m.Text)
+	}
+	got := strings.Count(staff.String(), "network.") // parts are cut between words
+	if !strings.Contains(staff.String(), "START") || !strings.Contains(staff.String(), "END") || got != 280 {
+		t.Errorf("staff chat got %d of the 280 sentences (START %v, END %v) in %d posts",
+			got, strings.Contains(staff.String(), "START"), strings.Contains(staff.String(), "END"), len(w.rec.messages(desk)))
+	}
+	if !strings.Contains(c.lastText(), "Sent to our team") {
+		t.Errorf("customer told %q", c.lastText())
+	}
+}

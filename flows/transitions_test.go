@@ -143,6 +143,8 @@ func transitionCases() []transitionCase {
 		{name: "Next", step: stepBundles, draft: atFrance, ev: tap(actNext), want: stepBundles, effects: "show"},
 		{name: "Prev", step: stepBundles, draft: atFrance, ev: tap(actPrev), want: stepBundles, effects: "show"},
 		{name: "Typed", step: stepBundles, draft: atFrance, ev: typed("germany"), want: stepBundles, effects: "show"},
+		{name: "TypedNumber", step: stepBundles, draft: atFrance, ev: typed("٢"), want: stepBundle, effects: "show"},
+		{name: "TypedNumberNotListed", step: stepBundles, draft: atFrance, ev: typed("9"), want: stepBundles, effects: "say hint_unexpected show"},
 		{name: "BackToTheCountries", step: stepBundles, draft: atFrance, ev: tap(actBack), want: stepDestination, effects: "show"},
 		{name: "BackToTheRegions", step: stepBundles, draft: atRegion, ev: tap(actBack), want: stepRegions, effects: "show"},
 
@@ -191,6 +193,8 @@ func transitionCases() []transitionCase {
 
 		{name: "ESIM", step: stepESIMs, draft: Draft{Choices: []string{"EB-1"}}, ev: tap(actESIM, "0"), want: stepESIM, effects: "show"},
 		{name: "BuyNew", step: stepESIMs, ev: tap(actBuyNew), want: stepDestination, effects: "show"},
+		{name: "TypedNumber", step: stepESIMs, draft: Draft{Choices: []string{"EB-1"}}, ev: typed("1"), want: stepESIM, effects: "show"},
+		{name: "TypedText", step: stepESIMs, draft: Draft{Choices: []string{"EB-1"}}, ev: typed("hello"), want: stepESIMs, effects: "say hint_unexpected show"},
 		{name: "Back", step: stepESIMs, ev: tap(actBack), want: stepMenu, effects: "show"},
 
 		{name: "Usage", step: stepESIM, draft: onESIM, ev: tap(actUsage), want: stepUsage, effects: "show"},
@@ -200,6 +204,7 @@ func transitionCases() []transitionCase {
 		{name: "Back", step: stepESIM, draft: onESIM, ev: tap(actBack), want: stepESIMs, effects: "show"},
 
 		{name: "Bundle", step: stepTopupBundles, draft: topping, ev: tap(actBundle, "0"), want: stepTopupSummary, effects: "show"},
+		{name: "TypedNumber", step: stepTopupBundles, draft: topping, ev: typed("1."), want: stepTopupSummary, effects: "show"},
 		{name: "Back", step: stepTopupBundles, draft: topping, ev: tap(actBack), want: stepESIM, effects: "show"},
 
 		{name: "Confirm", step: stepTopupSummary, draft: toppingUp, ev: tap(actConfirm), want: stepTopupSummary, effects: "sell FRA_3GB_30D"},
@@ -208,6 +213,8 @@ func transitionCases() []transitionCase {
 
 		{name: "Pick", step: stepUsagePick, draft: Draft{Choices: []string{iccid1, iccid2}}, ev: tap(actPick, "1"), want: stepUsage, effects: "show"},
 		{name: "Typed", step: stepUsagePick, ev: typed("8900 0000 0000 0000 001"), want: stepUsage, effects: "show"},
+		{name: "TypedNumber", step: stepUsagePick, draft: Draft{Choices: []string{iccid1, iccid2}}, ev: typed("2"), want: stepUsage, effects: "show"},
+		{name: "TypedNumberNotListed", step: stepUsagePick, draft: Draft{Choices: []string{iccid1, iccid2}}, ev: typed("3"), want: stepUsagePick, effects: "say usage_bad_iccid"},
 		{name: "TypedNotMine", step: stepUsagePick, ev: typed(iccid2), want: stepUsagePick, effects: "say usage_not_yours"},
 		{name: "TypedBadly", step: stepUsagePick, ev: typed("12ab"), want: stepUsagePick, effects: "say usage_bad_iccid"},
 		{name: "Back", step: stepUsagePick, ev: tap(actBack), want: stepMenu, effects: "show"},

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -40,7 +39,7 @@ func usageOf(c Conversation, u User, in input, arg string) (Conversation, []effe
 			return -1
 		}
 		return r
-	}, arg)
+	}, latinDigits(arg))
 	if len(iccid) < 18 || len(iccid) > 22 || strings.IndexFunc(iccid, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
 		return c, []effect{in.say("usage_bad_iccid")}
 	}
@@ -87,11 +86,8 @@ func showUsagePick(v view) screen {
 	if len(v.c.Draft.Choices) == 0 {
 		return screen{text: v.loc.T(agentKey("usage_none", v.u.Role)), rows: [][]Button{{globalButton(v.loc.T("btn_buy"), actBuy)}, v.back()}}
 	}
-	var rows [][]Button
-	for i, iccid := range v.c.Draft.Choices {
-		rows = append(rows, []Button{v.btn(esimLabel(v.loc, v.u.Role, i, esimByRef(list, iccid).first), actPick, strconv.Itoa(i))})
-	}
-	return screen{text: v.loc.T("usage_pick"), rows: append(rows, v.back())}
+	lines, rows := esimChoices(v, list, actPick)
+	return screen{text: v.loc.T("usage_pick") + "\n\n" + lines, rows: append(rows, v.back())}
 }
 
 // pickUsage shows the usage of the eSIM pressed.

@@ -142,7 +142,7 @@ func isBidiControl(r rune) bool {
 // without a country code are read in the country of the user's language
 // when it names one (fr-FR); otherwise a country code is required.
 func checkPhone(s, lang string) (string, error) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(latinDigits(s))
 	if s == "" || len(s) > 32 {
 		return "", errPhoneInvalid
 	}
@@ -177,6 +177,35 @@ func phoneRegion(s, lang string) (string, error) {
 		}
 	}
 	return "", errPhoneCountry
+}
+
+// latinDigits writes the decimal digits of any script in s (Arabic-Indic
+// ٠١٢, Persian ۰۱۲, full-width…) as ASCII digits, so that a number typed
+// on any keyboard reads as one; other characters are kept.
+func latinDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf || !unicode.Is(unicode.Nd, r) {
+			return r
+		}
+		return '0' + digitValue(r)
+	}, s)
+}
+
+// digitValue is the value of a decimal digit (Unicode Nd): each script's
+// digits are ten consecutive code points from its zero, and every range of
+// the Nd table starts at a zero.
+func digitValue(r rune) rune {
+	for _, rg := range unicode.Nd.R16 {
+		if lo, hi := rune(rg.Lo), rune(rg.Hi); r >= lo && r <= hi {
+			return (r - lo) % 10
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if lo, hi := rune(rg.Lo), rune(rg.Hi); r >= lo && r <= hi {
+			return (r - lo) % 10
+		}
+	}
+	return 0
 }
 
 // contactPhone normalizes a number shared as a contact: channels may send

@@ -250,6 +250,10 @@ func TestRegionBundleCoverage(t *testing.T) {
 	if !strings.Contains(details, "Couvre ") {
 		t.Fatalf("region bundle details without the countries covered:\n%s", details)
 	}
+	// The example of a country to ask about is one the bundle covers.
+	if !strings.Contains(details, "par exemple <i>Royaume-Uni</i>") {
+		t.Errorf("the example of a country to ask about is not the first popular one covered (Royaume-Uni):\n%s", details)
+	}
 	// Names in French, sorted as French sorts them (Allemagne before Autriche, Espagne before Estonie).
 	for _, pair := range [][2]string{{"Allemagne", "Autriche"}, {"Espagne", "Estonie"}} {
 		i, j := strings.Index(details, pair[0]), strings.Index(details, pair[1])

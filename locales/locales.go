@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/bojanz/currency"
@@ -336,12 +338,16 @@ func (l *Localizer) Price(amount decimal.Decimal, code string) string {
 
 // Date formats the calendar date of t (in t's location) in the language's
 // long form, as CLDR has it ("December 8, 2026", "8 décembre 2026",
-// "٨ ديسمبر ٢٠٢٦"), with the digits of Number. A language without CLDR
+// "٨ ديسمبر ٢٠٢٦"; in French the first of a month is "1er"), with the
+// digits of Number. A language without CLDR
 // date data gets the ISO form 2026-12-08.
 func (l *Localizer) Date(t time.Time) string {
 	s := t.Format("2006-01-02")
 	if l.f.date != nil {
 		s = l.f.date(t)
+		if b, _ := l.Tag.Base(); b.String() == "fr" && t.Day() == 1 {
+			s = strings.Replace(s, "1", "1er", 1) // "1er août": French writes the first day as an ordinal, which CLDR leaves out
+		}
 	}
 	if l.f.digits != nil {
 		s = l.f.digits.Replace(s)
@@ -384,8 +390,14 @@ func (l *Localizer) Country(code string) string {
 	return display.Regions(l.Tag).Name(r)
 }
 
-// LanguageName returns the language's own name ("English", "français").
-func LanguageName(tag language.Tag) string { return display.Self.Name(tag) }
+// LanguageName returns the language's own name as a label, capitalized as
+// language pickers show it ("English", "Français", "العربية"), although
+// CLDR writes some in lower case ("français").
+func LanguageName(tag language.Tag) string {
+	name := display.Self.Name(tag)
+	r, size := utf8.DecodeRuneInString(name)
+	return string(unicode.ToUpper(r)) + name[size:]
+}
 
 // RTL reports whether the language is written right to left.
 func (l *Localizer) RTL() bool {

@@ -471,6 +471,20 @@ func TestHelpNamesBuyButton(t *testing.T) {
 	}
 }
 
+// TestHelpNamesInstallButtons: the installation help names the install
+// buttons of a delivered eSIM by their labels, as the user sees them.
+func TestHelpNamesInstallButtons(t *testing.T) {
+	for _, lang := range catalogLangs(t) {
+		c := readCatalog(t, lang)
+		for help, btn := range map[string]string{"help_iphone": "btn_install_ios", "help_android": "btn_install_android"} {
+			label := c[btn].forms["other"]
+			if !strings.Contains(c[help].forms["other"], "<b>"+label+"</b>") {
+				t.Errorf("%s: %s does not name the button %q as <b>%s</b>", lang, help, label, label)
+			}
+		}
+	}
+}
+
 func newCatalog(t *testing.T) *locales.Catalog {
 	t.Helper()
 	c, err := locales.New()
@@ -793,7 +807,7 @@ func TestRTLAndLanguageName(t *testing.T) {
 		name string
 	}{
 		{"en", false, "English"},
-		{"fr", false, "français"},
+		{"fr", false, "Français"}, // a label: capitalized, as language pickers show it
 		{"ar", true, "العربية"},
 	} {
 		loc := cat.For(tc.lang)
@@ -871,7 +885,10 @@ func TestDate(t *testing.T) {
 		{"en", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "December 8, 2026"},
 		{"en", time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), "January 31, 2027"},
 		{"fr", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "8 décembre 2026"},
-		{"fr", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "1 août 2026"},
+		{"fr", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "1er août 2026"},
+		{"fr", time.Date(2026, 8, 11, 0, 0, 0, 0, time.UTC), "11 août 2026"},
+		{"fr", time.Date(2026, 8, 21, 0, 0, 0, 0, time.UTC), "21 août 2026"},
+		{"en", time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC), "August 1, 2026"},
 		{"ar", time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC), "٨ ديسمبر ٢٠٢٦"},
 		{"ar", time.Date(2027, 5, 19, 0, 0, 0, 0, time.UTC), "١٩ مايو ٢٠٢٧"},
 		// The date in t's own location: 23:30 UTC is already the 9th in Paris.
