@@ -144,6 +144,12 @@ func TestRunUsageAlerts(t *testing.T) {
 	settings := ada.expect("Usage alerts")
 	ada.press(settings, "None")
 	ada.expect("no alerts") // the settings, edited
+	// The edit goes out before the turn stores the choice; the chat's next
+	// update is handled only once it is stored.
+	ada.say("/alerts")
+	if m := ada.expect("Usage alerts"); !strings.Contains(m.Text, "no alerts") {
+		t.Errorf("/alerts after None: %q", m.Text)
+	}
 	before := e.calls()
 	for _, iccid := range iccids {
 		if err := e.sb.AdvanceProfile(iccid, 2*24*time.Hour, 0); err != nil {
