@@ -198,7 +198,7 @@ func stepTable() map[Step]*stepDef {
 			buttons: map[action]handler{actRefresh: {run: refreshUsage}},
 			back:    handler{to: []Step{stepESIM, stepMenu}, run: usageBack},
 			keys: []string{"usage_error", "usage_not_found", "usage_bad_iccid", "usage_title", "usage_expiry", "usage_no_bundles",
-				"usage_bundle", "usage_status_not_started", "usage_not_started", "usage_not_started_nodays", "usage_data_unlimited",
+				"usage_bundle", "usage_topup_name", "usage_status_not_started", "usage_not_started", "usage_not_started_nodays", "usage_data_unlimited",
 				"usage_data", "usage_calls", "usage_sms", "usage_bundle_expiry", "btn_refresh", "btn_help_nodata", "btn_support", "profile_*"}},
 		stepLanguage: {show: showLanguage,
 			buttons: map[action]handler{actPickLang: {to: []Step{stepMenu}, run: chooseLanguage}},

@@ -148,12 +148,16 @@ func showUsage(v view) screen {
 	}
 	for _, bal := range c.Balances {
 		sale, ok := byOrder[bal.OrderID.String()]
+		topup := ok && sale.Kind == KindTopup // sure only by its order
 		if !ok {
 			sale, ok = byCode[bal.BundleCode]
 		}
 		name := sale.BundleName
 		if !ok || name == "" {
 			name = bal.BundleCode
+		}
+		if topup { // the same bundle twice reads apart
+			name = v.loc.Plain("usage_topup_name", "Bundle", name)
 		}
 		parts = append(parts, "\n"+balanceText(v.loc, name, bal, !started(bal, inUse), sale.Days))
 	}

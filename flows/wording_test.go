@@ -222,6 +222,8 @@ func TestUsageRightAfterThePurchase(t *testing.T) {
 	}
 }
 
+// TestTopupClearsTheUsageCache: /usage right after a top-up shows both
+// bundles, the top-up's marked as one.
 func TestTopupClearsTheUsageCache(t *testing.T) {
 	w := newWorld(t)
 	c := purchase(t, w, "en")
@@ -238,6 +240,10 @@ func TestTopupClearsTheUsageCache(t *testing.T) {
 	c.command("/usage")
 	if n := strings.Count(c.lastText(), "<b>France"); n != 2 {
 		t.Errorf("%d bundles in /usage right after a top-up, want 2 (the cache must be cleared):\n%s", n, c.lastText())
+	}
+	// The top-up's block says it is one (the same bundle twice looked alike).
+	if n := strings.Count(c.lastText(), "(top-up)</b>"); n != 1 {
+		t.Errorf("%d blocks marked as the top-up, want 1:\n%s", n, c.lastText())
 	}
 }
 
