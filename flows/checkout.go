@@ -148,7 +148,7 @@ func (e *Engine) Paid(ctx context.Context, p Payment) error {
 		o.PaymentReceived(p.Stars)
 	}
 	if s.ChargeID != p.ChargeID {
-		e.reportAdmins(ctx, "payment_problem|"+p.ChargeID, "admin_payment_problem", "Ref", p.Ref, "User", int64(p.User), "Stars", p.Stars, "Problem", problemOf(p, s))
+		e.reportAdmins(ctx, "payment_problem|"+p.ChargeID, "admin_payment_problem", "Ref", p.Ref, "User", int64(p.User), "Stars", amount(p.Stars), "Problem", problemOf(p, s))
 		return nil
 	}
 	if e.cfg.Observer != nil {

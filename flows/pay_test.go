@@ -462,3 +462,28 @@ func TestPaymentTextsInTheLanguage(t *testing.T) {
 		t.Errorf("/paysupport shows Western digits:\n%s", got)
 	}
 }
+
+// TestAdminReportInTheAdminsDigits: a payment report to an admin who
+// speaks Arabic writes the Stars and the tries in Arabic digits, and the
+// customer's ID as Telegram shows it.
+func TestAdminReportInTheAdminsDigits(t *testing.T) {
+	r := &refunder{fail: errors.New("telegram unreachable")}
+	w := newWorld(t, stars(r))
+	w.chat(990, "Boss", "ar").command("/start")
+	c := w.chat(101, "Ada", "en")
+	inv := invoiced(t, w, c)
+	if err := w.sb.SetBundleAvailable("FRA_1GB_7D", false); err != nil {
+		t.Fatal(err)
+	}
+	paid(t, w, c, inv, "ch-1")
+	msgs := w.rec.messages(990)
+	if len(msgs) < 2 {
+		t.Fatalf("no report to the admin: %+v", msgs)
+	}
+	report := msgs[len(msgs)-1].Text
+	for _, want := range []string{"٢٠١ ⭐", "(المحاولة ١)", "101"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q: %s", want, report)
+		}
+	}
+}

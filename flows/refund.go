@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/esimbot/esimbot/locales"
@@ -58,7 +59,7 @@ func (e *Engine) refund(ctx context.Context, s Sale) error {
 		if uerr != nil {
 			return uerr
 		}
-		e.reportAdmins(ctx, "refund_failed|"+s.Ref, "admin_refund_failed", "Ref", s.Ref, "User", int64(s.User), "Stars", s.Stars, "Tries", s.RefundTries)
+		e.reportAdmins(ctx, "refund_failed|"+s.Ref, "admin_refund_failed", "Ref", s.Ref, "User", int64(s.User), "Stars", amount(s.Stars), "Tries", amount(s.RefundTries))
 		return nil
 	}
 	s, err = e.updateSale(ctx, s.Ref, func(s *Sale) error {
@@ -112,8 +113,21 @@ func (e *Engine) retryRefunds(ctx context.Context) (time.Time, error) {
 
 // reportAdmins logs a payment problem and tells the admins of it once per
 // event (alertAdmins: in each admin's language, kept across restarts);
-// key is the message, args its arguments.
+// key is the message, args its arguments: an amount is written in each
+// admin's digits; anything else (an ID) as given.
 func (e *Engine) reportAdmins(ctx context.Context, event, key string, args ...any) {
 	e.log.WarnContext(ctx, "admin report", append([]any{"event", event, "key", key}, args...)...)
-	e.alertAdmins(ctx, event, func(loc *locales.Localizer) string { return loc.T(key, args...) })
+	e.alertAdmins(ctx, event, func(loc *locales.Localizer) string {
+		local := slices.Clone(args)
+		for i, v := range local {
+			if n, ok := v.(amount); ok && i%2 == 1 {
+				local[i] = loc.Number(int64(n))
+			}
+		}
+		return loc.T(key, local...)
+	})
 }
+
+// amount is a number of an admin report (Stars, tries), written in each
+// admin's digits.
+type amount int64
