@@ -54,6 +54,8 @@ type Server struct {
 	allowed    []string
 	poll       *poller
 	webhook    webhookState
+	webhookVia string            // WebhookVia's base: deliveries go there
+	deliveries []WebhookDelivery // every POST to the webhook, as it ended
 	users      map[int64]wireUser
 	callbacks  map[string]*callbackState
 	nextQuery  int64
