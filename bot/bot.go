@@ -181,7 +181,13 @@ type Bot struct {
 	username string // the bot's @username, from getMe
 	engine   Engine
 	disp     *dispatcher
-	writes   writes // polled updates queued before their inbox write is done
+	// While Run queues what the inbox kept (leftovers), webhook updates
+	// wait in held, to be queued after them; an update among the leftovers
+	// is queued from the inbox only.
+	holding   bool
+	held      []*models.Update
+	leftovers map[int64]bool
+	writes    writes // polled updates queued before their inbox write is done
 }
 
 // New prepares a bot. It does not call Telegram: Run does.
@@ -263,28 +269,15 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 	defer stopWork()
 	d := newDispatcher(b.cfg.Workers, func(upd *models.Update) { b.handle(work, engine, upd) })
 	b.mu.Lock()
-	b.engine, b.disp = engine, d
+	b.engine, b.disp, b.holding = engine, d, true
 	b.mu.Unlock()
 	defer func() {
 		b.mu.Lock()
-		b.disp = nil // no more updates taken; what arrives stays in the inbox
+		b.disp, b.holding, b.held = nil, false, nil // no more updates taken; what arrives stays in the inbox
 		b.mu.Unlock()
 	}()
-
-	pending, err := b.inbox.PendingUpdates(ctx, b.id)
-	if err != nil {
-		return fmt.Errorf("bot: %w", err)
-	}
-	for _, raw := range pending {
-		var upd models.Update
-		if err := json.Unmarshal(raw, &upd); err != nil {
-			b.log.Error("unreadable update in the inbox", "err", err)
-			continue
-		}
-		d.enqueue(&upd)
-	}
-	if len(pending) > 0 {
-		b.log.Info("handling updates left in the inbox", "count", len(pending))
+	if err := b.queueLeftovers(ctx, d); err != nil {
+		return err
 	}
 
 	if b.cfg.WebhookURL != "" {
@@ -311,6 +304,41 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 	return nil
 }
 
+// queueLeftovers queues the updates the inbox kept (stored, not handled:
+// the bot stopped or died first), then the webhook updates that arrived
+// meanwhile and are not among them. The webhook is served before Run, so
+// Telegram's deliveries may come at any moment of the start: one stored
+// before the inbox is read is a leftover too, and queued once, in order.
+func (b *Bot) queueLeftovers(ctx context.Context, d *dispatcher) error {
+	pending, err := b.inbox.PendingUpdates(ctx, b.id)
+	if err != nil {
+		return fmt.Errorf("bot: %w", err)
+	}
+	leftovers := make(map[int64]bool, len(pending))
+	for _, raw := range pending {
+		var upd models.Update
+		if err := json.Unmarshal(raw, &upd); err != nil {
+			b.log.Error("unreadable update in the inbox", "err", err)
+			continue
+		}
+		leftovers[upd.ID] = true
+		d.enqueue(&upd)
+	}
+	if len(pending) > 0 {
+		b.log.Info("handling updates left in the inbox", "count", len(pending))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.leftovers = leftovers
+	for _, upd := range b.held {
+		if !leftovers[upd.ID] {
+			d.enqueue(upd)
+		}
+	}
+	b.holding, b.held = false, nil
+	return nil
+}
+
 // accept writes an update, raw as received, to the inbox and queues it if
 // it is new.
 func (b *Bot) accept(ctx context.Context, upd *models.Update, raw []byte) error {
@@ -323,13 +351,18 @@ func (b *Bot) accept(ctx context.Context, upd *models.Update, raw []byte) error 
 		return nil
 	}
 	b.mu.Lock()
-	d := b.disp
-	b.mu.Unlock()
-	if d != nil {
-		d.enqueue(upd)
+	defer b.mu.Unlock()
+	switch {
+	case b.disp == nil:
+		// Not running (starting or shutting down): the update stays in the
+		// inbox and is handled at the next start.
+	case b.holding:
+		b.held = append(b.held, upd) // queued after the inbox's leftovers
+	case b.leftovers[upd.ID]:
+		// Stored before Run read the inbox: queued from there.
+	default:
+		b.disp.enqueue(upd)
 	}
-	// Without a dispatcher (shutting down), the update stays in the inbox
-	// and is handled at the next start.
 	return nil
 }
 
