@@ -599,21 +599,13 @@ func (s *Server) PostWebhookSecret(ctx context.Context, updateID int64, secret s
 	resp, err := s.client.Do(req)
 	if err != nil {
 		err = fmt.Errorf("post update %d to webhook: %w", updateID, err)
-		s.mu.Lock()
-		s.deliveries = append(s.deliveries, WebhookDelivery{UpdateID: updateID, Err: err})
-		s.notify()
-		s.mu.Unlock()
+		s.delivered(WebhookDelivery{UpdateID: updateID, Err: err})
 		return 0, err
 	}
+	// The status decides, as soon as it arrives (the body may follow).
+	s.delivered(WebhookDelivery{UpdateID: updateID, Status: resp.StatusCode})
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	s.mu.Lock()
-	if resp.StatusCode/100 == 2 {
-		s.pending = slices.DeleteFunc(s.pending, func(u pendingUpdate) bool { return u.id == updateID })
-	}
-	s.deliveries = append(s.deliveries, WebhookDelivery{UpdateID: updateID, Status: resp.StatusCode})
-	s.notify()
-	s.mu.Unlock()
 	return resp.StatusCode, nil
 }
 

@@ -56,6 +56,7 @@ type Server struct {
 	webhook    webhookState
 	webhookVia string            // WebhookVia's base: deliveries go there
 	deliveries []WebhookDelivery // every POST to the webhook, as it ended
+	onAnswer   func(WebhookDelivery)
 	users      map[int64]wireUser
 	callbacks  map[string]*callbackState
 	nextQuery  int64

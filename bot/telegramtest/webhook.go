@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,6 +53,34 @@ func (s *Server) webhookTarget() string {
 		target += "?" + u.RawQuery
 	}
 	return target
+}
+
+// OnWebhookAnswer makes f be called with every later delivery to the
+// webhook the moment its status (or failure) is known, before the update
+// leaves the pending ones and before the answer's body is read: a test
+// may kill the bot the instant it acknowledged an update. nil removes it.
+func (s *Server) OnWebhookAnswer(f func(WebhookDelivery)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onAnswer = f
+}
+
+// delivered records a delivery's outcome: f of OnWebhookAnswer first,
+// then a 2xx takes the update out of the pending ones.
+func (s *Server) delivered(d WebhookDelivery) {
+	s.mu.Lock()
+	f := s.onAnswer
+	s.mu.Unlock()
+	if f != nil {
+		f(d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d.OK() {
+		s.pending = slices.DeleteFunc(s.pending, func(u pendingUpdate) bool { return u.id == d.UpdateID })
+	}
+	s.deliveries = append(s.deliveries, d)
+	s.notify()
 }
 
 // WebhookDeliveries returns every delivery to the webhook so far, in the

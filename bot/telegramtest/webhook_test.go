@@ -56,13 +56,23 @@ func (e *hookEndpoint) seen() (ids []int64, targets, secrets []string) {
 // TestPushWebhook: the pusher waits for a webhook, delivers the pending
 // updates in order through WebhookVia's base to the registered path, posts
 // again what got no 2xx (a 503, a bot that is down) and moves on only
-// then, and lists every delivery.
+// then, and lists every delivery; OnWebhookAnswer hears of each before the
+// update leaves the pending ones.
 func TestPushWebhook(t *testing.T) {
 	h := newHarness(t)
 	ctx := testContext(t)
 	a, b, c := h.fake.SendText(12, 12, "a"), h.fake.SendText(12, 12, "b"), h.fake.SendText(12, 12, "c")
 	end := newHookEndpoint(t, b)
 	h.fake.WebhookVia(end.srv.URL)
+	var mu sync.Mutex
+	var answered []int64 // acknowledged updates, still pending when told
+	h.fake.OnWebhookAnswer(func(d telegramtest.WebhookDelivery) {
+		if d.OK() && slices.Contains(h.fake.Pending(), d.UpdateID) {
+			mu.Lock()
+			answered = append(answered, d.UpdateID)
+			mu.Unlock()
+		}
+	})
 	h.fake.PushWebhook(ctx, 0)
 	if ok, err := h.bot.SetWebhook(ctx, &bot.SetWebhookParams{URL: "https://bot.example.test/tg/hook?k=v", SecretToken: "s3cret"}); err != nil || !ok {
 		t.Fatalf("setWebhook: %v %v", ok, err)
@@ -86,6 +96,12 @@ func TestPushWebhook(t *testing.T) {
 	if want := []bool{true, false, true, true}; !slices.Equal(ok, want) {
 		t.Errorf("got deliveries acknowledged %v, want %v", ok, want)
 	}
+	mu.Lock()
+	if want := []int64{a, b, c}; !slices.Equal(answered, want) {
+		t.Errorf("OnWebhookAnswer told of %v while pending, want %v", answered, want)
+	}
+	mu.Unlock()
+	h.fake.OnWebhookAnswer(nil)
 
 	t.Run("BotDown", func(t *testing.T) {
 		end.srv.Close()

@@ -102,7 +102,9 @@ type child struct {
 	http   string // address of /healthz, /metrics
 }
 
-// startChild starts bin run with env and waits until it polls the fake.
+// startChild starts bin run with env and waits until it polls the fake
+// or, in webhook mode (ESIMBOT_WEBHOOK_URL in env), until it registered
+// its webhook; the fake's deliveries then go to its listen address.
 func startChild(t *testing.T, bin string, fake *telegramtest.Server, env []string) *child {
 	t.Helper()
 	c, err := startChildErr(t, bin, fake, env)
@@ -136,6 +138,15 @@ func startChildErr(t *testing.T, bin string, fake *telegramtest.Server, env []st
 	}
 	if _, rest, ok := strings.Cut(line, `"listen":"`); ok {
 		c.http, _, _ = strings.Cut(rest, `"`)
+	}
+	if slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "ESIMBOT_WEBHOOK_URL=") }) {
+		// Telegram's requests reach the new process (through the TLS
+		// proxy) as soon as it listens; it is ready once registered.
+		fake.WebhookVia("http://" + c.http)
+		if _, err := c.stderr.waitLine(ctx, `"msg":"webhook registered"`); err != nil {
+			return nil, fmt.Errorf("the child registers no webhook: %w\n%s", err, c.stderr)
+		}
+		return c, nil
 	}
 	if err := fake.WaitUntil(ctx, fake.Polling); err != nil {
 		return nil, fmt.Errorf("the child does not poll: %w\n%s", err, c.stderr)
