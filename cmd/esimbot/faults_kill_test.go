@@ -540,12 +540,7 @@ func runKillCase(t *testing.T, bin string, kc killCase) faultRow {
 	}
 	row, sales := audit(t, e.db, e.sb, e.fake, []int64{user}, 1)
 	row.fault, row.took = kc.name, took
-	if len(sales) != 1 || sales[0].State != kc.want {
-		t.Errorf("sales %v, want one %s", row.states, kc.want)
-	}
-	if row.orders != kc.wantOrders {
-		t.Errorf("%d orders at the API, want %d", row.orders, kc.wantOrders)
-	}
+	checkOneSale(t, row, sales, kc.want, kc.wantOrders)
 	wantPhotos := kc.wantPhotos
 	if wantPhotos == 0 && kc.want == flows.SaleDelivered {
 		wantPhotos = 1
@@ -558,6 +553,18 @@ func runKillCase(t *testing.T, bin string, kc killCase) faultRow {
 		t.Logf("chat:\n%s", e.fake.Transcript(user))
 	}
 	return row
+}
+
+// checkOneSale checks the audit of a user who confirmed one sale: the
+// sale in state want, with wantOrders orders at the API.
+func checkOneSale(t *testing.T, row faultRow, sales []flows.Sale, want flows.SaleState, wantOrders int) {
+	t.Helper()
+	if len(sales) != 1 || sales[0].State != want {
+		t.Errorf("sales %v, want one %s", row.states, want)
+	}
+	if row.orders != wantOrders {
+		t.Errorf("%d orders at the API, want %d", row.orders, wantOrders)
+	}
 }
 
 // driver is one user of the randomized run: it buys, and gives up a
