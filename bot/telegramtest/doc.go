@@ -16,7 +16,8 @@
 // getUpdates long polling (timeout, offset and allowed_updates as Telegram
 // honours them) or that PostWebhook delivers to the webhook registered with
 // setWebhook. PushWebhook delivers them as Telegram does, in order, each
-// posted again until it gets a 2xx (WebhookDeliveries lists the tries);
+// posted again until it gets a 2xx (WebhookDeliveries lists the tries,
+// OnWebhookAnswer hears of each the moment its status arrives);
 // WebhookVia sends deliveries to a loopback base with the registered URL's
 // path, as Telegram's requests reach a bot behind a TLS reverse proxy.
 //
