@@ -2,11 +2,8 @@ package bot
 
 import (
 	"context"
-	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -181,7 +178,13 @@ type Bot struct {
 	username string // the bot's @username, from getMe
 	engine   Engine
 	disp     *dispatcher
-	writes   writes // polled updates queued before their inbox write is done
+	// While Run queues what the inbox kept (leftovers), webhook updates
+	// wait in held, to be queued after them; an update among the leftovers
+	// is queued from the inbox only.
+	holding   bool
+	held      []*models.Update
+	leftovers map[int64]bool
+	writes    writes // polled updates queued before their inbox write is done
 }
 
 // New prepares a bot. It does not call Telegram: Run does.
@@ -270,28 +273,15 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 	defer stopWork()
 	d := newDispatcher(b.cfg.Workers, func(upd *models.Update) { b.handle(work, engine, upd) })
 	b.mu.Lock()
-	b.engine, b.disp = engine, d
+	b.engine, b.disp, b.holding = engine, d, true
 	b.mu.Unlock()
 	defer func() {
 		b.mu.Lock()
-		b.disp = nil // no more updates taken; what arrives stays in the inbox
+		b.disp, b.holding, b.held = nil, false, nil // no more updates taken; what arrives stays in the inbox
 		b.mu.Unlock()
 	}()
-
-	pending, err := b.inbox.PendingUpdates(ctx, b.id)
-	if err != nil {
-		return fmt.Errorf("bot: %w", err)
-	}
-	for _, raw := range pending {
-		var upd models.Update
-		if err := json.Unmarshal(raw, &upd); err != nil {
-			b.log.Error("unreadable update in the inbox", "err", err)
-			continue
-		}
-		d.enqueue(&upd)
-	}
-	if len(pending) > 0 {
-		b.log.Info("handling updates left in the inbox", "count", len(pending))
+	if err := b.queueLeftovers(ctx, d); err != nil {
+		return err
 	}
 
 	if b.cfg.WebhookURL != "" {
@@ -316,64 +306,6 @@ func (b *Bot) Run(ctx context.Context, engine Engine, drain time.Duration) error
 		b.log.Warn("shutdown: updates still running after the drain time", "drain", drain)
 	}
 	return nil
-}
-
-// accept writes an update, raw as received, to the inbox and queues it if
-// it is new.
-func (b *Bot) accept(ctx context.Context, upd *models.Update, raw []byte) error {
-	isNew, err := b.inbox.PutUpdate(ctx, b.id, upd.ID, raw)
-	if err != nil {
-		return err
-	}
-	if !isNew {
-		b.log.Debug("duplicate update dropped", "update", upd.ID)
-		return nil
-	}
-	b.mu.Lock()
-	d := b.disp
-	b.mu.Unlock()
-	if d != nil {
-		d.enqueue(upd)
-	}
-	// Without a dispatcher (shutting down), the update stays in the inbox
-	// and is handled at the next start.
-	return nil
-}
-
-// WebhookHandler receives updates from Telegram in webhook mode. A request
-// without the right secret gets 401 and is not handled; an update is
-// answered 200 only once it is in the inbox, so Telegram delivers again
-// what could not be stored.
-func (b *Bot) WebhookHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
-		if b.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		var upd models.Update
-		if err := json.Unmarshal(body, &upd); err != nil || upd.ID == 0 {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		// The body as Telegram sent it is stored: the library cannot write
-		// every update it reads back to JSON.
-		if err := b.accept(r.Context(), &upd, body); err != nil {
-			b.log.Error("store webhook update", "update", upd.ID, "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
 }
 
 // explain returns the text of a Bot API error, without the token, naming

@@ -61,6 +61,9 @@
 // only once the write is through, so a reply does not wait for the disk
 // and the inbox never keeps an update marked done. In webhook mode
 // Telegram gets its 200 only after the inbox write; requests that arrive
-// together share a commit. All calls share one HTTP client whose
+// together share a commit. The webhook is served before Run starts, so a
+// restarted bot may be sent updates while it reads what the inbox kept:
+// those wait and are handled after the kept ones (of their chat), and an
+// update found in both is handled once. All calls share one HTTP client whose
 // transport keeps an idle connection per call that may run at once.
 package bot

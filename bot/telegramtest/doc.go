@@ -15,7 +15,11 @@
 // PressButton and AddUpdate queue updates that the bot receives by
 // getUpdates long polling (timeout, offset and allowed_updates as Telegram
 // honours them) or that PostWebhook delivers to the webhook registered with
-// setWebhook.
+// setWebhook. PushWebhook delivers them as Telegram does, in order, each
+// posted again until it gets a 2xx (WebhookDeliveries lists the tries,
+// OnWebhookAnswer hears of each the moment its status arrives);
+// WebhookVia sends deliveries to a loopback base with the registered URL's
+// path, as Telegram's requests reach a bot behind a TLS reverse proxy.
 //
 // The outgoing side keeps each chat's messages like Telegram: sent,
 // edited, deleted, with their keyboards and photos (Messages, WaitFor,

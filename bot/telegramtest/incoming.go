@@ -561,7 +561,7 @@ func (s *Server) getWebhookInfo(_ *http.Request, _ *params) (any, *apiError) {
 }
 
 // PostWebhook delivers an injected update to the webhook registered with
-// setWebhook, as Telegram does: a POST of the update's JSON with the header
+// setWebhook (or through WebhookVia's base), as Telegram does: a POST of the update's JSON with the header
 // X-Telegram-Bot-Api-Secret-Token set to the registered secret (absent when
 // none). It returns the HTTP status of the answer. Like Telegram, a 2xx
 // answer removes the update from the pending ones; any other answer keeps
@@ -579,7 +579,7 @@ func (s *Server) PostWebhook(ctx context.Context, updateID int64) (status int, e
 // refuses forged requests.
 func (s *Server) PostWebhookSecret(ctx context.Context, updateID int64, secret string) (status int, err error) {
 	s.mu.Lock()
-	target := s.webhook.url
+	target := s.webhookTarget()
 	raw := s.history[updateID]
 	s.mu.Unlock()
 	if target == "" {
@@ -598,16 +598,14 @@ func (s *Server) PostWebhookSecret(ctx context.Context, updateID int64, secret s
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("post update %d to webhook: %w", updateID, err)
+		err = fmt.Errorf("post update %d to webhook: %w", updateID, err)
+		s.delivered(WebhookDelivery{UpdateID: updateID, Err: err})
+		return 0, err
 	}
+	// The status decides, as soon as it arrives (the body may follow).
+	s.delivered(WebhookDelivery{UpdateID: updateID, Status: resp.StatusCode})
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode/100 == 2 {
-		s.mu.Lock()
-		s.pending = slices.DeleteFunc(s.pending, func(u pendingUpdate) bool { return u.id == updateID })
-		s.notify()
-		s.mu.Unlock()
-	}
 	return resp.StatusCode, nil
 }
 

@@ -54,6 +54,9 @@ type Server struct {
 	allowed    []string
 	poll       *poller
 	webhook    webhookState
+	webhookVia string            // WebhookVia's base: deliveries go there
+	deliveries []WebhookDelivery // every POST to the webhook, as it ended
+	onAnswer   func(WebhookDelivery)
 	users      map[int64]wireUser
 	callbacks  map[string]*callbackState
 	nextQuery  int64

@@ -102,7 +102,9 @@ type child struct {
 	http   string // address of /healthz, /metrics
 }
 
-// startChild starts bin run with env and waits until it polls the fake.
+// startChild starts bin run with env and waits until it polls the fake
+// or, in webhook mode (ESIMBOT_WEBHOOK_URL in env), until it registered
+// its webhook; the fake's deliveries then go to its listen address.
 func startChild(t *testing.T, bin string, fake *telegramtest.Server, env []string) *child {
 	t.Helper()
 	c, err := startChildErr(t, bin, fake, env)
@@ -136,6 +138,15 @@ func startChildErr(t *testing.T, bin string, fake *telegramtest.Server, env []st
 	}
 	if _, rest, ok := strings.Cut(line, `"listen":"`); ok {
 		c.http, _, _ = strings.Cut(rest, `"`)
+	}
+	if slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "ESIMBOT_WEBHOOK_URL=") }) {
+		// Telegram's requests reach the new process (through the TLS
+		// proxy) as soon as it listens; it is ready once registered.
+		fake.WebhookVia("http://" + c.http)
+		if _, err := c.stderr.waitLine(ctx, `"msg":"webhook registered"`); err != nil {
+			return nil, fmt.Errorf("the child registers no webhook: %w\n%s", err, c.stderr)
+		}
+		return c, nil
 	}
 	if err := fake.WaitUntil(ctx, fake.Polling); err != nil {
 		return nil, fmt.Errorf("the child does not poll: %w\n%s", err, c.stderr)
@@ -529,12 +540,7 @@ func runKillCase(t *testing.T, bin string, kc killCase) faultRow {
 	}
 	row, sales := audit(t, e.db, e.sb, e.fake, []int64{user}, 1)
 	row.fault, row.took = kc.name, took
-	if len(sales) != 1 || sales[0].State != kc.want {
-		t.Errorf("sales %v, want one %s", row.states, kc.want)
-	}
-	if row.orders != kc.wantOrders {
-		t.Errorf("%d orders at the API, want %d", row.orders, kc.wantOrders)
-	}
+	checkOneSale(t, row, sales, kc.want, kc.wantOrders)
 	wantPhotos := kc.wantPhotos
 	if wantPhotos == 0 && kc.want == flows.SaleDelivered {
 		wantPhotos = 1
@@ -547,6 +553,18 @@ func runKillCase(t *testing.T, bin string, kc killCase) faultRow {
 		t.Logf("chat:\n%s", e.fake.Transcript(user))
 	}
 	return row
+}
+
+// checkOneSale checks the audit of a user who confirmed one sale: the
+// sale in state want, with wantOrders orders at the API.
+func checkOneSale(t *testing.T, row faultRow, sales []flows.Sale, want flows.SaleState, wantOrders int) {
+	t.Helper()
+	if len(sales) != 1 || sales[0].State != want {
+		t.Errorf("sales %v, want one %s", row.states, want)
+	}
+	if row.orders != wantOrders {
+		t.Errorf("%d orders at the API, want %d", row.orders, wantOrders)
+	}
 }
 
 // driver is one user of the randomized run: it buys, and gives up a

@@ -98,7 +98,8 @@ func newChat(t *testing.T, fake *telegramtest.Server, id int64, name, lang strin
 	return &tgChat{t: t, fake: fake, id: id, matched: map[[2]int]bool{}}
 }
 
-func (c *tgChat) say(text string) { c.fake.SendText(c.id, c.id, text) }
+// say sends text as the user and returns its update's ID.
+func (c *tgChat) say(text string) int64 { return c.fake.SendText(c.id, c.id, text) }
 
 // expect waits for a bot message (or a new version of one) containing s.
 func (c *tgChat) expect(s string) telegramtest.Message {
@@ -123,21 +124,23 @@ func (c *tgChat) expect(s string) telegramtest.Message {
 	return found
 }
 
-// tap presses the newest button whose label contains label.
-func (c *tgChat) tap(label string) {
+// tap presses the newest button whose label contains label and returns
+// the update's ID.
+func (c *tgChat) tap(label string) int64 {
 	c.t.Helper()
 	msgs := c.fake.Messages(c.id)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, row := range msgs[i].Buttons() {
 			for _, b := range row {
 				if strings.Contains(b.Text, label) && b.CallbackData != "" {
-					c.fake.PressButton(c.id, c.id, msgs[i].ID, b.CallbackData)
-					return
+					id, _ := c.fake.PressButton(c.id, c.id, msgs[i].ID, b.CallbackData)
+					return id
 				}
 			}
 		}
 	}
 	c.t.Fatalf("no button %q in:\n%s", label, c.fake.Transcript(c.id))
+	return 0
 }
 
 // toSummarySharing plays a customer's purchase of France's 1 GB bundle from
