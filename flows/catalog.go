@@ -347,6 +347,7 @@ func (e *Engine) findBundleIn(ctx context.Context, code string,
 // API. Run calls it at start; a failure is logged and the cache fills on
 // demand.
 func (e *Engine) Warm(ctx context.Context) {
+	began := time.Now()
 	if _, err := e.availableCountries(ctx); err != nil {
 		if ctx.Err() == nil {
 			e.log.WarnContext(ctx, "warm the catalog", "err", err)
@@ -382,4 +383,7 @@ func (e *Engine) Warm(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	if ctx.Err() == nil {
+		e.log.InfoContext(ctx, "catalog warmed", "took", time.Since(began).Round(time.Millisecond).String())
+	}
 }
