@@ -522,6 +522,18 @@ func startFaultEnv(t *testing.T, fc faultCase) *faultEnv {
 	return e
 }
 
+// afterConfirmList runs f just after the next list of bundles, Confirm's
+// fresh look at the bundle, once the catalog's warming at start is over
+// (its lists would come first).
+func (e *faultEnv) afterConfirmList(f func()) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := poll(ctx, func() bool { return strings.Contains(e.run.stderr.String(), `"msg":"catalog warmed"`) }); err != nil {
+		e.t.Fatalf("the catalog is not warmed: %v", err)
+	}
+	e.proxy.afterList(f)
+}
+
 // faultCases are the faults of the matrix, one purchase each.
 func faultCases() []faultCase {
 	purchase := http.MethodPost
@@ -544,7 +556,7 @@ func faultCases() []faultCase {
 			// The confirm's fresh read of the bundle gets through; the
 			// purchase that follows meets expired tokens (the sandbox's
 			// clock jumps; the client's does not know).
-			arm:  func(e *faultEnv) { e.proxy.afterList(func() { e.sbNow.Advance(ttl + time.Second) }) },
+			arm:  func(e *faultEnv) { e.afterConfirmList(func() { e.sbNow.Advance(ttl + time.Second) }) },
 			want: flows.SaleDelivered, wantOrders: 1,
 		}
 	}
@@ -588,15 +600,8 @@ func faultCases() []faultCase {
 			// background every few seconds, and such a refresh before the tap
 			// started it too early ("not answering", no sale): the catalog
 			// lives a day here, and the warming at start is over first.
-			env: map[string]string{"ESIMBOT_CATALOG_TTL": "24h"},
-			arm: func(e *faultEnv) {
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				defer cancel()
-				if err := poll(ctx, func() bool { return strings.Contains(e.run.stderr.String(), `"msg":"catalog warmed"`) }); err != nil {
-					e.t.Fatalf("the catalog is not warmed: %v", err)
-				}
-				e.proxy.afterList(func() { e.proxy.outage(outageTime()) })
-			},
+			env:  map[string]string{"ESIMBOT_CATALOG_TTL": "24h"},
+			arm:  func(e *faultEnv) { e.afterConfirmList(func() { e.proxy.outage(outageTime()) }) },
 			want: flows.SaleFailed, wantLast: "nothing was charged"},
 		token(5*time.Second, false), token(30*time.Second, false), token(40*time.Second, false), token(40*time.Second, true),
 		{name: "activation data 30 s late", sandbox: func(o *sandbox.Options) { o.ActivationDelay = 30 * time.Second },
