@@ -180,3 +180,28 @@ func (s *sender) Post(ctx context.Context, chat flows.ChatID, m flows.Message) (
 	id, err := s.postText(ctx, int64(chat), m.Text, markup)
 	return int64(id), err
 }
+
+var _ flows.Copier = (*sender)(nil)
+
+// Copy implements flows.Copier with copyMessage: the support desk's photos,
+// files and voice notes, between a customer's chat and the staff chat.
+func (s *sender) Copy(ctx context.Context, chat flows.ChatID, c flows.Copy) (int64, error) {
+	to := int64(chat)
+	p := &tg.CopyMessageParams{ChatID: to, FromChatID: int64(c.From), MessageID: int(c.Message)}
+	if len(c.Buttons) > 0 {
+		p.ReplyMarkup = inline(c.Buttons)
+	}
+	if c.ReplyTo != 0 {
+		p.ReplyParameters = &models.ReplyParameters{MessageID: int(c.ReplyTo), AllowSendingWithoutReply: true}
+	}
+	var id int
+	s.settle(to)
+	err := s.call(ctx, "copyMessage", to, func(ctx context.Context) error {
+		r, err := s.tg.CopyMessage(ctx, p)
+		if r != nil {
+			id = r.ID
+		}
+		return err
+	})
+	return int64(id), err
+}

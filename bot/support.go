@@ -13,7 +13,9 @@ import (
 // engine matches a reply with the thread of the message replied to and
 // ignores the rest. In a group with the bot's privacy mode on (the
 // default), Telegram sends the bot the replies to its own messages and the
-// commands, which is all the desk needs.
+// commands, which is all the desk needs. Media (a photo, a file, a voice
+// note) goes either way by copyMessage (sender.Copy), so the bot never
+// downloads it.
 
 // isSupportChat reports whether chat is the configured staff chat. A
 // private chat never is: a group's ID is negative, a user's positive.
@@ -25,6 +27,9 @@ func (b *Bot) isSupportChat(chat models.Chat) bool {
 func (b *Bot) onStaff(ctx context.Context, engine Engine, m *models.Message) string {
 	ev := flows.Event{Chat: flows.ChatID(m.Chat.ID), User: flows.UserID(m.From.ID), From: profileOf(m.From),
 		Kind: flows.EventStaff, Text: m.Text, MessageID: int64(m.ID)}
+	if isMedia(m) {
+		ev.Text, ev.Media = m.Caption, true
+	}
 	if m.ReplyToMessage != nil {
 		ev.ReplyTo = int64(m.ReplyToMessage.ID)
 	}
@@ -35,6 +40,15 @@ func (b *Bot) onStaff(ctx context.Context, engine Engine, m *models.Message) str
 		b.log.Error("handle a staff message", "chat", m.Chat.ID, "err", err)
 	}
 	return "staff"
+}
+
+// isMedia reports whether a message carries what the support desk passes
+// on as a copy (copyMessage): a photo, a file, a video, a voice note, an
+// audio, a sticker, an animation or a video note. A contact, a location, a
+// poll, a dice... are not.
+func isMedia(m *models.Message) bool {
+	return len(m.Photo) > 0 || m.Document != nil || m.Video != nil || m.Voice != nil || m.Audio != nil ||
+		m.Sticker != nil || m.Animation != nil || m.VideoNote != nil
 }
 
 // onStaffPress hands a button press of the staff chat to the engine and

@@ -96,7 +96,7 @@ func profileOf(u *models.User) flows.Profile {
 	return flows.Profile{FirstName: u.FirstName, LastName: u.LastName, Username: u.Username, LanguageCode: u.LanguageCode}
 }
 
-// onMessage handles a message: a command, text or a shared contact.
+// onMessage handles a message: a command, text, a shared contact or media.
 func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) string {
 	if m.From == nil || m.From.IsBot {
 		return "other"
@@ -118,13 +118,15 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 	switch {
 	case m.Contact != nil:
 		ev.Kind, ev.Phone, kind = flows.EventContact, m.Contact.PhoneNumber, "contact"
+	case isMedia(m):
+		ev.Kind, ev.Text, ev.MessageID, kind = flows.EventMedia, m.Caption, int64(m.ID), "media"
 	case isCommand:
 		if to != "" && !strings.EqualFold(to, b.Username()) {
 			return "other" // a command for another bot
 		}
 		ev.Kind, ev.Command, ev.Args, kind = flows.EventCommand, name, args, "command"
 	default:
-		// Text, or anything else (a sticker, a photo): the engine answers
+		// Text, or anything else (a location, a poll): the engine answers
 		// unexpected input with a hint.
 		ev.Kind, ev.Text = flows.EventText, m.Text
 	}

@@ -152,7 +152,7 @@ func FuzzUpdate(f *testing.F) {
 				if ev.Args != strings.TrimSpace(ev.Args) {
 					t.Fatalf("arguments %q not trimmed", ev.Args)
 				}
-			case flows.EventText, flows.EventButton, flows.EventContact:
+			case flows.EventText, flows.EventButton, flows.EventContact, flows.EventMedia:
 			default:
 				t.Fatalf("event kind %d", ev.Kind)
 			}

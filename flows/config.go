@@ -85,7 +85,7 @@ type Config struct {
 	UsageRate     float64
 	// SupportChat, when set, is the staff chat of the support desk (a
 	// group of the shop's staff, support.go); the messenger must then be a
-	// Poster. Without it, "Contact support" shows Support.
+	// Poster and a Copier. Without it, "Contact support" shows Support.
 	SupportChat ChatID
 	// StaffLang is the language of what the engine writes in the staff
 	// chat (a catalog language's BCP 47 tag, such as fr); empty: English.

@@ -69,7 +69,7 @@
 //	help_device   text; back → help, summary
 //	help_validity back → help
 //	help_terms    back → help
-//	support       text; back → menu
+//	support       text; media; other; back → menu
 //	any step      /start → menu, destination, regions, bundles, bundle; /buy → destination;
 //	              /esims → esims; /usage → usage_pick, usage; /alerts → alerts; /language → language;
 //	              /help; /cancel → menu; /forget → forget; /menu → menu; /orders → esims; /paysupport;

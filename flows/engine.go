@@ -50,8 +50,11 @@ func New(cfg Config, store Store, api Reseller, msg Messenger, cat *locales.Cata
 	if store == nil || api == nil || msg == nil || cat == nil {
 		return nil, errors.New("flows: store, reseller, messenger and catalog are required")
 	}
-	if _, ok := msg.(Poster); cfg.SupportChat != 0 && !ok {
-		return nil, errors.New("flows: a support chat needs a messenger that tells message IDs (a Poster)")
+	if _, ok := msg.(interface {
+		Poster
+		Copier
+	}); cfg.SupportChat != 0 && !ok {
+		return nil, errors.New("flows: a support chat needs a messenger that tells message IDs and copies messages (a Poster and a Copier)")
 	}
 	e := &Engine{
 		cfg: cfg, store: store, api: api, msg: msg, cat: cat, langs: cat.Languages(), log: cfg.Logger,

@@ -21,8 +21,12 @@ const (
 	EventContact
 	// EventStaff is a message or a button press in the support desk's
 	// staff chat (Config.SupportChat), not a conversation: Text, Command,
-	// Data, MessageID and ReplyTo say what (support.go).
+	// Data, MessageID, ReplyTo and Media say what (support.go).
 	EventStaff
+	// EventMedia is a message the channel can pass on as a copy (a photo,
+	// a file, a video, a voice note, an audio, a sticker): Text is its
+	// caption, MessageID its ID. The support desk takes it.
+	EventMedia
 )
 
 // Profile is what the channel knows of the person speaking.
@@ -58,8 +62,12 @@ type Event struct {
 	// From describes the user.
 	From Profile
 	// MessageID is the channel's ID of the event's message, and ReplyTo
-	// that of the message it replies to (0: none); staff events only.
+	// that of the message it replies to (0: none); staff events and
+	// EventMedia only.
 	MessageID, ReplyTo int64
+	// Media marks a staff event whose message the channel can copy, as
+	// EventMedia's; Text is then its caption.
+	Media bool
 	// Origin is the channel's own name for the message the event came
 	// from (for a button, the message it was on), or nil. flows does not
 	// look inside it: it puts it on the messages that replace that screen

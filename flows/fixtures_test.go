@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -120,16 +121,28 @@ func global(a action, arg string) Event {
 func typed(s string) Event        { return Event{Kind: EventText, Text: s} }
 func cmd(name, args string) Event { return Event{Kind: EventCommand, Command: name, Args: args} }
 func shared(phone string) Event   { return Event{Kind: EventContact, Phone: phone} }
+func media(id int64, caption string) Event {
+	return Event{Kind: EventMedia, MessageID: id, Text: caption}
+}
 
 // trigger names what an event is at a step, for the coverage of the table.
 func trigger(c Conversation, ev Event) string {
 	switch ev.Kind {
 	case EventCommand:
 		return "/" + ev.Command
-	case EventText:
-		return "text"
-	case EventContact:
-		return "contact"
+	case EventText, EventContact, EventMedia:
+		def := steps[c.Step]
+		switch {
+		case ev.Kind == EventText && strings.TrimSpace(ev.Text) != "" && def.text.run != nil:
+			return "text"
+		case ev.Kind == EventContact && def.contact.run != nil:
+			return "contact"
+		case ev.Kind == EventMedia && def.media.run != nil:
+			return "media"
+		case def != nil && def.other.run != nil:
+			return "other"
+		}
+		return map[EventKind]string{EventText: "text", EventContact: "contact", EventMedia: "media"}[ev.Kind]
 	}
 	p, ok := parsePress(ev.Data)
 	switch {

@@ -30,7 +30,7 @@ func graph() string {
 		for _, e := range []struct {
 			name string
 			h    handler
-		}{{"text", def.text}, {"contact", def.contact}, {"back", def.back}} {
+		}{{"text", def.text}, {"contact", def.contact}, {"media", def.media}, {"other", def.other}, {"back", def.back}} {
 			if e.h.run != nil {
 				edges = append(edges, edge(e.name, e.h))
 			}

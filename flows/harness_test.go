@@ -42,6 +42,7 @@ type recorder struct {
 	fail      error                  // when set, Send fails with it
 	failChat  map[flows.ChatID]error // when set for a chat, Send to it fails with it
 	failPhoto error                  // when set, sending a photo fails with it
+	failCopy  error                  // when set, Copy fails with it (support_media_test.go)
 	broken    []string               // texts with a missing key or argument
 	tries     map[flows.ChatID]int   // sends tried per chat, failed or not
 	// beforeSend, when set, is called before each Send, outside the lock.

@@ -24,6 +24,9 @@ func helpCases() []transitionCase {
 		{name: "NotFound", step: stepHelpDevice, ev: typed("Nokia 3310"), want: stepHelpDevice, effects: "say device_not_found"},
 		{name: "Short", step: stepHelpDevice, ev: typed("?"), want: stepHelpDevice, effects: "say device_short"},
 		{name: "WriteWithoutADesk", step: stepSupport, ev: typed("where is my eSIM?"), want: stepSupport, effects: "say support_contact_none"},
+		{name: "MediaWithoutADesk", step: stepSupport, ev: media(7, "the error"), want: stepSupport, effects: "say support_contact_none"},
+		{name: "LocationWithoutADesk", step: stepSupport, ev: typed(""), want: stepSupport, effects: "say support_contact_none"},
+		{name: "MediaOutOfPlace", step: stepMenu, ev: media(7, "france"), want: stepMenu, effects: "say hint_unexpected show"},
 
 		{name: "GlobalHelp", step: stepMenu, ev: global(actHelp, ""), want: stepHelp, effects: "show"},
 		{name: "GlobalHelpPage", step: stepSummary, draft: detailed, ev: global(actHelp, "device"), want: stepHelpDevice, effects: "show"},

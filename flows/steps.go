@@ -59,9 +59,11 @@ type stepDef struct {
 	enter transition
 	// buttons are the screen's actions (besides actBack and actMenu).
 	buttons map[action]handler
-	// text handles typed text, contact a shared contact; without one, the
-	// user is told the input was not expected.
-	text, contact handler
+	// text handles typed text, contact a shared contact, media a message
+	// the channel can copy (EventMedia); other, when set, what the step
+	// takes none of (empty text such as a location or a poll, a contact,
+	// media); without one, the user is told the input was not expected.
+	text, contact, media, other handler
 	// back is where the Back button goes; without one, the menu with a new
 	// draft.
 	back handler
@@ -206,7 +208,8 @@ func stepTable() map[Step]*stepDef {
 		stepForget: {show: showForget,
 			buttons: map[action]handler{actYes: {to: []Step{stepMenu}, run: forgetMe}, actNo: {to: []Step{stepMenu}, run: to(stepMenu)}},
 			keys:    []string{"forget_confirm", "btn_forget_yes", "btn_forget_no", "forget_done"}},
-		stepSupport: {show: showSupport, text: handler{run: writeSupport}, keys: supportKeys},
+		stepSupport: {show: showSupport, text: handler{run: writeSupport}, media: handler{run: writeSupportMedia},
+			other: handler{run: notForSupport}, keys: supportKeys},
 	}
 	for s, def := range helpSteps(searching) {
 		defs[s] = def
@@ -303,6 +306,11 @@ func handlerOf(c Conversation, in input) (handler, input) {
 		}
 	case EventContact:
 		h = def.contact
+	case EventMedia:
+		h = def.media
+	}
+	if h.run == nil {
+		h = def.other
 	}
 	if h.run == nil {
 		h.run = hinting

@@ -16,7 +16,11 @@ import (
 // language and their recent orders' references and states, and nothing
 // secret: no activation code, no email or WhatsApp number, no token. A
 // staff member answers by replying (a Telegram reply) to a message of the
-// thread in that chat; the engine sends the answer to the customer. The
+// thread in that chat; the engine sends the answer to the customer. A
+// photo, a file, a video, a voice note, an audio or a sticker goes either
+// way as a copy of the message (Copier), its caption its text in the
+// thread: in the staff chat under the thread's header, to the customer
+// after the Support line. The
 // thread goes on both ways until a staff member closes it (the Close button
 // under each forwarded message, or /close as a reply); the customer is
 // told.
@@ -61,9 +65,22 @@ type SupportMessage struct {
 	// Staff marks a staff member's answer; From is then their name.
 	Staff bool   `json:"staff,omitempty"`
 	From  string `json:"from,omitempty"`
-	// Text is the message as written (plain text).
+	// Text is the message as written (plain text), or a media message's
+	// caption.
 	Text string    `json:"text"`
 	At   time.Time `json:"at"`
+	// Media, when set, is the ID of the message in its own chat (the
+	// customer's, or the staff chat) that carries a photo, a file, a
+	// video, a voice note, an audio or a sticker: it goes on as a copy
+	// (Copier).
+	Media int64 `json:"media,omitempty"`
+	// Introduced is set once what goes before a media message's copy was
+	// sent: the thread's header in the staff chat (its ID is then Post),
+	// the Support line to the customer.
+	Introduced bool `json:"introduced,omitempty"`
+	// Copy is the ID of the copy of a customer's media message in the
+	// staff chat; 0 until copied.
+	Copy int64 `json:"copy,omitempty"`
 	// Post is the message's ID in the staff chat: the customer's message
 	// as the bot posted it there, or the staff member's own; 0 until posted.
 	Post int64 `json:"post,omitempty"`
@@ -85,8 +102,36 @@ func (t Thread) Pending() bool {
 	return !t.Open() && !t.CloseTold
 }
 
+// Posts returns the staff chat's message IDs of the thread, the messages
+// a staff reply answers it by: each message's Post, and the copies of the
+// customer's media. The stores index them (SupportStore.ThreadOfPost).
+func (t Thread) Posts() []int64 {
+	var posts []int64
+	for _, m := range t.Messages {
+		if m.Post != 0 {
+			posts = append(posts, m.Post)
+		}
+		if m.Copy != 0 && !m.Staff {
+			posts = append(posts, m.Copy)
+		}
+	}
+	return posts
+}
+
+// Has reports whether the thread holds a media message of the same
+// source as m already: the same update again (SupportStore.AddSupport).
+func (t Thread) Has(m SupportMessage) bool {
+	for _, old := range t.Messages {
+		if m.Media != 0 && old.Media == m.Media && old.Staff == m.Staff {
+			return true
+		}
+	}
+	return false
+}
+
 // RedactThread removes what a thread says of its customer: their name and
-// every message's text (Store.Forget), keeping the thread's shape.
+// every message's text and caption (Store.Forget), keeping the thread's
+// shape; the copies already passed on stay where they are.
 func RedactThread(t *Thread) {
 	t.Name, t.Username = "", ""
 	for i := range t.Messages {
@@ -98,14 +143,15 @@ func RedactThread(t *Thread) {
 type SupportStore interface {
 	// AddSupport appends m to the open thread of th.User, opening one (th
 	// with the next ID, its Created set to m.At) when there is none, in one
-	// transaction, and returns the thread.
+	// transaction, and returns the thread; a media message the open thread
+	// has already (Thread.Has: the same update again) is not added twice.
 	AddSupport(ctx context.Context, th Thread, m SupportMessage) (Thread, error)
 	// UpdateThread reads a thread, applies fn and stores it, in one
-	// transaction, indexing each message's Post; ErrNotFound if there is
+	// transaction, indexing its Posts; ErrNotFound if there is
 	// none. An error from fn aborts without writing.
 	UpdateThread(ctx context.Context, id uint64, fn func(*Thread) error) (Thread, error)
-	// ThreadOfPost returns the thread one of whose messages has Post post,
-	// or ErrNotFound.
+	// ThreadOfPost returns the thread one of whose Posts is post, or
+	// ErrNotFound.
 	ThreadOfPost(ctx context.Context, post int64) (Thread, error)
 	// PendingThreads returns the threads with something pending (see
 	// Thread.Pending), oldest first.
@@ -120,10 +166,31 @@ type Poster interface {
 	Post(ctx context.Context, chat ChatID, m Message) (int64, error)
 }
 
+// Copier is a Messenger that copies a message of one chat into another:
+// the support desk passes photos, files and voice notes on so.
+type Copier interface {
+	// Copy copies c.Message of chat c.From into chat and returns the
+	// copy's ID; its errors are Send's (ErrRefused, ErrBlocked).
+	Copy(ctx context.Context, chat ChatID, c Copy) (int64, error)
+}
+
+// Copy is a message to copy (Copier).
+type Copy struct {
+	// From and Message are the chat and the ID of the message to copy.
+	From    ChatID
+	Message int64
+	// ReplyTo, when set, is the message of the destination chat the copy
+	// replies to.
+	ReplyTo int64
+	// Buttons go under the copy.
+	Buttons [][]Button
+}
+
 // supportKeys are the locale keys of the support desk.
-var supportKeys = []string{"support_ask", "support_sent", "support_text_only", "support_reply", "support_closed_user",
+var supportKeys = []string{"support_ask", "support_sent", "support_cannot_send", "support_reply", "support_reply_media",
+	"support_closed_user",
 	"support_contact", "support_contact_none", "btn_support", "btn_support_reply", "staff_header", "staff_order",
-	"staff_no_orders", "staff_reply_closed", "staff_closed", "staff_customer_blocked", "btn_staff_close", "state_*"}
+	"staff_no_orders", "staff_media", "staff_cannot_send", "staff_reply_closed", "staff_closed", "staff_customer_blocked", "btn_staff_close", "state_*"}
 
 // maxSupportText bounds a support message (Telegram's own limit is 4096).
 const maxSupportText = 3000
@@ -164,15 +231,36 @@ func writeSupport(c Conversation, u User, in input) (Conversation, []effect) {
 	return c, append(effects, in.say("support_sent"))
 }
 
+// writeSupportMedia takes a photo, a file, a video or a voice note for
+// the staff, with its caption.
+func writeSupportMedia(c Conversation, u User, in input) (Conversation, []effect) {
+	if in.cfg.SupportChat == 0 {
+		return contactSupport(c, u, in)
+	}
+	return c, []effect{toSupport{text: in.text(), media: in.ev.MessageID}, in.say("support_sent")}
+}
+
+// notForSupport answers at the support step what the desk cannot pass on
+// (a contact, a location, a poll): it says what it can.
+func notForSupport(c Conversation, u User, in input) (Conversation, []effect) {
+	if in.cfg.SupportChat == 0 {
+		return contactSupport(c, u, in)
+	}
+	return c, []effect{in.say("support_cannot_send")}
+}
+
 // toSupport stores a customer's message in their thread and posts it to
-// the staff chat.
-type toSupport struct{ text string }
+// the staff chat: text, or the ID of a media message (its caption text).
+type toSupport struct {
+	text  string
+	media int64
+}
 
 func (x toSupport) String() string { return "support" }
 func (x toSupport) apply(ctx context.Context, t *turn) error {
 	e, ev := t.e, t.ev
 	th := Thread{User: t.user.ID, Chat: ev.Chat, Lang: t.user.Lang, Name: clip(ev.From.FullName(), 64), Username: ev.From.Username}
-	th, err := e.store.AddSupport(ctx, th, SupportMessage{Text: x.text, At: e.cfg.Now()})
+	th, err := e.store.AddSupport(ctx, th, SupportMessage{Text: x.text, At: e.cfg.Now(), Media: x.media})
 	if err != nil {
 		return fmt.Errorf("store support message: %w", err)
 	}
@@ -225,10 +313,13 @@ func (e *Engine) staffReply(ctx context.Context, ev Event) error {
 		return e.closeThread(ctx, th.ID, ev.From)
 	case !th.Open():
 		return e.postStaff(ctx, loc.T("staff_reply_closed", "N", loc.Number(int64(th.ID))), nil)
-	case strings.TrimSpace(ev.Text) == "":
-		return e.postStaff(ctx, loc.T("support_text_only"), nil)
+	case strings.TrimSpace(ev.Text) == "" && !ev.Media:
+		return e.postStaff(ctx, loc.T("staff_cannot_send"), nil)
 	}
 	m := SupportMessage{Staff: true, From: clip(ev.From.FirstName, 32), Text: strings.TrimSpace(ev.Text), At: e.cfg.Now(), Post: ev.MessageID}
+	if ev.Media {
+		m.Media = ev.MessageID
+	}
 	if _, err := e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
 		for _, old := range t.Messages {
 			if old.Post == m.Post {

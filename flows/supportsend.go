@@ -7,6 +7,8 @@ import (
 	"html"
 	"strconv"
 	"strings"
+
+	"github.com/esimbot/esimbot/locales"
 )
 
 // Sending a support thread's messages on to their other side, and again
@@ -102,6 +104,9 @@ func (e *Engine) sendOn(ctx context.Context, th Thread, i int) error {
 		e.posting.Lock()
 		defer e.posting.Unlock()
 	}
+	if m.Media != 0 {
+		return e.copyOn(ctx, th, i)
+	}
 	post, err := e.sendSupport(ctx, th, m)
 	if err != nil {
 		return err
@@ -116,16 +121,75 @@ func (e *Engine) sendOn(ctx context.Context, th Thread, i int) error {
 	return err
 }
 
-// sendSupport sends one message of a thread to its other side, and returns
-// the ID of the customer's message as posted in the staff chat.
+// copyOn sends media message i of a thread to its other side: what goes
+// before it (the thread's header in the staff chat, the Support line to
+// the customer), then the copy of the message under it, each recorded once
+// sent so that a retry sends neither twice.
+func (e *Engine) copyOn(ctx context.Context, th Thread, i int) error {
+	m := th.Messages[i]
+	if !m.Introduced {
+		post, err := e.introduce(ctx, th, m)
+		if err != nil {
+			return err
+		}
+		th, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
+			t.Messages[i].Introduced = true
+			if !m.Staff {
+				t.Messages[i].Post = post
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		m = th.Messages[i]
+	}
+	to, c := e.cfg.SupportChat, Copy{From: th.Chat, Message: m.Media, ReplyTo: m.Post}
+	if m.Staff {
+		to, c = th.Chat, Copy{From: e.cfg.SupportChat, Message: m.Media, Buttons: replyRows(e.cat.For(th.Lang))}
+	}
+	copied, err := e.msg.(Copier).Copy(ctx, to, c)
+	if err != nil {
+		return err
+	}
+	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
+		t.Messages[i].Done = true
+		if !m.Staff {
+			t.Messages[i].Copy = copied
+		}
+		return nil
+	})
+	return err
+}
+
+// introduce sends what goes before the copy of a media message: the
+// Support line to the customer, or the thread's header to the staff chat
+// (and returns its ID).
+func (e *Engine) introduce(ctx context.Context, th Thread, m SupportMessage) (int64, error) {
+	if m.Staff {
+		return 0, e.msg.Send(ctx, th.Chat, Message{Text: e.cat.For(th.Lang).T("support_reply_media")})
+	}
+	return e.postHeader(ctx, th, e.cat.For(e.cfg.StaffLang).T("staff_media"))
+}
+
+// replyRows are the buttons under a staff answer to the customer.
+func replyRows(loc *locales.Localizer) [][]Button {
+	return [][]Button{{supportButton(loc.T("btn_support_reply")), globalButton(loc.T("btn_menu"), actMenu)}}
+}
+
+// sendSupport sends one text message of a thread to its other side, and
+// returns the ID of the customer's message as posted in the staff chat.
 func (e *Engine) sendSupport(ctx context.Context, th Thread, m SupportMessage) (int64, error) {
 	if m.Staff {
 		loc := e.cat.For(th.Lang)
-		return 0, e.msg.Send(ctx, th.Chat, Message{
-			Text:    loc.T("support_reply", "Text", html.EscapeString(m.Text)),
-			Buttons: [][]Button{{supportButton(loc.T("btn_support_reply")), globalButton(loc.T("btn_menu"), actMenu)}},
-		})
+		return 0, e.msg.Send(ctx, th.Chat, Message{Text: loc.T("support_reply", "Text", html.EscapeString(m.Text)), Buttons: replyRows(loc)})
 	}
+	return e.postHeader(ctx, th, html.EscapeString(m.Text))
+}
+
+// postHeader posts the thread's header (who, language, recent orders) with
+// body under it to the staff chat, and returns the post's ID.
+func (e *Engine) postHeader(ctx context.Context, th Thread, body string) (int64, error) {
 	loc := e.cat.For(e.cfg.StaffLang)
 	sales, err := e.store.SalesByUser(ctx, th.User)
 	if err != nil {
@@ -143,7 +207,7 @@ func (e *Engine) sendSupport(ctx context.Context, th Thread, m SupportMessage) (
 		who += " @" + html.EscapeString(th.Username)
 	}
 	text := loc.T("staff_header", "N", loc.Number(int64(th.ID)), "Who", who, "User", strconv.FormatInt(int64(th.User), 10),
-		"Lang", th.Lang) + "\n" + strings.Join(lines, "\n") + "\n\n" + html.EscapeString(m.Text)
+		"Lang", th.Lang) + "\n" + strings.Join(lines, "\n") + "\n\n" + body
 	return e.msg.(Poster).Post(ctx, e.cfg.SupportChat, Message{Text: text, Buttons: [][]Button{
 		{{Text: loc.T("btn_staff_close"), Data: staffClose + strconv.FormatUint(th.ID, 10)}}}})
 }

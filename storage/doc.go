@@ -51,7 +51,7 @@
 //	support/                             (created at open, like blobs)
 //	  "t" <thread>                       → flows.Thread (the support desk's threads)
 //	  "o" <user>                         → <thread>: the user's open thread
-//	  "p" <post>                         → <thread>: a staff chat message of the thread
+//	  "p" <post>                         → <thread>: a staff chat message of the thread (flows.Thread.Posts)
 //	  "w" <thread>                       → empty: the thread has something pending
 //	  "u" <user><thread>                 → empty: every thread of a user (Forget)
 //

@@ -31,13 +31,17 @@ func supKey(prefix byte, parts ...uint64) []byte {
 }
 
 // AddSupport appends m to the open thread of th.User, opening one with the
-// next ID when there is none (see flows.SupportStore).
+// next ID when there is none, unless the thread has it already (see
+// flows.SupportStore).
 func (s *Store) AddSupport(_ context.Context, th flows.Thread, m flows.SupportMessage) (flows.Thread, error) {
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSupport)
 		if id := b.Get(supKey(supOpen, uint64(th.User))); len(id) == 8 {
 			if ok, err := get(tx, bucketSupport, supKey(supThread, binary.BigEndian.Uint64(id)), &th); err != nil || !ok {
 				return fmt.Errorf("open thread of %d: %w", th.User, flows.ErrNotFound)
+			}
+			if th.Has(m) {
+				return nil // the same update again
 			}
 		} else {
 			id, err := b.NextSequence()
@@ -106,11 +110,9 @@ func putThread(tx *bolt.Tx, th flows.Thread) error {
 	if err := b.Put(supKey(supByUser, uint64(th.User), th.ID), nil); err != nil {
 		return err
 	}
-	for _, m := range th.Messages {
-		if m.Post != 0 {
-			if err := b.Put(supKey(supPost, uint64(m.Post)), id); err != nil {
-				return err
-			}
+	for _, post := range th.Posts() {
+		if err := b.Put(supKey(supPost, uint64(post)), id); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -12,14 +12,15 @@
 //		bot.WithDefaultHandler(handle))
 //
 // The incoming side plays the users: SendText, SendContact, SendGroupText,
-// PressButton and AddUpdate queue updates that the bot receives by
-// getUpdates long polling (timeout, offset and allowed_updates as Telegram
-// honours them) or that PostWebhook delivers to the webhook registered with
-// setWebhook. PushWebhook delivers them as Telegram does, in order, each
-// posted again until it gets a 2xx (WebhookDeliveries lists the tries,
-// OnWebhookAnswer hears of each the moment its status arrives);
-// WebhookVia sends deliveries to a loopback base with the registered URL's
-// path, as Telegram's requests reach a bot behind a TLS reverse proxy.
+// SendReply, SendPhoto, SendDocument, PressButton and AddUpdate queue
+// updates that the bot receives by getUpdates long polling (timeout,
+// offset and allowed_updates as Telegram honours them) or that PostWebhook
+// delivers to the webhook registered with setWebhook. PushWebhook delivers
+// them as Telegram does, in order, each posted again until it gets a 2xx
+// (WebhookDeliveries lists the tries, OnWebhookAnswer hears of each the
+// moment its status arrives); WebhookVia sends deliveries to a loopback
+// base with the registered URL's path, as Telegram's requests reach a bot
+// behind a TLS reverse proxy.
 //
 // The outgoing side keeps each chat's messages like Telegram: sent,
 // edited, deleted, with their keyboards and photos (Messages, WaitFor,
@@ -30,7 +31,8 @@
 // and 120 limits of the description and short description, inline
 // keyboards (exactly one action per button; callback data of 1 to 64
 // bytes, button URLs, copy_text of 1 to 256 characters), edits that change
-// nothing, unknown or answered callback queries.
+// nothing, unknown or answered callback queries, copyMessage of a message
+// the source chat lacks ("message to copy not found").
 // FailNext injects 429, 403 and 5xx answers, StallNext no answer at all,
 // StallAfterNext no answer to a call it carried out.
 //
@@ -48,12 +50,12 @@
 // refundStarPayment refunds a known charge of that user once (Refunds).
 //
 // Methods served: getMe, getUpdates, setWebhook, deleteWebhook,
-// getWebhookInfo, sendMessage, sendPhoto, sendDocument, editMessageText,
-// editMessageCaption, editMessageReplyMarkup, deleteMessage,
-// answerCallbackQuery, sendChatAction, setMyCommands, deleteMyCommands,
-// getMyCommands, setMyDescription, getMyDescription, setMyShortDescription,
-// getMyShortDescription, sendInvoice, answerPreCheckoutQuery,
-// refundStarPayment. Any other method answers 404 Not Found, like
+// getWebhookInfo, sendMessage, sendPhoto, sendDocument, copyMessage,
+// editMessageText, editMessageCaption, editMessageReplyMarkup,
+// deleteMessage, answerCallbackQuery, sendChatAction, setMyCommands,
+// deleteMyCommands, getMyCommands, setMyDescription, getMyDescription,
+// setMyShortDescription, getMyShortDescription, sendInvoice,
+// answerPreCheckoutQuery, refundStarPayment. Any other method answers 404 Not Found, like
 // Telegram.
 //
 // Known differences from Telegram: MarkdownV2 and Markdown texts are

@@ -51,6 +51,10 @@ type Message struct {
 	EditDate    int64 // Unix time of the last edit
 	// ReplyTo is the ID of the message of the chat it replies to (0: none).
 	ReplyTo int
+	// CopiedFrom and CopiedID name the message a copyMessage copied: its
+	// chat and its ID (0: none).
+	CopiedFrom int64
+	CopiedID   int
 }
 
 // Photo is the photo of a message.

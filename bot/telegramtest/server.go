@@ -179,6 +179,7 @@ func init() {
 		"sendMessage":            (*Server).sendMessage,
 		"sendPhoto":              (*Server).sendPhoto,
 		"sendDocument":           (*Server).sendDocument,
+		"copyMessage":            (*Server).copyMessage,
 		"editMessageText":        (*Server).editMessageText,
 		"editMessageCaption":     (*Server).editMessageCaption,
 		"editMessageReplyMarkup": (*Server).editMessageReplyMarkup,

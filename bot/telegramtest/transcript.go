@@ -37,6 +37,9 @@ func (s *Server) Transcript(chatID int64) string {
 		default:
 			fmt.Fprintf(&b, " %s", indent(m.Text))
 		}
+		if m.CopiedID != 0 {
+			fmt.Fprintf(&b, " (copy of %d#%d)", m.CopiedFrom, m.CopiedID)
+		}
 		if m.Edited > 0 {
 			fmt.Fprintf(&b, " (edited %d)", m.Edited)
 		}

@@ -32,14 +32,13 @@ func (st *supportState) put(t flows.Thread) {
 	} else if st.open[t.User] == t.ID {
 		delete(st.open, t.User)
 	}
-	for _, m := range t.Messages {
-		if m.Post != 0 {
-			st.posts[m.Post] = t.ID
-		}
+	for _, post := range t.Posts() {
+		st.posts[post] = t.ID
 	}
 }
 
-// AddSupport appends m to the user's open thread, opening one if need be.
+// AddSupport appends m to the user's open thread, opening one if need be,
+// unless the thread has it already.
 func (s *Store) AddSupport(_ context.Context, th flows.Thread, m flows.SupportMessage) (flows.Thread, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -47,6 +46,9 @@ func (s *Store) AddSupport(_ context.Context, th flows.Thread, m flows.SupportMe
 	st.init()
 	if id, ok := st.open[th.User]; ok {
 		th = st.threads[id]
+		if th.Has(m) {
+			return clone(th), nil // the same update again
+		}
 	} else {
 		st.last++
 		th.ID, th.Created, th.Messages = st.last, m.At, nil

@@ -54,6 +54,28 @@ func testSupport(t *testing.T, open func(*testing.T) StoreUnderTest) {
 		_, err := st.UpdateThread(ctx, 999, func(*flows.Thread) error { return nil })
 		wantErr(t, err, flows.ErrNotFound)
 	})
+	t.Run("MediaCopies", func(t *testing.T) {
+		st := open(t)
+		photo := flows.SupportMessage{Text: "the error", At: T0, Media: 55}
+		a := must(st.AddSupport(ctx, flows.Thread{User: 1, Chat: 1}, photo))(t)
+		if again := must(st.AddSupport(ctx, flows.Thread{User: 1, Chat: 1}, photo))(t); len(again.Messages) != 1 {
+			t.Errorf("the same media message twice: %d messages, want 1", len(again.Messages))
+		}
+		staff := flows.SupportMessage{Staff: true, Text: "try this", At: T0, Media: 20, Post: 20}
+		must(st.UpdateThread(ctx, a.ID, func(th *flows.Thread) error {
+			th.Messages[0].Post, th.Messages[0].Copy = 10, 11
+			th.Messages = append(th.Messages, staff)
+			th.Messages[1].Copy = 12 // the copy in the customer's chat: no staff chat message
+			return nil
+		}))(t)
+		for _, post := range []int64{10, 11, 20} {
+			if th := must(st.ThreadOfPost(ctx, post))(t); th.ID != a.ID {
+				t.Errorf("post %d in thread %d, want %d", post, th.ID, a.ID)
+			}
+		}
+		_, err := st.ThreadOfPost(ctx, 12)
+		wantErr(t, err, flows.ErrNotFound)
+	})
 	t.Run("Pending", func(t *testing.T) {
 		st := open(t)
 		a := must(st.AddSupport(ctx, flows.Thread{User: 1, Chat: 1}, msg("hello")))(t)
@@ -79,11 +101,12 @@ func testSupport(t *testing.T, open func(*testing.T) StoreUnderTest) {
 	t.Run("Forget", func(t *testing.T) {
 		st := open(t)
 		a := must(st.AddSupport(ctx, flows.Thread{User: 1, Chat: 1, Name: "Ada"}, msg("my secret trip")))(t)
+		must(st.AddSupport(ctx, flows.Thread{User: 1, Chat: 1}, flows.SupportMessage{Text: "my passport", At: T0, Media: 7}))(t)
 		if err := st.Forget(ctx, 1, 1); err != nil {
 			t.Fatal(err)
 		}
 		th := must(st.UpdateThread(ctx, a.ID, func(*flows.Thread) error { return nil }))(t)
-		if th.Name != "" || th.Messages[0].Text != "" {
+		if th.Name != "" || th.Messages[0].Text != "" || th.Messages[1].Text != "" || th.Messages[1].Media != 7 {
 			t.Errorf("after Forget %+v", th)
 		}
 	})
