@@ -176,6 +176,85 @@ func TestSupportDesk(t *testing.T) {
 	}
 }
 
+// copyOf waits for the bot's copy of message id of chat from in the staff
+// chat.
+func (r *staffRoom) copyOf(from int64, id int) telegramtest.Message {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var found telegramtest.Message
+	_, err := r.fake.WaitFor(ctx, staffChat, func(msgs []telegramtest.Message) bool {
+		for _, m := range msgs {
+			if m.FromBot && m.CopiedFrom == from && m.CopiedID == id {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		r.t.Fatalf("staff chat: expecting a copy of %d#%d: %v\n%s", from, id, err, r.fake.Transcript(staffChat))
+	}
+	return found
+}
+
+// lastID is the ID of the newest message of a chat.
+func lastID(fake *telegramtest.Server, chat int64) int {
+	msgs := fake.Messages(chat)
+	return msgs[len(msgs)-1].ID
+}
+
+// TestSupportDeskMedia plays screenshots through run on the fake Bot API:
+// a customer's photo with a caption reaches the staff group as the
+// thread's header and a copy of the photo replying to it; a staff reply to
+// the copy, with text and with a document, reaches the customer, the
+// document as the Support line and a copy with the Reply button; what
+// cannot be copied (a shared contact) is refused with a clear message.
+func TestSupportDeskMedia(t *testing.T) {
+	fake := telegramtest.NewServer(t, testToken)
+	fake.AddGroup(staffChat)
+	fake.SetUser(801, "Sam", "", "sam_staff", "en")
+	sb := sandbox.New(sandbox.Options{})
+	startRun(t, fake, sb, filepath.Join(t.TempDir(), "bot.db"), map[string]string{"ESIMBOT_SUPPORT_CHAT": fmt.Sprint(staffChat)})
+	staff := &staffRoom{t: t, fake: fake, matched: map[int]bool{}}
+	ada := newChat(t, fake, 701, "Ada", "en")
+
+	ada.say("/help")
+	ada.expect("Help topics")
+	ada.tap("Contact support")
+	ada.expect("screenshot")
+	fake.SendContact(701, 701, "+33612345678")
+	ada.expect("can't pass this on")
+	fake.SendPhoto(701, 701, 0, "This error shows up")
+	photo := lastID(fake, 701)
+	ada.expect("Sent to our team")
+	header := staff.expect("attachment below")
+	for _, want := range []string{"#1", "Ada", "701", "no orders"} {
+		if !strings.Contains(header.Text, want) {
+			t.Errorf("header lacks %q:\n%s", want, header.Text)
+		}
+	}
+	copied := staff.copyOf(701, photo)
+	if copied.Photo == nil || copied.Caption != "This error shows up" || copied.ReplyTo != header.ID || copied.ID < header.ID {
+		t.Errorf("the copy in the staff chat: %+v (header %d)", copied, header.ID)
+	}
+
+	staff.reply(801, copied.ID, "Which phone is it?")
+	ada.expect("Which phone is it?")
+	fake.SendDocument(staffChat, 801, copied.ID, "apn-settings.pdf", []byte("%PDF-1.4 APN"), "Follow page 2")
+	ada.expect("sent you this")
+	answer := ada.expect("Follow page 2")
+	if answer.Document == nil || answer.Document.Filename != "apn-settings.pdf" || answer.CopiedFrom != staffChat {
+		t.Errorf("the staff's document reached Ada as %+v", answer)
+	}
+	if b := answer.Buttons(); len(b) == 0 || !strings.Contains(b[0][0].Text, "Reply") {
+		t.Errorf("the copy's buttons %+v, want Reply", b)
+	}
+	if n := strings.Count(fake.Transcript(staffChat), "(copy of 701#"); n != 1 {
+		t.Errorf("%d copies in the staff chat, want 1:\n%s", n, fake.Transcript(staffChat))
+	}
+}
+
 // TestSupportWithoutChat: with no staff chat, Contact support shows the
 // shop's contact.
 func TestSupportWithoutChat(t *testing.T) {
