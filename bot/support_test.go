@@ -118,13 +118,9 @@ func waitCopy(t *testing.T, fake *telegramtest.Server, chat, from int64, id int)
 	defer cancel()
 	var found telegramtest.Message
 	_, err := fake.WaitFor(ctx, chat, func(msgs []telegramtest.Message) bool {
-		for _, m := range msgs {
-			if m.FromBot && m.CopiedFrom == from && m.CopiedID == id {
-				found = m
-				return true
-			}
-		}
-		return false
+		m, ok := telegramtest.CopyOf(msgs, from, id)
+		found = m
+		return ok
 	})
 	if err != nil {
 		t.Fatalf("no copy of %d#%d in chat %d: %v\n%s", from, id, chat, err, fake.Transcript(chat))

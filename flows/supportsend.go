@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,14 +112,13 @@ func (e *Engine) sendOn(ctx context.Context, th Thread, i int) error {
 	if err != nil {
 		return err
 	}
-	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
-		t.Messages[i].Done = true
-		if !m.Staff {
-			t.Messages[i].Post = post
-		}
-		return nil
-	})
+	_, err = e.sent(ctx, th.ID, i, func(s *SupportMessage) { s.Done, s.Post = true, cmp.Or(s.Post, post) })
 	return err
+}
+
+// sent records in message i of a thread what of it was sent (set).
+func (e *Engine) sent(ctx context.Context, id uint64, i int, set func(*SupportMessage)) (Thread, error) {
+	return e.store.UpdateThread(ctx, id, func(t *Thread) error { set(&t.Messages[i]); return nil })
 }
 
 // copyOn sends media message i of a thread to its other side: what goes
@@ -132,13 +132,7 @@ func (e *Engine) copyOn(ctx context.Context, th Thread, i int) error {
 		if err != nil {
 			return err
 		}
-		th, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
-			t.Messages[i].Introduced = true
-			if !m.Staff {
-				t.Messages[i].Post = post
-			}
-			return nil
-		})
+		th, err = e.sent(ctx, th.ID, i, func(s *SupportMessage) { s.Introduced, s.Post = true, cmp.Or(s.Post, post) })
 		if err != nil {
 			return err
 		}
@@ -152,12 +146,11 @@ func (e *Engine) copyOn(ctx context.Context, th Thread, i int) error {
 	if err != nil {
 		return err
 	}
-	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error {
-		t.Messages[i].Done = true
-		if !m.Staff {
-			t.Messages[i].Copy = copied
+	_, err = e.sent(ctx, th.ID, i, func(s *SupportMessage) {
+		s.Done = true
+		if !s.Staff {
+			s.Copy = copied
 		}
-		return nil
 	})
 	return err
 }

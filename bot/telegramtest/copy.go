@@ -40,6 +40,17 @@ func (s *Server) SendDocument(chatID, userID int64, replyTo int, filename string
 	return s.userMessage(c, Message{From: userID, Document: d, Caption: caption, RawCaption: caption, ReplyTo: replyTo})
 }
 
+// CopyOf returns the bot's copy (copyMessage) of message id of chat from
+// among msgs, a chat's Messages, if there is one.
+func CopyOf(msgs []Message, from int64, id int) (Message, bool) {
+	for _, m := range msgs {
+		if m.FromBot && m.CopiedFrom == from && m.CopiedID == id {
+			return m, true
+		}
+	}
+	return Message{}, false
+}
+
 // copyMessage copies a message of from_chat_id into chat_id as a new
 // message of the bot, without a link to the original, and returns its
 // MessageId. Like Telegram it refuses a message the chat lacks ("message

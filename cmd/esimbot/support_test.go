@@ -29,20 +29,30 @@ type staffRoom struct {
 // expect waits for a new bot message in the staff chat containing s.
 func (r *staffRoom) expect(s string) telegramtest.Message {
 	r.t.Helper()
+	return r.await(fmt.Sprintf("%q", s), func(msgs []telegramtest.Message) (telegramtest.Message, bool) {
+		for _, m := range msgs {
+			if m.FromBot && !r.matched[m.ID] && strings.Contains(m.Text, s) {
+				r.matched[m.ID] = true
+				return m, true
+			}
+		}
+		return telegramtest.Message{}, false
+	})
+}
+
+// await waits for the staff chat's message find finds, described by what.
+func (r *staffRoom) await(what string, find func([]telegramtest.Message) (telegramtest.Message, bool)) telegramtest.Message {
+	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var found telegramtest.Message
 	_, err := r.fake.WaitFor(ctx, staffChat, func(msgs []telegramtest.Message) bool {
-		for _, m := range msgs {
-			if m.FromBot && !r.matched[m.ID] && strings.Contains(m.Text, s) {
-				r.matched[m.ID], found = true, m
-				return true
-			}
-		}
-		return false
+		m, ok := find(msgs)
+		found = m
+		return ok
 	})
 	if err != nil {
-		r.t.Fatalf("staff chat: expecting %q: %v\n%s", s, err, r.fake.Transcript(staffChat))
+		r.t.Fatalf("staff chat: expecting %s: %v\n%s", what, err, r.fake.Transcript(staffChat))
 	}
 	return found
 }
@@ -180,22 +190,9 @@ func TestSupportDesk(t *testing.T) {
 // chat.
 func (r *staffRoom) copyOf(from int64, id int) telegramtest.Message {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var found telegramtest.Message
-	_, err := r.fake.WaitFor(ctx, staffChat, func(msgs []telegramtest.Message) bool {
-		for _, m := range msgs {
-			if m.FromBot && m.CopiedFrom == from && m.CopiedID == id {
-				found = m
-				return true
-			}
-		}
-		return false
+	return r.await(fmt.Sprintf("a copy of %d#%d", from, id), func(msgs []telegramtest.Message) (telegramtest.Message, bool) {
+		return telegramtest.CopyOf(msgs, from, id)
 	})
-	if err != nil {
-		r.t.Fatalf("staff chat: expecting a copy of %d#%d: %v\n%s", from, id, err, r.fake.Transcript(staffChat))
-	}
-	return found
 }
 
 // lastID is the ID of the newest message of a chat.
