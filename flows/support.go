@@ -84,8 +84,13 @@ type SupportMessage struct {
 	// Post is the message's ID in the staff chat: the customer's message
 	// as the bot posted it there, or the staff member's own; 0 until posted.
 	Post int64 `json:"post,omitempty"`
-	// Done is set once the message reached the other side.
-	Done bool `json:"done,omitempty"`
+	// Done is set once the message reached the other side, or Telegram
+	// refused it maxSupportTries times (Refused is then set too). Tries
+	// counts the refusals, and NextTry is when it goes again after one.
+	Done    bool      `json:"done,omitempty"`
+	Refused bool      `json:"refused,omitempty"`
+	Tries   int       `json:"tries,omitempty"`
+	NextTry time.Time `json:"next_try,omitzero"`
 }
 
 // Open reports whether the thread takes messages.
@@ -190,7 +195,7 @@ type Copy struct {
 var supportKeys = []string{"support_ask", "support_sent", "support_cannot_send", "support_reply", "support_reply_media",
 	"support_closed_user",
 	"support_contact", "support_contact_none", "btn_support", "btn_support_reply", "staff_header", "staff_order",
-	"staff_no_orders", "staff_media", "staff_cannot_send", "staff_reply_closed", "staff_closed", "staff_customer_blocked", "btn_staff_close", "state_*"}
+	"staff_no_orders", "staff_media", "staff_cannot_send", "staff_reply_closed", "staff_closed", "staff_customer_blocked", "staff_not_passed", "staff_answer_not_passed", "btn_staff_close", "state_*"}
 
 // maxSupportText bounds a support message (Telegram's own limit is 4096).
 const maxSupportText = 3000

@@ -2,8 +2,10 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esimbot/esimbot/flows"
 	"github.com/esimbot/esimbot/reseller/sandbox"
@@ -176,5 +178,52 @@ func TestLongSupportMessageReachesStaffWhole(t *testing.T) {
 	}
 	if !strings.Contains(c.lastText(), "Sent to our team") {
 		t.Errorf("customer told %q", c.lastText())
+	}
+}
+
+// TestSupportRefusedGivenUp: an answer Telegram refuses (a 4xx that is
+// no block) is tried again with backoff, not at every pass, and given up
+// after maxSupportTries, the staff told; the answers after it go on. A
+// refusal by the staff chat (the bot removed from the group: 403) does
+// not mark the customer as having blocked the bot.
+func TestSupportRefusedGivenUp(t *testing.T) {
+	w, c := openThread(t)
+	w.rec.mu.Lock()
+	w.rec.failChat = map[flows.ChatID]error{c.id: fmt.Errorf("copyMessage: 400 Bad Request: message to copy not found: %w", flows.ErrRefused)}
+	w.rec.mu.Unlock()
+	base := w.rec.tried(c.id)
+	w.staffSays(desk, 11, 1, "Turn data roaming on")
+	tried := w.rec.tried(c.id)
+	for range 3 {
+		if err := w.eng.RetrySupport(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := w.rec.tried(c.id) - tried; n != 0 {
+		t.Errorf("%d tries right after a refusal, want none before its backoff", n)
+	}
+	for range 20 {
+		w.clock.Add(16 * time.Minute)
+		if err := w.eng.RetrySupport(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := w.rec.tried(c.id) - base; n != 8 {
+		t.Errorf("%d tries of the refused answer, want 8", n)
+	}
+	last := w.rec.messages(desk)[len(w.rec.messages(desk))-1]
+	if !strings.Contains(last.Text, "could not be delivered") {
+		t.Errorf("the staff are not told the answer was given up: %q", last.Text)
+	}
+	w.block(c.id, false)
+	w.staffSays(desk, 12, 1, "Or restart the phone")
+	if got := c.lastText(); !strings.Contains(got, "Or restart the phone") {
+		t.Errorf("the next answer did not go on: %q", got)
+	}
+
+	w.block(desk, true) // 403 from the staff chat
+	c.say("still no network")
+	if u, err := w.store.User(t.Context(), c.user); err != nil || u.Blocked {
+		t.Errorf("the customer is marked as having blocked the bot (%v) when the staff chat refused", err)
 	}
 }

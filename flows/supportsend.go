@@ -8,6 +8,7 @@ import (
 	"html"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimbot/esimbot/locales"
 )
@@ -30,9 +31,18 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 		return err
 	}
 	for i, m := range th.Messages {
-		if !m.Done {
-			if err := e.sendOn(ctx, th, i); err != nil {
+		if m.Done {
+			continue
+		}
+		if e.cfg.Now().Before(m.NextTry) {
+			return nil // refused a moment ago; the messages after it wait
+		}
+		if err := e.sendOn(ctx, th, i); err != nil {
+			if m.Staff && errors.Is(err, ErrBlocked) {
 				return e.customerBlocked(ctx, th, err)
+			}
+			if gaveUp, rerr := e.sendRefused(ctx, th, i, err); rerr != nil || !gaveUp {
+				return rerr
 			}
 		}
 	}
@@ -72,6 +82,55 @@ func (e *Engine) customerBlocked(ctx context.Context, th Thread, err error) erro
 	}
 	_, err = e.store.UpdateThread(ctx, th.ID, func(t *Thread) error { t.BlockedTold = true; return nil })
 	return err
+}
+
+// maxSupportTries is how many times Telegram may refuse a support message
+// (a 4xx: the customer deleted the media to copy, the bot was removed from
+// the staff chat) before it is given up: 8 tries over about 45 minutes
+// (supportBackoff), time for an operator to put the bot back in the group.
+const maxSupportTries = 8
+
+// supportBackoff is the wait after the nth refusal of a support message:
+// 30 s, doubling, at most 15 minutes.
+func supportBackoff(n int) time.Duration {
+	return min(30*time.Second<<min(max(n-1, 0), 10), 15*time.Minute)
+}
+
+// sendRefused handles err, a failure to send on message i of thread th.
+// Anything but a refusal is returned, for the next pass. A refusal is
+// tried again later, with backoff (nil is then returned), and given up
+// after maxSupportTries (gaveUp): the staff are told, and the messages
+// after it go on.
+func (e *Engine) sendRefused(ctx context.Context, th Thread, i int, err error) (gaveUp bool, _ error) {
+	if !refused(err) {
+		return false, err
+	}
+	m := th.Messages[i]
+	gaveUp = m.Tries+1 >= maxSupportTries
+	now := e.cfg.Now()
+	if _, uerr := e.sent(ctx, th.ID, i, func(s *SupportMessage) {
+		s.Tries++
+		s.NextTry = now.Add(supportBackoff(s.Tries))
+		if gaveUp {
+			s.Done, s.Refused, s.NextTry = true, true, time.Time{}
+		}
+	}); uerr != nil {
+		return false, uerr
+	}
+	if !gaveUp {
+		e.log.WarnContext(ctx, "support message refused; trying again later", "thread", th.ID, "message", i, "tries", m.Tries+1, "err", err)
+		return false, nil
+	}
+	e.log.ErrorContext(ctx, "support message given up: Telegram refused it", "thread", th.ID, "message", i, "tries", m.Tries+1, "err", err)
+	loc := e.cat.For(e.cfg.StaffLang)
+	key := "staff_not_passed"
+	if m.Staff {
+		key = "staff_answer_not_passed"
+	}
+	if perr := e.postStaff(ctx, loc.T(key, "N", loc.Number(int64(th.ID))), nil); perr != nil {
+		e.log.WarnContext(ctx, "tell the staff a support message was given up", "thread", th.ID, "err", perr)
+	}
+	return true, nil
 }
 
 // flushReturned sends on the support threads that waited for the turn's
