@@ -112,14 +112,14 @@ func (b *Bot) onMessage(ctx context.Context, engine Engine, m *models.Message) s
 		b.refuseForeign(ctx, "message", m.Chat.ID, m.From.ID)
 		return "other"
 	}
-	ev := flows.Event{Chat: flows.ChatID(m.Chat.ID), User: flows.UserID(m.From.ID), From: profileOf(m.From)}
+	ev := flows.Event{Chat: flows.ChatID(m.Chat.ID), User: flows.UserID(m.From.ID), From: profileOf(m.From), MessageID: int64(m.ID)}
 	kind := "message"
 	name, args, to, isCommand := parseCommand(m.Text)
 	switch {
 	case m.Contact != nil:
 		ev.Kind, ev.Phone, kind = flows.EventContact, m.Contact.PhoneNumber, "contact"
 	case isMedia(m):
-		ev.Kind, ev.Text, ev.MessageID, kind = flows.EventMedia, m.Caption, int64(m.ID), "media"
+		ev.Kind, ev.Text, kind = flows.EventMedia, m.Caption, "media"
 	case isCommand:
 		if to != "" && !strings.EqualFold(to, b.Username()) {
 			return "other" // a command for another bot

@@ -62,8 +62,8 @@ type Event struct {
 	// From describes the user.
 	From Profile
 	// MessageID is the channel's ID of the event's message, and ReplyTo
-	// that of the message it replies to (0: none); staff events and
-	// EventMedia only.
+	// that of the message it replies to (0: none); a private chat's
+	// messages have MessageID too, taps none.
 	MessageID, ReplyTo int64
 	// Media marks a staff event whose message the channel can copy, as
 	// EventMedia's; Text is then its caption.

@@ -63,8 +63,13 @@ type Thread struct {
 // SupportMessage is one message of a thread.
 type SupportMessage struct {
 	// Staff marks a staff member's answer; From is then their name.
-	Staff bool   `json:"staff,omitempty"`
-	From  string `json:"from,omitempty"`
+	Staff bool `json:"staff,omitempty"`
+	// Source is the ID of a customer's text message in their chat, and
+	// Part which part of it this is (a long one goes in several): so that
+	// the same update handled again adds nothing (0: unknown).
+	Source int64  `json:"source,omitempty"`
+	Part   int    `json:"part,omitempty"`
+	From   string `json:"from,omitempty"`
 	// Text is the message as written (plain text), or a media message's
 	// caption.
 	Text string    `json:"text"`
@@ -123,11 +128,15 @@ func (t Thread) Posts() []int64 {
 	return posts
 }
 
-// Has reports whether the thread holds a media message of the same
-// source as m already: the same update again (SupportStore.AddSupport).
+// Has reports whether the thread holds m already: a media message of the
+// same source, or the same part of the same customer's text message (the
+// same update again, SupportStore.AddSupport).
 func (t Thread) Has(m SupportMessage) bool {
 	for _, old := range t.Messages {
 		if m.Media != 0 && old.Media == m.Media && old.Staff == m.Staff {
+			return true
+		}
+		if m.Source != 0 && old.Source == m.Source && old.Part == m.Part && !old.Staff && !m.Staff {
 			return true
 		}
 	}
@@ -230,8 +239,8 @@ func writeSupport(c Conversation, u User, in input) (Conversation, []effect) {
 		return contactSupport(c, u, in)
 	}
 	var effects []effect
-	for _, part := range supportParts(in.text(), maxSupportText) {
-		effects = append(effects, toSupport{text: part})
+	for i, part := range supportParts(in.text(), maxSupportText) {
+		effects = append(effects, toSupport{text: part, source: in.ev.MessageID, part: i})
 	}
 	return c, append(effects, in.say("support_sent"))
 }
@@ -257,15 +266,17 @@ func notForSupport(c Conversation, u User, in input) (Conversation, []effect) {
 // toSupport stores a customer's message in their thread and posts it to
 // the staff chat: text, or the ID of a media message (its caption text).
 type toSupport struct {
-	text  string
-	media int64
+	text   string
+	media  int64
+	source int64 // a text message's ID, and which part of it this is
+	part   int
 }
 
 func (x toSupport) String() string { return "support" }
 func (x toSupport) apply(ctx context.Context, t *turn) error {
 	e, ev := t.e, t.ev
 	th := Thread{User: t.user.ID, Chat: ev.Chat, Lang: t.user.Lang, Name: clip(ev.From.FullName(), 64), Username: ev.From.Username}
-	th, err := e.store.AddSupport(ctx, th, SupportMessage{Text: x.text, At: e.cfg.Now(), Media: x.media})
+	th, err := e.store.AddSupport(ctx, th, SupportMessage{Text: x.text, At: e.cfg.Now(), Media: x.media, Source: x.source, Part: x.part})
 	if err != nil {
 		return fmt.Errorf("store support message: %w", err)
 	}

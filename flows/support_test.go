@@ -227,3 +227,23 @@ func TestSupportRefusedGivenUp(t *testing.T) {
 		t.Errorf("the customer is marked as having blocked the bot (%v) when the staff chat refused", err)
 	}
 }
+
+// TestSupportTextReplayedOnce: a customer's message handled again (its
+// update replayed after a crash) reaches the staff once, each part of a
+// long one too; the same words sent again as a new message go again.
+func TestSupportTextReplayedOnce(t *testing.T) {
+	w, c := openThread(t)
+	long := strings.Repeat("my eSIM shows no network. ", 200) // two parts
+	for range 2 {
+		c.handle(flows.Event{Kind: flows.EventText, Text: long, MessageID: 77}, "(long, message 77)")
+	}
+	posts := len(w.rec.messages(desk))
+	if posts != 3 {
+		t.Errorf("%d posts in the staff chat, want 3 (the first message, then the two parts once)", posts)
+	}
+	c.handle(flows.Event{Kind: flows.EventText, Text: "hello?", MessageID: 78}, "hello? (78)")
+	c.handle(flows.Event{Kind: flows.EventText, Text: "hello?", MessageID: 79}, "hello? (79)")
+	if n := len(w.rec.messages(desk)) - posts; n != 2 {
+		t.Errorf("%d posts for two messages of the same words, want 2", n)
+	}
+}
