@@ -247,3 +247,30 @@ func TestSupportTextReplayedOnce(t *testing.T) {
 		t.Errorf("%d posts for two messages of the same words, want 2", n)
 	}
 }
+
+// TestCustomerMessageGoesWhileBlocked: a customer's message the staff
+// chat did not take (it was down) goes on at the next pass even when the
+// customer has since blocked the bot: it goes to the staff, not to them.
+func TestCustomerMessageGoesWhileBlocked(t *testing.T) {
+	w, c := openThread(t)
+	w.rec.mu.Lock()
+	w.rec.failChat = map[flows.ChatID]error{desk: fmt.Errorf("sendMessage: 502 Bad Gateway")}
+	w.rec.mu.Unlock()
+	c.say("the eSIM says PDP authentication failure")
+	u, err := w.store.User(t.Context(), c.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Blocked = true // a delivery to them met a 403 since
+	if err := w.store.SaveUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	w.block(desk, false)
+	if err := w.eng.RetrySupport(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	posts := w.rec.messages(desk)
+	if !strings.Contains(posts[len(posts)-1].Text, "PDP authentication failure") {
+		t.Errorf("the customer's message did not reach the staff; last post %q", posts[len(posts)-1].Text)
+	}
+}

@@ -21,6 +21,13 @@ import (
 // customer's messages to the staff chat, the staff's answers and the
 // closing notice to the customer. One flush per thread runs at a time.
 func (e *Engine) flushThread(ctx context.Context, id uint64) error {
+	return e.flush(ctx, id, true)
+}
+
+// flush is flushThread; when the customer is not to be tried (reach is
+// false: they blocked the bot), only their own messages go on, to the
+// staff, up to the first answer that waits for them.
+func (e *Engine) flush(ctx context.Context, id uint64, reach bool) error {
 	unlock, err := e.threads.lock(ctx, strconv.FormatUint(id, 10))
 	if err != nil {
 		return err
@@ -34,6 +41,9 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 		if m.Done {
 			continue
 		}
+		if m.Staff && !reach {
+			return nil // for the customer's next event (flushReturned)
+		}
 		if e.cfg.Now().Before(m.NextTry) {
 			return nil // refused a moment ago; the messages after it wait
 		}
@@ -46,6 +56,16 @@ func (e *Engine) flushThread(ctx context.Context, id uint64) error {
 			}
 		}
 	}
+	if !reach {
+		return nil // the closing notice waits too
+	}
+	return e.flushed(ctx, th)
+}
+
+// flushed ends a flush that reached the customer: nothing waits for them
+// any more, and a closed thread's notice goes.
+func (e *Engine) flushed(ctx context.Context, th Thread) (err error) {
+	id := th.ID
 	if th.BlockedTold {
 		if th, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.BlockedTold = false; return nil }); err != nil {
 			return err
@@ -279,10 +299,10 @@ func (e *Engine) retrySupport(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
-		if u, err := e.store.User(ctx, th.User); err == nil && u.Blocked {
-			continue // for the customer's next event (flushReturned)
-		}
-		if err := e.flushThread(ctx, th.ID); err != nil {
+		// What waits for a customer who blocked the bot goes at their next
+		// event (flushReturned); their own messages go to the staff now.
+		u, err := e.store.User(ctx, th.User)
+		if err := e.flush(ctx, th.ID, err != nil || !u.Blocked); err != nil {
 			errs = append(errs, fmt.Errorf("thread %d: %w", th.ID, err))
 		}
 	}
