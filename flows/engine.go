@@ -224,7 +224,7 @@ func (t *turn) staleTap() bool {
 // finish stores what changed.
 func (t *turn) finish(ctx context.Context) error {
 	if t.dirty {
-		if cur, err := t.e.store.User(ctx, t.user.ID); err == nil && cur.Blocked && !t.returned {
+		if cur, err := t.e.store.User(ctx, t.user.ID); err == nil && cur.Blocked && (!t.returned || t.reblocked) {
 			t.user.Blocked = true // the user blocked the bot during the turn (a delivery met a 403)
 		}
 		if err := t.e.store.SaveUser(ctx, t.user); err != nil {

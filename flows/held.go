@@ -57,7 +57,11 @@ func (t *turn) deliverHeld(ctx context.Context) {
 		}
 		t.e.log.InfoContext(ctx, "the user writes again: delivering the sale held for them", "ref", s.Ref)
 		t.onScreen = false
-		if err := t.deliverOneHeld(ctx, s.Ref); err != nil {
+		err := t.deliverOneHeld(ctx, s.Ref)
+		if again, gerr := t.e.store.Sale(ctx, s.Ref); gerr == nil && again.Held {
+			t.reblocked = true // blocked again: the mark must stay for the next event
+		}
+		if err != nil {
 			t.e.log.WarnContext(ctx, "deliver a held sale", "ref", s.Ref, "err", err)
 		}
 	}

@@ -182,3 +182,33 @@ func TestHeldSaleNotTakenByTheReconciler(t *testing.T) {
 		t.Errorf("the last message after /start is %q, want the menu", last.Text)
 	}
 }
+
+// TestBlockedAgainWhileBack: the user writes to the bot and blocks it
+// again before the held sale's delivery in that turn goes out (it meets a
+// 403 again). The sale stays held, and the user stays marked, so their
+// next event delivers it; before, the turn's end cleared the mark and the
+// sale waited for good.
+func TestBlockedAgainWhileBack(t *testing.T) {
+	w := newWorld(t)
+	c := w.chat(101, "Ada", "en")
+	toSummary(c)
+	w.block(c.id, true)
+	c.tap("✅")
+	if s := c.onlySale(); !s.Held {
+		t.Fatalf("sale %s not held", s.State)
+	}
+	// Still blocked: the delivery meets the 403 again, and so does the
+	// answer to the message (Handle's error, which the channel logs).
+	_, _ = w.eng.Handle(t.Context(), flows.Event{Kind: flows.EventText, Chat: c.id, User: c.user, From: c.from, Text: "hello"})
+	if s := c.onlySale(); s.State != flows.SaleAssigned || !s.Held {
+		t.Fatalf("sale %s held %v after a second 403", s.State, s.Held)
+	}
+	if u, err := w.store.User(t.Context(), c.user); err != nil || !u.Blocked {
+		t.Errorf("the user is not marked as having blocked the bot after the second 403 (%v)", err)
+	}
+	w.block(c.id, false)
+	c.say("hello again")
+	if s := c.onlySale(); s.State != flows.SaleDelivered {
+		t.Errorf("sale %s after the user wrote once more, want delivered:\n%s", s.State, c.log.String())
+	}
+}

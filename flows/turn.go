@@ -88,11 +88,12 @@ type turn struct {
 	out   Outcome
 	// onScreen is set for a press on a button of the screen shown: the
 	// turn's first message may replace it.
-	onScreen bool
-	sent     int  // messages sent by the turn
-	dirty    bool // the user changed
-	returned bool // the user had blocked the bot and writes again
-	bumped   bool // the turn moved to a new stamp
+	onScreen  bool
+	sent      int  // messages sent by the turn
+	dirty     bool // the user changed
+	returned  bool // the user had blocked the bot and writes again
+	reblocked bool // and a held sale's delivery in this turn met the block again
+	bumped    bool // the turn moved to a new stamp
 }
 
 // maxRuns bounds how often a transition is run again for data.
