@@ -274,3 +274,25 @@ func TestCustomerMessageGoesWhileBlocked(t *testing.T) {
 		t.Errorf("the customer's message did not reach the staff; last post %q", posts[len(posts)-1].Text)
 	}
 }
+
+// TestClosingNoticeRefusedOnce: a closing notice Telegram refuses with a
+// 4xx that is no block is given up at once, not tried at every pass.
+func TestClosingNoticeRefusedOnce(t *testing.T) {
+	w, c := openThread(t)
+	w.rec.mu.Lock()
+	w.rec.failChat = map[flows.ChatID]error{c.id: fmt.Errorf("sendMessage: 400 Bad Request: chat not found: %w", flows.ErrRefused)}
+	w.rec.mu.Unlock()
+	base := w.rec.tried(c.id)
+	ev := flows.Event{Kind: flows.EventStaff, Chat: desk, User: 801, From: flows.Profile{FirstName: "Sam"}, MessageID: 2, ReplyTo: 1, Command: "close"}
+	if _, err := w.eng.Handle(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := w.eng.RetrySupport(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := w.rec.tried(c.id) - base; n != 1 {
+		t.Errorf("the refused closing notice was tried %d times, want 1", n)
+	}
+}

@@ -77,7 +77,12 @@ func (e *Engine) flushed(ctx context.Context, th Thread) (err error) {
 	loc := e.cat.For(th.Lang)
 	if err := e.msg.Send(ctx, th.Chat, Message{Text: loc.T("support_closed_user"), Buttons: [][]Button{
 		{supportButton(loc.T("btn_support")), globalButton(loc.T("btn_menu"), actMenu)}}}); err != nil {
-		return e.customerBlocked(ctx, th, err)
+		if errors.Is(err, ErrBlocked) || !refused(err) {
+			return e.customerBlocked(ctx, th, err)
+		}
+		// Refused otherwise (a 4xx): a notice, not an answer, so it is not
+		// tried again at every pass; the staff closed the thread.
+		e.log.WarnContext(ctx, "closing notice refused; given up", "thread", id, "err", err)
 	}
 	_, err = e.store.UpdateThread(ctx, id, func(t *Thread) error { t.CloseTold = true; return nil })
 	return err
