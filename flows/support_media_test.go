@@ -288,3 +288,19 @@ func TestNewNeedsACopier(t *testing.T) {
 		t.Errorf("New with a Poster that cannot copy: %v", err)
 	}
 }
+
+// TestRefusedCopyHoldsNothingBack: a photo whose copy Telegram refuses
+// (the customer deleted it) waits for its next try; the customer's next
+// message reaches the staff at once, not after the photo's backoff.
+func TestRefusedCopyHoldsNothingBack(t *testing.T) {
+	w, c := openThread(t)
+	w.rec.mu.Lock()
+	w.rec.failCopy = fmt.Errorf("copyMessage: 400 Bad Request: message to copy not found: %w", flows.ErrRefused)
+	w.rec.mu.Unlock()
+	c.sendMedia(40, "the error screen")
+	c.say("are you there?")
+	last := w.rec.messages(desk)[len(w.rec.messages(desk))-1]
+	if !strings.Contains(last.Text, "are you there?") {
+		t.Errorf("the staff chat's last post is %q, want the message sent after the refused photo", last.Text)
+	}
+}

@@ -45,14 +45,14 @@ func (e *Engine) flush(ctx context.Context, id uint64, reach bool) error {
 			return nil // for the customer's next event (flushReturned)
 		}
 		if e.cfg.Now().Before(m.NextTry) {
-			return nil // refused a moment ago; the messages after it wait
+			continue // refused a moment ago: the messages after it go on
 		}
 		if err := e.sendOn(ctx, th, i); err != nil {
 			if m.Staff && errors.Is(err, ErrBlocked) {
 				return e.customerBlocked(ctx, th, err)
 			}
-			if gaveUp, rerr := e.sendRefused(ctx, th, i, err); rerr != nil || !gaveUp {
-				return rerr
+			if _, rerr := e.sendRefused(ctx, th, i, err); rerr != nil {
+				return rerr // not a refusal: the next pass tries again, in order
 			}
 		}
 	}
@@ -123,9 +123,9 @@ func supportBackoff(n int) time.Duration {
 
 // sendRefused handles err, a failure to send on message i of thread th.
 // Anything but a refusal is returned, for the next pass. A refusal is
-// tried again later, with backoff (nil is then returned), and given up
-// after maxSupportTries (gaveUp): the staff are told, and the messages
-// after it go on.
+// tried again later, with backoff (nil is then returned; the messages
+// after it go on meanwhile), and given up after maxSupportTries (gaveUp):
+// the staff are told.
 func (e *Engine) sendRefused(ctx context.Context, th Thread, i int, err error) (gaveUp bool, _ error) {
 	if !refused(err) {
 		return false, err
