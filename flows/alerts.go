@@ -36,7 +36,9 @@ const keyLowBalance = "low_balance"
 
 // alertAdmins tells the admins of the event key, once: text renders the
 // message in each admin's language. Failures are logged: an alert is
-// never worth failing a sale.
+// never worth failing a sale. An alert no admin got for a passing reason
+// (a timeout, a 5xx) is not kept as told, so the event's next sighting
+// tells it again.
 func (e *Engine) alertAdmins(ctx context.Context, key string, text func(loc *locales.Localizer) string) {
 	if len(e.cfg.Admins) == 0 {
 		return
@@ -50,6 +52,7 @@ func (e *Engine) alertAdmins(ctx context.Context, key string, text func(loc *loc
 		return
 	}
 	e.log.InfoContext(ctx, "alerting admins", "key", key)
+	told, transient := 0, false
 	for _, id := range e.cfg.Admins {
 		lang := ""
 		if u, err := e.store.User(ctx, id); err == nil {
@@ -57,6 +60,17 @@ func (e *Engine) alertAdmins(ctx context.Context, key string, text func(loc *loc
 		}
 		if err := e.msg.Send(ctx, ChatID(id), Message{Text: text(e.cat.For(lang))}); err != nil {
 			e.log.WarnContext(ctx, "admin alert not sent", "key", key, "admin", id, "err", err)
+			transient = transient || !refused(err)
+			continue
+		}
+		told++
+	}
+	if told == 0 && transient {
+		// No admin got it, and a later try may reach them: the next time
+		// the same event is seen (a watch's next round, the next sale) it
+		// is told again.
+		if err := e.store.ClearAlert(ctx, key); err != nil {
+			e.log.ErrorContext(ctx, "admin alert", "key", key, "err", err)
 		}
 	}
 }

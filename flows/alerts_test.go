@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -203,5 +204,27 @@ func TestLateOrderAlerts(t *testing.T) {
 	}
 	if got := alerts(w, "EB-REFUSED1"); len(got) != 0 {
 		t.Errorf("a sale failed for another reason was reported: %q", got)
+	}
+}
+
+// TestAlertNoAdminGotIsToldAgain: an alert that reached no admin because
+// Telegram failed for a passing reason is told at the event's next
+// sighting, not lost as told; one an admin got is not told twice.
+func TestAlertNoAdminGotIsToldAgain(t *testing.T) {
+	w := newWorld(t, withAdmin, func(_ *sandbox.Options, cfg *flows.Config) { cfg.LowBalance = decimal.NewFromInt(50) })
+	w.chat(admin, "Owner", "en").command("/start")
+	c := w.chat(900, "Agent", "en")
+	w.sb.SetWallet(decimal.RequireFromString("50.01"))
+	w.rec.mu.Lock()
+	w.rec.failChat = map[flows.ChatID]error{admin: errors.New("sendMessage: 502 Bad Gateway")}
+	w.rec.mu.Unlock()
+	sell(t, c) // the wallet drops under; the alert fails
+	w.rec.mu.Lock()
+	w.rec.failChat = nil
+	w.rec.mu.Unlock()
+	sell(t, c) // still under: seen again
+	sell(t, c)
+	if got := alerts(w, "Low wallet"); len(got) != 1 {
+		t.Errorf("%d low-wallet alerts, want 1 (told at the second sighting, once): %+v", len(got), w.rec.messages(admin))
 	}
 }
