@@ -199,7 +199,7 @@ func showSummary(v view) screen {
 	d := v.c.Draft
 	wa := v.loc.T("summary_no_whatsapp")
 	if d.WhatsApp != "" {
-		wa = html.EscapeString(v.loc.Digits(d.WhatsApp))
+		wa = html.EscapeString(phoneText(v.loc, d.WhatsApp))
 	}
 	text := v.loc.T(agentKey("summary", v.u.Role), "Bundle", locales.Raw(bundleDetails(v.loc, d, *d.Bundle)),
 		"Email", d.Email, "Name", d.Name, "WhatsApp", locales.Raw(wa))
@@ -253,4 +253,14 @@ func agentKey(key string, soldBy Role) string {
 		return key + "_agent"
 	}
 	return key
+}
+
+// phoneText writes a phone number (E.164) in the language's digits; in a
+// right-to-left language a left-to-right mark before it keeps its "+" on
+// the left, as whatsapp_saved's text does.
+func phoneText(loc *locales.Localizer, e164 string) string {
+	if loc.RTL() {
+		return "\u200e" + loc.Digits(e164)
+	}
+	return loc.Digits(e164)
 }

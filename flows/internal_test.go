@@ -337,3 +337,15 @@ func TestSupportParts(t *testing.T) {
 		}
 	}
 }
+
+// TestPhoneText: a phone number in Arabic gets a left-to-right mark before
+// it (the summary showed "+٣٣…" bare, which right-to-left text may turn
+// around); in English it is as typed.
+func TestPhoneText(t *testing.T) {
+	if got := phoneText(testCatalog.For("ar"), "+33612345678"); got != "\u200e+٣٣٦١٢٣٤٥٦٧٨" {
+		t.Errorf("ar: %q", got)
+	}
+	if got := phoneText(testCatalog.For("en"), "+33612345678"); got != "+33612345678" {
+		t.Errorf("en: %q", got)
+	}
+}
