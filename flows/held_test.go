@@ -87,12 +87,11 @@ func TestBlockedUserGetsTheSaleWhenBack(t *testing.T) {
 	}
 }
 
-// TestBlockedDuringTheConfirm: the user blocks the bot right after the
-// tap on Confirm, so the delivery in that same turn meets the block; the
-// turn's end (which saves the user) keeps them marked, and their next
-// message delivers the sale.
-func TestBlockedDuringTheConfirm(t *testing.T) {
-	w := newWorld(t)
+// confirmBlocked plays Ada's purchase (chat 101) to the tap on Confirm,
+// with the bot blocked, and returns her chat: the sale is sold and held
+// for her.
+func confirmBlocked(t *testing.T, w *world) *chat {
+	t.Helper()
 	c := w.chat(101, "Ada", "en")
 	toSummary(c)
 	w.block(c.id, true)
@@ -100,6 +99,16 @@ func TestBlockedDuringTheConfirm(t *testing.T) {
 	if s := c.onlySale(); s.State != flows.SaleAssigned || !s.Held {
 		t.Fatalf("sale %s held %v, want held for the user", s.State, s.Held)
 	}
+	return c
+}
+
+// TestBlockedDuringTheConfirm: the user blocks the bot right after the
+// tap on Confirm, so the delivery in that same turn meets the block; the
+// turn's end (which saves the user) keeps them marked, and their next
+// message delivers the sale.
+func TestBlockedDuringTheConfirm(t *testing.T) {
+	w := newWorld(t)
+	c := confirmBlocked(t, w)
 	w.block(c.id, false)
 	c.say("hello")
 	if s := c.onlySale(); s.State != flows.SaleDelivered {
@@ -156,13 +165,7 @@ func TestHeldSaleNotTakenByTheReconciler(t *testing.T) {
 			}
 		}}
 	})
-	c := w.chat(101, "Ada", "en")
-	toSummary(c)
-	w.block(c.id, true)
-	c.tap("✅")
-	if s := c.onlySale(); !s.Held {
-		t.Fatalf("sale %s not held for the user", s.State)
-	}
+	c := confirmBlocked(t, w)
 	w.block(c.id, false)
 	w.rec.beforeSend = func(ctx context.Context, _ flows.ChatID, _ flows.Message) {
 		if ctx.Value(reconcilerKey{}) != nil {
@@ -190,13 +193,7 @@ func TestHeldSaleNotTakenByTheReconciler(t *testing.T) {
 // sale waited for good.
 func TestBlockedAgainWhileBack(t *testing.T) {
 	w := newWorld(t)
-	c := w.chat(101, "Ada", "en")
-	toSummary(c)
-	w.block(c.id, true)
-	c.tap("✅")
-	if s := c.onlySale(); !s.Held {
-		t.Fatalf("sale %s not held", s.State)
-	}
+	c := confirmBlocked(t, w)
 	// Still blocked: the delivery meets the 403 again, and so does the
 	// answer to the message (Handle's error, which the channel logs).
 	_, _ = w.eng.Handle(t.Context(), flows.Event{Kind: flows.EventText, Chat: c.id, User: c.user, From: c.from, Text: "hello"})
