@@ -37,7 +37,7 @@ func TestFaultKillsStars(t *testing.T) {
 			return waitCalls(e, "refundStarPayment")
 		}
 	}
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		// arm prepares the moment, before the tap on Pay, and returns the
 		// wait for it.
@@ -56,7 +56,10 @@ func TestFaultKillsStars(t *testing.T) {
 			flows.SaleFailed, flows.SaleFailed, "was refunded"},
 		{"SIGKILL after Telegram refunded, unanswered", refused(func(f *telegramtest.Server) { f.StallAfterNext("refundStarPayment", 1) }),
 			flows.SaleFailed, flows.SaleFailed, "was refunded"},
-	} {
+	}
+	rows := make([]faultRow, len(cases))
+	t.Cleanup(func() { t.Log(matrix(rows)) }) // once the parallel cases are over
+	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			const user = 5252
@@ -65,6 +68,7 @@ func TestFaultKillsStars(t *testing.T) {
 			c := newChat(t, e.fake, user, "Ada", "en")
 			inv := c.toInvoice()
 			reached := tc.arm(e)
+			began := time.Now()
 			if a := c.pay(inv); !a.OK {
 				t.Fatalf("pre-checkout declined: %q", a.ErrorMessage)
 			}
@@ -82,6 +86,7 @@ func TestFaultKillsStars(t *testing.T) {
 			}
 			e.sb.ClearFaults()
 			c.expect(tc.last)
+			took := time.Since(began)
 			if tc.want == flows.SaleDelivered {
 				if err := poll(ctx, func() bool { return e.child.metric(`esimbot_sales_total{kind="new",state="delivered"}`) >= 1 }); err != nil {
 					t.Errorf("the restarted bot did not move the sale to delivered: %v", err)
@@ -90,7 +95,8 @@ func TestFaultKillsStars(t *testing.T) {
 			if code := e.child.term(); code != 0 {
 				t.Errorf("exit %d after SIGTERM", code)
 			}
-			checkStarsOutcome(t, e, user, tc.want)
+			rows[i] = checkStarsOutcome(t, e, user, tc.want)
+			rows[i].fault, rows[i].took = "Stars: "+tc.name, took
 			if t.Failed() {
 				t.Logf("chat:\n%s", e.fake.Transcript(user))
 			}
@@ -100,8 +106,9 @@ func TestFaultKillsStars(t *testing.T) {
 
 // checkStarsOutcome checks the end of a Stars purchase of user killed and
 // restarted: one payment; delivered once with no refund, or failed with
-// one refund and no order; no message asking to try again.
-func checkStarsOutcome(t *testing.T, e *killEnv, user int64, want flows.SaleState) {
+// one refund and no order; no message asking to try again. It returns the
+// case's row of the matrix.
+func checkStarsOutcome(t *testing.T, e *killEnv, user int64, want flows.SaleState) faultRow {
 	t.Helper()
 	row, sales := audit(t, e.db, e.sb, e.fake, []int64{user}, 1)
 	wantRefunds, wantRefund, wantOrders := 0, flows.RefundState(""), 1
@@ -130,6 +137,7 @@ func checkStarsOutcome(t *testing.T, e *killEnv, user int64, want flows.SaleStat
 	if told != wantRefunds {
 		t.Errorf("the customer is told %d times of a refund, want %d", told, wantRefunds)
 	}
+	return row
 }
 
 // storedSale reads the only sale of user from the data file of a bot
